@@ -1,0 +1,176 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Architecture (DESIGN.md §2): executables → Engine, Intake, Reports, Config, plugins → ChannelKit, Queue,
+// Transport → CCurlShims → CCurl. Plugins depend on ChannelKit, Transport and Rendering only.
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny")
+]
+
+let package = Package(
+    name: "cchc-dispatch",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "cchcd", targets: ["cchcd"]),
+        .executable(name: "cchc", targets: ["cchc"]),
+        .executable(name: "cchc-bench", targets: ["cchc-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    ],
+    targets: [
+        // libcurl, through a module map and fixed-arity C wrappers (Swift cannot call C variadics).
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(name: "CCurlShims", dependencies: ["CCurl"]),
+        // The benchmark's baseline: libcurl's multi interface driven from C with no Swift in the loop.
+        .target(name: "CCurlRawLoad", dependencies: ["CCurl"]),
+        .target(
+            name: "Transport",
+            dependencies: ["CCurl", "CCurlShims", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // The plugin API. Foundation and swift-log only.
+        .target(
+            name: "ChannelKit",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // Markdown → HTML / plain text, and Mustache templates, for channels.
+        .target(
+            name: "Rendering",
+            dependencies: [
+                "ChannelKit",
+                .product(name: "Ink", package: "Ink"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Queue",
+            dependencies: [
+                "ChannelKit",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Config",
+            dependencies: ["ChannelKit", "Yams", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Intake",
+            dependencies: ["ChannelKit", "Config", "Queue", "Yams", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Engine",
+            dependencies: [
+                "ChannelKit", "Queue", "Config", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Plugins: each a channel type.
+        .target(
+            name: "Portal",
+            dependencies: ["ChannelKit", "Transport", "Rendering"],
+            path: "Plugins/Portal",
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Webhook",
+            dependencies: ["ChannelKit", "Transport", "Rendering", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Plugins/Webhook",
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Exec",
+            dependencies: ["ChannelKit", "Rendering"],
+            path: "Plugins/Exec",
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+        // The one list of compiled-in channel types, shared by cchcd and cchc.
+        .target(
+            name: "ChannelRegistry",
+            dependencies: ["ChannelKit", "Transport", "Config", "Portal", "Webhook", "Exec"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "cchcd",
+            dependencies: [
+                "Engine", "Intake", "Config", "Queue", "ChannelRegistry", "Transport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "cchc",
+            dependencies: [
+                "Engine", "Intake", "Config", "Queue", "ChannelRegistry", "Transport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "cchc-bench",
+            dependencies: [
+                "Engine", "Queue", "Config", "ChannelRegistry", "Transport", "TestSupport", "CCurlRawLoad",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/cchc-bench",
+            swiftSettings: swiftSettings
+        ),
+        // Loopback servers that follow the published APIs (tests and the benchmark).
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/Support",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ChannelKitTests", dependencies: ["ChannelKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "RenderingTests", dependencies: ["Rendering"], swiftSettings: swiftSettings),
+        .testTarget(name: "QueueTests", dependencies: ["Queue"], swiftSettings: swiftSettings),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "ChannelRegistry"], swiftSettings: swiftSettings),
+        .testTarget(name: "IntakeTests", dependencies: ["Intake", "Config", "Queue"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EngineTests",
+            dependencies: ["Engine", "Queue", "ChannelKit", "Config"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "PortalTests", dependencies: ["Portal", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "WebhookTests", dependencies: ["Webhook", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ExecTests", dependencies: ["Exec"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["TestSupport", "Queue"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

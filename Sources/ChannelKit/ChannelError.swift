@@ -1,0 +1,52 @@
+/// A channel failure. The set of classes is open (like NIO's error structs): `errorClass` is a short,
+/// stable word safe for metric labels and the delivery log's `error_class`; `message` is for people.
+public struct ChannelError: Error, Sendable, Hashable, CustomStringConvertible {
+    public struct Class: Sendable, Hashable, CustomStringConvertible {
+        public let rawValue: String
+        public init(_ rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        /// Could not connect, connection reset, DNS failure.
+        public static let network = Class("network")
+        /// The remote side took too long.
+        public static let timeout = Class("timeout")
+        /// TLS handshake or certificate verification failed.
+        public static let tls = Class("tls")
+        /// The remote side asked us to slow down (429, throttling codes).
+        public static let throttled = Class("throttled")
+        /// The remote side failed (5xx).
+        public static let server = Class("server")
+        /// Credentials were refused (401, expired tokens).
+        public static let auth = Class("auth")
+        /// We may not do this (403, missing permissions).
+        public static let forbidden = Class("forbidden")
+        /// The content was refused (4xx other than the above).
+        public static let rejected = Class("rejected")
+        /// The response could not be understood.
+        public static let badResponse = Class("bad-response")
+        /// A local problem (file not writable, program not found).
+        public static let local = Class("local")
+        /// The channel's configuration is wrong.
+        public static let config = Class("config")
+        /// The operation is not supported by this channel.
+        public static let unsupported = Class("unsupported")
+        /// The send was cancelled (shutdown).
+        public static let cancelled = Class("cancelled")
+    }
+
+    public var errorClass: Class
+    public var message: String
+    /// The HTTP status or protocol reply code, when there was one.
+    public var code: Int?
+
+    public init(_ errorClass: Class, _ message: String, code: Int? = nil) {
+        self.errorClass = errorClass
+        self.message = message
+        self.code = code
+    }
+
+    public var description: String {
+        if let code { return "\(errorClass) (\(code)): \(message)" }
+        return "\(errorClass): \(message)"
+    }
+}

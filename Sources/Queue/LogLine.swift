@@ -1,0 +1,137 @@
+import Foundation
+
+/// One line of the delivery log (docs/delivery-log.md), less its sequence number, which the store
+/// assigns in the transaction that records the event. Field names are the contract: add, never rename.
+public struct LogLine: Sendable, Hashable, Codable {
+    /// Schema version.
+    public var v: Int = 1
+    /// RFC 3339 with the configured zone's offset, milliseconds.
+    public var ts: String
+    /// `item.submitted`, `item.approved`, `delivery.delivered`… (docs/delivery-log.md lists them).
+    public var event: String
+    public var item_id: String
+    public var item_title: String
+    public var unit: String
+    public var topic: String
+    public var channel: String?
+    public var channel_type: String?
+    public var delivery_id: String?
+    public var attempt: Int?
+    /// The delivery's state after the event.
+    public var state: String?
+    public var error_class: String?
+    public var error: String?
+    public var code: Int?
+    public var remote_id: String?
+    public var url: String?
+    public var duration_ms: Int?
+    public var due_at: String?
+    public var retry_at: String?
+    /// Who did it (officer name, `cchcd`).
+    public var actor: String?
+    public var detail: String?
+
+    public init(
+        ts: String, event: String, item_id: String, item_title: String, unit: String, topic: String,
+        channel: String? = nil, channel_type: String? = nil, delivery_id: String? = nil, attempt: Int? = nil,
+        state: String? = nil, error_class: String? = nil, error: String? = nil, code: Int? = nil,
+        remote_id: String? = nil, url: String? = nil, duration_ms: Int? = nil, due_at: String? = nil,
+        retry_at: String? = nil, actor: String? = nil, detail: String? = nil
+    ) {
+        self.ts = ts
+        self.event = event
+        self.item_id = item_id
+        self.item_title = item_title
+        self.unit = unit
+        self.topic = topic
+        self.channel = channel
+        self.channel_type = channel_type
+        self.delivery_id = delivery_id
+        self.attempt = attempt
+        self.state = state
+        self.error_class = error_class
+        self.error = error
+        self.code = code
+        self.remote_id = remote_id
+        self.url = url
+        self.duration_ms = duration_ms
+        self.due_at = due_at
+        self.retry_at = retry_at
+        self.actor = actor
+        self.detail = detail
+    }
+
+    /// The JSON object text of this line without `seq` (sorted keys, no spaces, no escaped slashes).
+    public func encoded() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding plain strings and integers cannot fail.
+        return String(decoding: try! encoder.encode(self), as: UTF8.self)
+    }
+}
+
+/// A stored delivery-log event.
+public struct LogEvent: Sendable, Hashable {
+    public var seq: Int64
+    /// The JSON object of ``LogLine`` without `seq`.
+    public var json: String
+
+    public init(seq: Int64, json: String) {
+        self.seq = seq
+        self.json = json
+    }
+
+    /// The complete log line (no trailing newline): the sequence number first.
+    public var line: String {
+        precondition(json.hasPrefix("{"))
+        return json == "{}" ? "{\"seq\":\(seq)}" : "{\"seq\":\(seq)," + json.dropFirst()
+    }
+}
+
+/// RFC 3339 timestamps in the configured zone, as the delivery log writes them.
+public struct LogClock: Sendable {
+    public let timeZone: TimeZone
+
+    public init(timeZone: TimeZone) { self.timeZone = timeZone }
+
+    /// `2026-11-25T08:00:02.123+07:00`. Written by hand (not a FormatStyle) because it runs once per
+    /// log line on the hot path and must be exactly this shape whatever the locale.
+    public func format(_ date: Date) -> String {
+        let offset = timeZone.secondsFromGMT(for: date)
+        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) + Int64(offset) * 1000
+        var days = ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000
+        let msOfDay = ms - days * 86_400_000
+        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+        days += 719_468
+        let era = (days >= 0 ? days : days - 146_096) / 146_097
+        let doe = days - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let h = msOfDay / 3_600_000
+        let m = msOfDay / 60000 % 60
+        let s = msOfDay / 1000 % 60
+        let frac = msOfDay % 1000
+        let sign = offset < 0 ? "-" : "+"
+        let oh = abs(offset) / 3600
+        let om = abs(offset) / 60 % 60
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(h, 2)):\(pad(m, 2)):\(pad(s, 2)).\(pad(frac, 3))"
+            + "\(sign)\(pad(Int64(oh), 2)):\(pad(Int64(om), 2))"
+    }
+
+    private func pad(_ n: Int64, _ width: Int) -> String {
+        let s = String(n)
+        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    }
+
+    /// `YYYY-MM` of `date` in the zone (item ids, log file names).
+    public func month(_ date: Date) -> String {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = timeZone
+        let c = cal.dateComponents([.year, .month], from: date)
+        return String(format: "%04d-%02d", c.year!, c.month!)
+    }
+}

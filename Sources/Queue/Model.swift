@@ -1,0 +1,366 @@
+import ChannelKit
+import Foundation
+
+/// The life of an item (DESIGN.md §4).
+public enum ItemStatus: String, Sendable, Codable, CaseIterable {
+    case draft
+    case submitted
+    case approved
+    case dispatching
+    case done
+    case partlyFailed = "partly-failed"
+    case rejected
+    case cancelled
+    case expired
+
+    /// Nothing more will happen to it.
+    public var isFinal: Bool { [.done, .partlyFailed, .rejected, .cancelled, .expired].contains(self) }
+
+    public var label: String {
+        switch self {
+        case .draft: "nháp"
+        case .submitted: "chờ duyệt"
+        case .approved: "đã duyệt"
+        case .dispatching: "đang gửi"
+        case .done: "đã gửi xong"
+        case .partlyFailed: "gửi lỗi một phần"
+        case .rejected: "bị từ chối"
+        case .cancelled: "đã hủy"
+        case .expired: "hết hạn"
+        }
+    }
+}
+
+/// The life of one delivery (item × channel).
+public enum DeliveryState: String, Sendable, Codable, CaseIterable {
+    case pending
+    case leased
+    case retryWait = "retry-wait"
+    case delivered
+    case failed
+    case expired
+    case cancelled
+    /// The process stopped while a non-idempotent send was in flight: a person decides.
+    case uncertain
+
+    /// Waiting for its due time (first try or a retry).
+    public var isWaiting: Bool { self == .pending || self == .retryWait }
+    public var isFinal: Bool { [.delivered, .failed, .expired, .cancelled].contains(self) }
+
+    public var label: String {
+        switch self {
+        case .pending: "chờ gửi"
+        case .leased: "đang gửi"
+        case .retryWait: "chờ gửi lại"
+        case .delivered: "đã gửi"
+        case .failed: "lỗi"
+        case .expired: "hết hạn"
+        case .cancelled: "đã hủy"
+        case .uncertain: "chưa rõ kết quả"
+        }
+    }
+}
+
+/// Item content as submitted. `contentHash` is computed from exactly these fields.
+public struct ItemContent: Sendable, Hashable, Codable {
+    public var title: String
+    public var summary: String?
+    public var body: String
+    public var topic: String
+    public var unit: String
+    public var author: String?
+    public var channels: [String]
+    public var publishAt: Date?
+    public var expiresAt: Date?
+    public var priority: Priority
+    public var media: [MediaRef]
+    /// Channel name → field → text (`fb-sonoivu: { text: … }`).
+    public var overrides: [String: [String: String]]
+
+    public init(
+        title: String, summary: String? = nil, body: String, topic: String, unit: String, author: String? = nil,
+        channels: [String], publishAt: Date? = nil, expiresAt: Date? = nil, priority: Priority = .normal,
+        media: [MediaRef] = [], overrides: [String: [String: String]] = [:]
+    ) {
+        self.title = title
+        self.summary = summary
+        self.body = body
+        self.topic = topic
+        self.unit = unit
+        self.author = author
+        self.channels = channels
+        self.publishAt = publishAt
+        self.expiresAt = expiresAt
+        self.priority = priority
+        self.media = media
+        self.overrides = overrides
+    }
+}
+
+/// An item to add to the queue.
+public struct NewItem: Sendable {
+    /// Nil: the store assigns `YYYY-MM-NNNN` using ``idMonth``.
+    public var id: String?
+    /// `YYYY-MM` of "now" in the configured time zone, for assigned ids.
+    public var idMonth: String
+    public var content: ItemContent
+    /// Where it came from (`cli:/path/file.md`, `inbox:file.md`).
+    public var source: String
+    public var actor: String
+    /// Set when the item arrives pre-approved from a trusted inbox.
+    public var approval: Approval?
+
+    public init(id: String?, idMonth: String, content: ItemContent, source: String, actor: String, approval: Approval? = nil) {
+        self.id = id
+        self.idMonth = idMonth
+        self.content = content
+        self.source = source
+        self.actor = actor
+        self.approval = approval
+    }
+}
+
+public struct Approval: Sendable, Hashable, Codable {
+    public var by: String
+    public var at: Date
+    public init(by: String, at: Date) {
+        self.by = by
+        self.at = at
+    }
+}
+
+/// An item as stored.
+public struct ItemRecord: Sendable, Hashable, Codable {
+    public var id: String
+    public var content: ItemContent
+    public var contentHash: String
+    public var status: ItemStatus
+    public var approvedBy: String?
+    public var approvedAt: Date?
+    /// The content hash the approval was given for.
+    public var approvedHash: String?
+    public var source: String
+    public var createdAt: Date
+    public var updatedAt: Date
+    /// Why it was rejected or cancelled.
+    public var statusReason: String?
+
+    public init(
+        id: String, content: ItemContent, contentHash: String, status: ItemStatus, approvedBy: String? = nil,
+        approvedAt: Date? = nil, approvedHash: String? = nil, source: String, createdAt: Date, updatedAt: Date,
+        statusReason: String? = nil
+    ) {
+        self.id = id
+        self.content = content
+        self.contentHash = contentHash
+        self.status = status
+        self.approvedBy = approvedBy
+        self.approvedAt = approvedAt
+        self.approvedHash = approvedHash
+        self.source = source
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.statusReason = statusReason
+    }
+
+    /// The item as channels see it, with this channel's overrides.
+    public func channelItem(for channel: String, topicLabel: (String) -> String) -> ChannelItem {
+        ChannelItem(
+            id: id, title: content.title, summary: content.summary, body: content.body,
+            topic: Topic(key: content.topic, label: topicLabel(content.topic)), unit: content.unit,
+            author: content.author, media: content.media, publishAt: content.publishAt, priority: content.priority,
+            override: content.overrides[channel] ?? [:], contentHash: contentHash, approvedBy: approvedBy,
+            approvedAt: approvedAt)
+    }
+}
+
+/// A delivery to plan at approval: one per target channel.
+public struct PlannedDelivery: Sendable, Hashable {
+    public var channel: String
+    public var channelType: String
+    /// Already fitted to the channel's slots and quiet hours.
+    public var dueAt: Date
+    /// Another channel of the same item that must be delivered first (`after:`).
+    public var after: String?
+
+    public init(channel: String, channelType: String, dueAt: Date, after: String? = nil) {
+        self.channel = channel
+        self.channelType = channelType
+        self.dueAt = dueAt
+        self.after = after
+    }
+}
+
+/// A delivery as stored. Its id is `<item id>/<channel>`.
+public struct DeliveryRecord: Sendable, Hashable, Codable {
+    public var id: String
+    public var itemID: String
+    public var channel: String
+    public var channelType: String
+    public var state: DeliveryState
+    public var dueAt: Date
+    /// Attempts made so far (all time).
+    public var attempts: Int
+    /// `attempts` when the delivery was last re-queued by a person: the retry budget counts from here.
+    public var attemptBase: Int
+    public var after: String?
+    public var leaseOwner: String?
+    public var leaseExpiresAt: Date?
+    /// The previous attempt was interrupted and may have reached the remote side.
+    public var interrupted: Bool
+    public var lastErrorClass: String?
+    public var lastError: String?
+    public var remoteID: String?
+    public var url: String?
+    public var deliveredAt: Date?
+    public var updatedAt: Date
+
+    public init(
+        id: String, itemID: String, channel: String, channelType: String, state: DeliveryState, dueAt: Date,
+        attempts: Int = 0, attemptBase: Int = 0, after: String? = nil, leaseOwner: String? = nil,
+        leaseExpiresAt: Date? = nil, interrupted: Bool = false, lastErrorClass: String? = nil,
+        lastError: String? = nil, remoteID: String? = nil, url: String? = nil, deliveredAt: Date? = nil,
+        updatedAt: Date
+    ) {
+        self.id = id
+        self.itemID = itemID
+        self.channel = channel
+        self.channelType = channelType
+        self.state = state
+        self.dueAt = dueAt
+        self.attempts = attempts
+        self.attemptBase = attemptBase
+        self.after = after
+        self.leaseOwner = leaseOwner
+        self.leaseExpiresAt = leaseExpiresAt
+        self.interrupted = interrupted
+        self.lastErrorClass = lastErrorClass
+        self.lastError = lastError
+        self.remoteID = remoteID
+        self.url = url
+        self.deliveredAt = deliveredAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// One try of one delivery. Append-only.
+public struct AttemptRecord: Sendable, Hashable, Codable {
+    public enum Outcome: String, Sendable, Codable {
+        case delivered
+        case retry
+        case failed
+        /// Cut short by a stop of the daemon; recorded at recovery.
+        case interrupted
+    }
+
+    public var deliveryID: String
+    public var number: Int
+    public var startedAt: Date
+    public var finishedAt: Date
+    public var outcome: Outcome
+    public var errorClass: String?
+    public var message: String?
+    public var code: Int?
+    public var remoteID: String?
+    public var url: String?
+
+    public init(
+        deliveryID: String, number: Int, startedAt: Date, finishedAt: Date, outcome: Outcome,
+        errorClass: String? = nil, message: String? = nil, code: Int? = nil, remoteID: String? = nil,
+        url: String? = nil
+    ) {
+        self.deliveryID = deliveryID
+        self.number = number
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.outcome = outcome
+        self.errorClass = errorClass
+        self.message = message
+        self.code = code
+        self.remoteID = remoteID
+        self.url = url
+    }
+
+    public var durationMilliseconds: Int { Int((finishedAt.timeIntervalSince(startedAt) * 1000).rounded()) }
+}
+
+/// A delivery handed to the engine by ``Store/claimDue(channel:now:limit:owner:leaseUntil:)``.
+public struct ClaimedDelivery: Sendable {
+    public var delivery: DeliveryRecord
+    public var item: ItemRecord
+    /// This item's other delivered channels: channel name → result.
+    public var earlierResults: [String: ChannelResult]
+
+    public init(delivery: DeliveryRecord, item: ItemRecord, earlierResults: [String: ChannelResult]) {
+        self.delivery = delivery
+        self.item = item
+        self.earlierResults = earlierResults
+    }
+}
+
+/// What the engine decided after an attempt, recorded with the attempt in one transaction.
+public struct DeliveryOutcome: Sendable {
+    public enum Next: Sendable, Hashable {
+        case delivered
+        /// Try again at this time (state `retry-wait`).
+        case retry(at: Date)
+        case failed
+    }
+
+    public var deliveryID: String
+    public var attempt: AttemptRecord
+    public var next: Next
+    /// The delivery-log line for this outcome (the store assigns its sequence number).
+    public var logLine: LogLine
+
+    public init(deliveryID: String, attempt: AttemptRecord, next: Next, logLine: LogLine) {
+        self.deliveryID = deliveryID
+        self.attempt = attempt
+        self.next = next
+        self.logLine = logLine
+    }
+}
+
+/// Which items to list.
+public struct ItemFilter: Sendable {
+    public var statuses: [ItemStatus]?
+    public var channel: String?
+    public var unit: String?
+    /// Created at or after.
+    public var from: Date?
+    /// Created before.
+    public var to: Date?
+    public var limit: Int?
+
+    public init(
+        statuses: [ItemStatus]? = nil, channel: String? = nil, unit: String? = nil, from: Date? = nil, to: Date? = nil,
+        limit: Int? = nil
+    ) {
+        self.statuses = statuses
+        self.channel = channel
+        self.unit = unit
+        self.from = from
+        self.to = to
+        self.limit = limit
+    }
+}
+
+/// A person's decision about an uncertain delivery (`cchc delivery resolve`).
+public enum Resolution: Sendable, Hashable {
+    /// It was published after all; optionally where.
+    case delivered(ChannelResult)
+    /// It was not published: send it again.
+    case resend
+    /// It was not published and should not be.
+    case failed
+}
+
+/// Counts for status lines and metrics.
+public struct QueueStats: Sendable, Hashable, Codable {
+    public var itemsByStatus: [String: Int]
+    public var deliveriesByState: [String: Int]
+    public init(itemsByStatus: [String: Int] = [:], deliveriesByState: [String: Int] = [:]) {
+        self.itemsByStatus = itemsByStatus
+        self.deliveriesByState = deliveriesByState
+    }
+}

@@ -1,0 +1,116 @@
+import ChannelKit
+import Foundation
+
+/// The queue's source of truth. The SQLite store implements it now; a PostgreSQL store implements
+/// the same protocol and passes the same test suite later, so nothing here leans on SQLite.
+///
+/// Requirements every implementation meets:
+/// - Each method is one transaction: it happens entirely or not at all.
+/// - Every state change writes its delivery-log ``LogLine`` in the same transaction, under the
+///   next sequence number (gap-free, strictly increasing); ``logEvents(after:limit:)`` reads them back.
+/// - Every item operation by a person writes an audit row in the same transaction.
+/// - Dates are stored with at least millisecond precision.
+public protocol Store: Sendable {
+    // MARK: Items (officers: `cchc`, the inbox)
+
+    /// Adds an item (status `submitted`, or `approved` with its deliveries when `approval` is set and
+    /// `plan` gives them). When `item.id` names an existing item, its content is replaced (an edit):
+    /// allowed while none of its deliveries has started; an approved item whose content hash changes
+    /// goes back to `submitted` and its waiting deliveries are removed.
+    /// - Returns: the stored record and whether it was created (false: an edit).
+    /// - Throws: ``StoreError`` `.locked` when the item has deliveries that started, `.invalidState`
+    ///   for final items.
+    func addItem(_ item: NewItem, at: Date, plan: @Sendable (ItemRecord) -> [PlannedDelivery]) async throws(StoreError) -> (ItemRecord, created: Bool)
+
+    func item(_ id: String) async throws(StoreError) -> ItemRecord?
+    func items(_ filter: ItemFilter) async throws(StoreError) -> [ItemRecord]
+    func deliveries(itemID: String) async throws(StoreError) -> [DeliveryRecord]
+    func delivery(_ id: String) async throws(StoreError) -> DeliveryRecord?
+    func attempts(deliveryID: String) async throws(StoreError) -> [AttemptRecord]
+
+    /// Approves a `submitted` item as of its current content hash and creates its deliveries.
+    func approve(itemID: String, by: String, at: Date, plan: @Sendable (ItemRecord) -> [PlannedDelivery]) async throws(StoreError) -> ItemRecord
+    /// Rejects a `submitted` or `approved` item; its waiting deliveries are cancelled.
+    func reject(itemID: String, by: String, reason: String?, at: Date) async throws(StoreError) -> ItemRecord
+    /// Cancels an item that is not final; its waiting deliveries are cancelled (a delivery in flight
+    /// finishes; its outcome is still recorded).
+    func cancel(itemID: String, by: String, reason: String?, at: Date) async throws(StoreError) -> ItemRecord
+    /// Re-queues the item's `failed`, `expired` (only while the item has not expired) deliveries, or only
+    /// the one for `channel`, due at `at`, with a fresh retry budget. Returns the re-queued deliveries.
+    func retry(itemID: String, channel: String?, by: String, at: Date) async throws(StoreError) -> [DeliveryRecord]
+    /// A person's decision on an `uncertain` delivery.
+    func resolve(deliveryID: String, _ resolution: Resolution, by: String, at: Date) async throws(StoreError) -> DeliveryRecord
+
+    // MARK: Engine
+
+    /// Takes back deliveries left `leased` by a process that stopped: leases whose expiry is before
+    /// `before` (pass `.distantFuture` when this process holds the single-instance lock). Those of
+    /// channels in `idempotentChannels` return to `pending`, due at once, marked `interrupted`; the
+    /// others become `uncertain`. An `interrupted` attempt is recorded for each.
+    /// - Returns: how many went back to pending, and how many became uncertain.
+    func recoverLeases(before: Date, idempotentChannels: Set<String>, at: Date) async throws(StoreError) -> (requeued: Int, uncertain: Int)
+
+    /// Marks `expired` every waiting delivery whose item's `expires_at` is at or before `now` (and the
+    /// item, when nothing else of it is in flight). Returns how many deliveries expired.
+    func expire(now: Date) async throws(StoreError) -> Int
+
+    /// Leases up to `limit` deliveries of `channel` that are due (`due_at <= now`), waiting, of an
+    /// approved item whose approval matches its content hash, whose `after:` channel (if any) is
+    /// delivered. Order: due time, then priority (highest first), then item id. Each claimed delivery
+    /// becomes `leased` by `owner` until `leaseUntil`, its `attempts` incremented.
+    func claimDue(channel: String, now: Date, limit: Int, owner: String, leaseUntil: Date) async throws(StoreError) -> [ClaimedDelivery]
+
+    /// The earliest due time of a claimable delivery per channel (same conditions as ``claimDue``
+    /// except the time), for the engine to sleep until.
+    func nextDue() async throws(StoreError) -> [String: Date]
+
+    /// Records outcomes: each attempt row, the delivery's new state and its log line, all in one
+    /// transaction. A `failed` delivery fails the waiting deliveries of the same item that depend on it
+    /// (`after:`), with a log line each. Item statuses follow (`dispatching`, `done`, `partly-failed`).
+    func record(_ outcomes: [DeliveryOutcome], at: Date) async throws(StoreError)
+
+    /// Deliveries `delivered` since `since` (by delivery time), per channel: for `max_per_day`.
+    func deliveredCounts(since: Date) async throws(StoreError) -> [String: Int]
+
+    // MARK: Delivery log projection
+
+    /// Events with a sequence number above `seq`, in order, at most `limit`.
+    func logEvents(after seq: Int64, limit: Int) async throws(StoreError) -> [LogEvent]
+    /// The highest sequence number, or 0.
+    func lastLogSeq() async throws(StoreError) -> Int64
+
+    // MARK: Figures
+
+    func stats() async throws(StoreError) -> QueueStats
+}
+
+/// Errors from a store. `kind` is stable (the CLI maps it to exit codes); `message` is English for logs,
+/// the CLI words its own Vietnamese text from `kind` and `subject`.
+public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Hashable {
+        /// No such item or delivery.
+        case notFound = "not-found"
+        /// The operation does not apply in the current state (approve a cancelled item).
+        case invalidState = "invalid-state"
+        /// An edit of an item whose deliveries already started.
+        case locked
+        /// The database failed (I/O, corruption, a lock held too long).
+        case database
+    }
+
+    public var kind: Kind
+    /// The item or delivery id concerned.
+    public var subject: String?
+    /// For `invalidState`: the current state.
+    public var currentState: String?
+    public var message: String
+
+    public init(_ kind: Kind, subject: String? = nil, currentState: String? = nil, _ message: String) {
+        self.kind = kind
+        self.subject = subject
+        self.currentState = currentState
+        self.message = message
+    }
+
+    public var description: String { message }
+}
