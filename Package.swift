@@ -74,7 +74,10 @@ let package = Package(
         ),
         .target(
             name: "Intake",
-            dependencies: ["ChannelKit", "Config", "Queue", "Yams", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "ChannelKit", "Config", "Queue", "Yams", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -153,8 +156,8 @@ let package = Package(
             path: "Tests/Support",
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "TransportTests", dependencies: ["Transport", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ChannelKitTests", dependencies: ["ChannelKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "TestSupport", "CCurlRawLoad"], swiftSettings: swiftSettings),
+        .testTarget(name: "ChannelKitTests", dependencies: ["ChannelKit", "Queue"], swiftSettings: swiftSettings),
         .testTarget(name: "RenderingTests", dependencies: ["Rendering"], swiftSettings: swiftSettings),
         .testTarget(name: "QueueTests", dependencies: ["Queue"], swiftSettings: swiftSettings),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "ChannelRegistry"], swiftSettings: swiftSettings),

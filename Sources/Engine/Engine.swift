@@ -1,1 +1,383 @@
-// Module Engine.
+import ChannelKit
+import Config
+import Foundation
+import Logging
+import Queue
+import ServiceLifecycle
+import Synchronization
+
+/// A configured channel as the engine drives it.
+public struct EngineChannel: Sendable {
+    public var channel: any Channel
+    public var config: ChannelConfig
+
+    public init(channel: any Channel, config: ChannelConfig) {
+        self.channel = channel
+        self.config = config
+    }
+
+    public var name: String { config.name }
+}
+
+/// The dispatcher (DESIGN.md §5): claims due deliveries in batches, publishes them through their
+/// channels within each channel's limits, records outcomes in group commits, and writes the delivery
+/// log after each commit. It sleeps until the next due time or a wake-up; it never polls.
+///
+/// A `Service`: on graceful shutdown it stops claiming, lets in-flight sends finish for up to
+/// `engine.shutdown_grace`, then cancels the rest and leaves them leased, so the next start recovers
+/// them (`pending` again on idempotent channels, `uncertain` on the others).
+public final class Engine: Service, Sendable {
+    private let core: EngineCore
+    private let signal: WakeSignal
+
+    public init(
+        store: any Store, channels: [EngineChannel], config: DaemonConfig, logWriter: DeliveryLogWriter?,
+        owner: String, singleInstance: Bool, clock: any EngineClock = SystemClock(), logger: Logger
+    ) {
+        signal = WakeSignal()
+        core = EngineCore(
+            store: store, channels: channels, config: config, logWriter: logWriter, owner: owner,
+            singleInstance: singleInstance, clock: clock, signal: signal, logger: logger)
+    }
+
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await core.run()
+        } onGracefulShutdown: {
+            self.stop()
+        }
+    }
+
+    /// Look at the queue now (a new or approved item, a changed delivery).
+    public func wake() {
+        core.invalidate()
+        signal.notify()
+    }
+
+    /// Stop claiming and finish (see the type's documentation). `run()` returns when done.
+    public func stop() {
+        core.requestStop()
+        signal.notify()
+    }
+
+    /// Figures for status lines: deliveries in flight per channel.
+    public func inFlight() async -> [String: Int] { await core.inFlightCounts() }
+}
+
+/// The engine's state, owned by one actor so the loop, the sends and the recorder never race.
+actor EngineCore {
+    let store: any Store
+    let channels: [EngineChannel]
+    let config: DaemonConfig
+    let logWriter: DeliveryLogWriter?
+    let owner: String
+    let singleInstance: Bool
+    let clock: any EngineClock
+    let signal: WakeSignal
+    let logger: Logger
+
+    private var gates: [String: ChannelGate] = [:]
+    private let retryPolicies: [String: RetryPolicy]
+    private let idempotent: Set<String>
+    /// Channel → the next due time the store reported; dropped when something may have changed it.
+    private var knownNextDue: [String: Date] = [:]
+    private let stale = Mutex(false)
+    private let stopping = Mutex(false)
+    private var pending: [DeliveryOutcome] = []
+    private var flushScheduled = false
+    private var flushing = false
+    /// Callers of `flushNow()` that found a flush under way: resumed when it has committed everything.
+    private var flushWaiters: [CheckedContinuation<Void, Never>] = []
+    private var lastExpirySweep: Date = .distantPast
+
+    init(
+        store: any Store, channels: [EngineChannel], config: DaemonConfig, logWriter: DeliveryLogWriter?,
+        owner: String, singleInstance: Bool, clock: any EngineClock, signal: WakeSignal, logger: Logger
+    ) {
+        self.store = store
+        self.channels = channels.filter { $0.config.enabled }
+        self.config = config
+        self.logWriter = logWriter
+        self.owner = owner
+        self.singleInstance = singleInstance
+        self.clock = clock
+        self.signal = signal
+        self.logger = logger
+        var policies: [String: RetryPolicy] = [:]
+        for c in channels {
+            gates[c.name] = ChannelGate(policy: ChannelPolicy(settings: c.config.settings, timeZone: config.timeZone))
+            policies[c.name] = RetryPolicy(settings: c.config.settings.retry ?? config.retry)
+        }
+        retryPolicies = policies
+        idempotent = Set(channels.filter { $0.channel.traits.idempotent }.map(\.name))
+    }
+
+    nonisolated func invalidate() { stale.withLock { $0 = true } }
+    nonisolated func requestStop() { stopping.withLock { $0 = true } }
+    private nonisolated var isStopping: Bool { stopping.withLock { $0 } }
+
+    func inFlightCounts() -> [String: Int] { gates.mapValues(\.inFlight) }
+
+    func run() async throws {
+        let start = clock.now()
+        let recovered = try await store.recoverLeases(
+            before: singleInstance ? .distantFuture : start, idempotentChannels: idempotent, at: start)
+        if recovered.requeued + recovered.uncertain > 0 {
+            logger.warning(
+                "recovered deliveries interrupted by the last stop",
+                metadata: ["requeued": "\(recovered.requeued)", "uncertain": "\(recovered.uncertain)"])
+        }
+        let today = try await store.deliveredCounts(since: ChannelPolicy(settings: .init(), timeZone: config.timeZone).startOfDay(start))
+        for (name, count) in today where gates[name] != nil {
+            _ = gates[name]!.capacity(now: start, batch: 0)
+            gates[name]!.publishedToday = count
+        }
+        try await writeLog()
+        logger.info("engine started", metadata: ["channels": "\(channels.map(\.name).joined(separator: ","))", "owner": "\(owner)"])
+
+        await withDiscardingTaskGroup { group in
+            while !isStopping && !Task.isCancelled {
+                let wake: Date?
+                do {
+                    wake = try await round(group: &group)
+                } catch {
+                    logger.error("engine round failed; trying again shortly", metadata: ["error": "\(error)"])
+                    wake = clock.now().addingTimeInterval(1)
+                }
+                if isStopping { break }
+                await signal.wait(until: wake, clock: clock)
+            }
+            // Graceful stop: give in-flight sends their grace period, then cancel what is left (it stays
+            // leased and is recovered at the next start).
+            if gates.values.contains(where: { $0.inFlight > 0 }) {
+                let grace = config.engine.shutdownGrace
+                logger.info("stopping: waiting for sends in flight", metadata: ["grace": "\(DurationText.format(grace))"])
+                let deadline = clock.now().addingTimeInterval(grace.seconds)
+                while gates.values.contains(where: { $0.inFlight > 0 }) && clock.now() < deadline {
+                    await signal.wait(until: deadline, clock: clock)
+                }
+                if gates.values.contains(where: { $0.inFlight > 0 }) {
+                    logger.warning("stopping: abandoning sends still in flight; they are recovered at the next start")
+                    group.cancelAll()
+                }
+            }
+        }
+        await flushNow()
+        try? await writeLog()
+        logger.info("engine stopped")
+    }
+
+    /// One pass over the channels: claim what is due and may start; returns when to look again
+    /// (nil: only when woken).
+    private func round(group: inout DiscardingTaskGroup) async throws -> Date? {
+        var now = clock.now()
+        if stale.withLock({ let s = $0; $0 = false; return s }) { knownNextDue.removeAll() }
+        if now.timeIntervalSince(lastExpirySweep) >= 30 {
+            lastExpirySweep = now
+            let expired = try await store.expire(now: now)
+            if expired > 0 {
+                logger.info("deliveries expired", metadata: ["count": "\(expired)"])
+                try await writeLog()
+            }
+        }
+        var wake: Date? = now.addingTimeInterval(3600)  // hourly: expiry sweep of idle queues
+        var drained: [String] = []
+        for entry in channels {
+            let name = entry.name
+            if let due = knownNextDue[name], due > now {
+                wake = earliest(wake, due)
+                continue
+            }
+            let maxConcurrency = entry.config.settings.maxConcurrency
+            let (capacity, notBefore) = gates[name]!.capacity(now: now, batch: config.engine.batchSize)
+            if capacity == 0 {
+                if let notBefore { wake = earliest(wake, notBefore) }
+                continue
+            }
+            // Claim in batches: with sends in flight, wait until a quarter of the places are free, so one
+            // transaction claims many deliveries instead of one each.
+            if gates[name]!.inFlight > 0 && capacity < max(1, maxConcurrency / 4) && capacity < config.engine.batchSize {
+                continue
+            }
+            let claimed = try await store.claimDue(
+                channel: name, now: now, limit: capacity, owner: owner,
+                leaseUntil: now.addingTimeInterval(config.engine.lease.seconds))
+            now = clock.now()
+            if claimed.count < capacity { drained.append(name) }
+            guard !claimed.isEmpty else { continue }
+            knownNextDue[name] = nil
+            gates[name]!.started(claimed.count, now: now)
+            for delivery in claimed {
+                let startedAt = now
+                group.addTask { await self.send(delivery, via: entry, startedAt: startedAt) }
+            }
+        }
+        if !drained.isEmpty {
+            let next = try await store.nextDue()
+            for name in drained {
+                guard let due = next[name] else { continue }
+                knownNextDue[name] = due
+                wake = earliest(wake, due)
+            }
+        }
+        return wake
+    }
+
+    private func earliest(_ a: Date?, _ b: Date) -> Date { a.map { min($0, b) } ?? b }
+
+    private func send(_ claimed: ClaimedDelivery, via entry: EngineChannel, startedAt: Date) async {
+        let delivery = claimed.delivery
+        var requestLogger = logger
+        requestLogger[metadataKey: "delivery"] = "\(delivery.id)"
+        let request = PublishRequest(
+            deliveryID: delivery.id, attempt: delivery.attempts,
+            previousAttemptInterrupted: delivery.interrupted,
+            item: claimed.item.channelItem(for: entry.name, topicLabel: config.topicLabel),
+            earlierResults: claimed.earlierResults, logger: requestLogger)
+        let outcome = await entry.channel.publish(request)
+        let finishedAt = clock.now()
+        if Task.isCancelled {
+            // Abandoned at shutdown: the delivery stays leased and is recovered on the next start.
+            gates[entry.name]!.finished(published: true, startedAt: startedAt)
+            signal.notify()
+            return
+        }
+        let record = outcomeRecord(claimed, entry: entry, outcome: outcome, startedAt: startedAt, finishedAt: finishedAt)
+        var published = false
+        if case .delivered = record.next { published = true }
+        gates[entry.name]!.finished(published: published, startedAt: startedAt)
+        if case .retry = record.next { knownNextDue[entry.name] = nil }
+        pending.append(record)
+        if pending.count >= config.engine.commitBatch {
+            await flushNow()
+        } else if !flushScheduled {
+            flushScheduled = true
+            let interval = config.engine.commitInterval
+            Task {
+                try? await Task.sleep(for: interval)
+                await self.scheduledFlush()
+            }
+        }
+        signal.notify()
+    }
+
+    private func scheduledFlush() async {
+        flushScheduled = false
+        await flushNow()
+    }
+
+    /// Commits every waiting outcome in one transaction, then appends the delivery log.
+    private func flushNow() async {
+        guard !flushing else {
+            // A flush is under way (and commits whatever is added meanwhile): wait for it, so that
+            // "flushed" means committed — the stop path relies on it before `run()` returns.
+            await withCheckedContinuation { flushWaiters.append($0) }
+            return
+        }
+        flushing = true
+        defer {
+            flushing = false
+            let waiters = flushWaiters
+            flushWaiters.removeAll()
+            for waiter in waiters { waiter.resume() }
+        }
+        while !pending.isEmpty {
+            let batch = pending
+            pending.removeAll(keepingCapacity: true)
+            var tries = 0
+            while true {
+                do {
+                    try await store.record(batch, at: clock.now())
+                    break
+                } catch {
+                    tries += 1
+                    if tries >= 5 {
+                        // The deliveries stay leased in the store; the next start recovers them.
+                        logger.critical(
+                            "cannot record outcomes; they will be recovered at the next start",
+                            metadata: ["count": "\(batch.count)", "error": "\(error)"])
+                        break
+                    }
+                    logger.error("recording outcomes failed; retrying", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: .milliseconds(200 * tries))
+                }
+            }
+            do { try await writeLog() } catch { logger.error("writing the delivery log failed", metadata: ["error": "\(error)"]) }
+            // The commit changed what is claimable: a retry is now waiting with its own due time, and a
+            // delivered `after:` dependency releases its dependents. The loop may have looked (and gone
+            // to sleep) before the commit, so make it look again.
+            knownNextDue.removeAll()
+            signal.notify()
+        }
+    }
+
+    private func writeLog() async throws {
+        guard let logWriter else { return }
+        try await logWriter.catchUp()
+    }
+
+    private func outcomeRecord(
+        _ claimed: ClaimedDelivery, entry: EngineChannel, outcome: PublishOutcome, startedAt: Date, finishedAt: Date
+    ) -> DeliveryOutcome {
+        let delivery = claimed.delivery
+        let item = claimed.item
+        let logClock = LogClock(timeZone: config.timeZone)
+        var line = LogLine(
+            ts: logClock.format(finishedAt), event: "", item_id: item.id, item_title: item.content.title,
+            unit: item.content.unit, topic: item.content.topic, channel: entry.name, channel_type: entry.config.type,
+            delivery_id: delivery.id, attempt: delivery.attempts,
+            duration_ms: Int((finishedAt.timeIntervalSince(startedAt) * 1000).rounded()), actor: "cchcd")
+        var attempt = AttemptRecord(
+            deliveryID: delivery.id, number: delivery.attempts, startedAt: startedAt, finishedAt: finishedAt,
+            outcome: .delivered)
+        let next: DeliveryOutcome.Next
+        switch outcome {
+        case .delivered(let result, let detail):
+            next = .delivered
+            attempt.remoteID = result.remoteID
+            attempt.url = result.url
+            attempt.message = detail
+            line.event = "delivery.delivered"
+            line.state = DeliveryState.delivered.rawValue
+            line.remote_id = result.remoteID
+            line.url = result.url
+            line.detail = detail
+        case .retry(let error, let after):
+            let policy = retryPolicies[entry.name]!
+            let made = delivery.attempts - delivery.attemptBase
+            attempt.errorClass = error.errorClass.rawValue
+            attempt.message = error.message
+            attempt.code = error.code
+            line.error_class = error.errorClass.rawValue
+            line.error = error.message
+            line.code = error.code
+            if policy.allowsAnother(afterAttempt: made) {
+                let delay = policy.delay(afterAttempt: made, retryAfter: after)
+                let at = gates[entry.name]!.policy.fit(finishedAt.addingTimeInterval(delay.seconds))
+                next = .retry(at: at)
+                attempt.outcome = .retry
+                line.event = "delivery.retry"
+                line.state = DeliveryState.retryWait.rawValue
+                line.retry_at = logClock.format(at)
+            } else {
+                next = .failed
+                attempt.outcome = .failed
+                line.event = "delivery.failed"
+                line.state = DeliveryState.failed.rawValue
+                line.detail = "attempts exhausted (\(made))"
+            }
+        case .failed(let error):
+            next = .failed
+            attempt.outcome = .failed
+            attempt.errorClass = error.errorClass.rawValue
+            attempt.message = error.message
+            attempt.code = error.code
+            line.event = "delivery.failed"
+            line.state = DeliveryState.failed.rawValue
+            line.error_class = error.errorClass.rawValue
+            line.error = error.message
+            line.code = error.code
+        }
+        return DeliveryOutcome(deliveryID: delivery.id, attempt: attempt, next: next, logLine: line)
+    }
+}

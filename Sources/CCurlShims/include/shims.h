@@ -1,1 +1,53 @@
+// Fixed-arity wrappers around libcurl's variadic functions.
+//
+// Swift cannot call C variadic functions (curl_easy_setopt, curl_easy_getinfo, curl_multi_setopt),
+// so each wrapper below passes exactly one argument of one type through.
+#ifndef CCURL_SHIMS_H
+#define CCURL_SHIMS_H
+
 #include <curl/curl.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Callback types, named so Swift sees them as `@convention(c)` function types.
+typedef size_t (*ccurl_data_callback)(char *ptr, size_t size, size_t nmemb, void *userdata);
+
+CURLcode ccurl_easy_setopt_long(CURL *handle, CURLoption option, long value);
+CURLcode ccurl_easy_setopt_string(CURL *handle, CURLoption option, const char *value);
+CURLcode ccurl_easy_setopt_pointer(CURL *handle, CURLoption option, void *value);
+CURLcode ccurl_easy_setopt_slist(CURL *handle, CURLoption option, struct curl_slist *value);
+CURLcode ccurl_easy_setopt_off_t(CURL *handle, CURLoption option, curl_off_t value);
+/// For CURLOPT_WRITEFUNCTION, CURLOPT_HEADERFUNCTION and CURLOPT_READFUNCTION (same signature).
+CURLcode ccurl_easy_setopt_data_callback(CURL *handle, CURLoption option, ccurl_data_callback value);
+CURLcode ccurl_easy_setopt_write_callback(CURL *handle, ccurl_data_callback value);
+CURLcode ccurl_easy_setopt_header_callback(CURL *handle, ccurl_data_callback value);
+CURLcode ccurl_easy_setopt_read_callback(CURL *handle, ccurl_data_callback value);
+
+CURLcode ccurl_easy_getinfo_long(CURL *handle, CURLINFO info, long *value);
+CURLcode ccurl_easy_getinfo_string(CURL *handle, CURLINFO info, const char **value);
+CURLcode ccurl_easy_getinfo_double(CURL *handle, CURLINFO info, double *value);
+CURLcode ccurl_easy_getinfo_off_t(CURL *handle, CURLINFO info, curl_off_t *value);
+CURLcode ccurl_easy_getinfo_pointer(CURL *handle, CURLINFO info, void **value);
+
+CURLMcode ccurl_multi_setopt_long(CURLM *handle, CURLMoption option, long value);
+
+/// The CURLMSG_DONE result code of a message from curl_multi_info_read (a union member in C).
+CURLcode ccurl_msg_result(const CURLMsg *msg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
+
+#ifndef CCURL_SHIMS_EXTRA_H
+#define CCURL_SHIMS_EXTRA_H
+/// curl_global_init(CURL_GLOBAL_DEFAULT); the flag macro is not importable into Swift.
+CURLcode ccurl_global_init_default(void);
+/// CURL_ERROR_SIZE, the size curl requires for CURLOPT_ERRORBUFFER.
+static inline int ccurl_error_size(void) { return CURL_ERROR_SIZE; }
+/// Names the calling thread (shown by top -H, gdb); truncated to 15 bytes on Linux.
+void ccurl_set_current_thread_name(const char *name);
+#endif

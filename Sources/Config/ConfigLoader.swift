@@ -1,0 +1,213 @@
+import ChannelKit
+import Foundation
+
+/// Loads `cchcd.yaml` and the `channels.d/*.yaml` files beside it. Every error names the file, the key
+/// path and the line, and stops the start-up (or, on reload, keeps the running configuration).
+public enum ConfigLoader {
+    public static let defaultPath = "/etc/cchcd/cchcd.yaml"
+
+    /// The configuration file to use: `--config`, else `$CCHC_CONFIG`, else `/etc/cchcd/cchcd.yaml`.
+    public static func resolvePath(_ explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        // An empty CCHC_CONFIG (`CCHC_CONFIG= cchc …`) is the same as an unset one.
+        let fromEnvironment = environment["CCHC_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+        let chosen = explicit ?? fromEnvironment ?? defaultPath
+        if chosen.hasPrefix("/") { return chosen }
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(chosen)
+            .standardizedFileURL.path
+    }
+
+    public static func load(path: String, secrets: SecretStore = SecretStore()) throws(ConfigError) -> DaemonConfig {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let root = try YAMLDocument.load(path: path)
+        let top = try ConfigSection(
+            value: root, path: "", location: ConfigLocation(file: path, line: 1), baseDirectory: directory,
+            secrets: secrets)
+
+        let zoneName = try top.string("timezone") ?? "Asia/Ho_Chi_Minh"
+        guard let timeZone = TimeZone(identifier: zoneName) else {
+            throw top.error("timezone", "unknown time zone \"\(zoneName)\" (e.g. Asia/Ho_Chi_Minh)")
+        }
+        let stateDirectory = try top.path("state_dir") ?? "/var/lib/cchcd"
+
+        var inbox = InboxSettings(path: stateDirectory + "/inbox", trusted: false, enabled: true)
+        if let s = try top.section("inbox") {
+            inbox.path = try s.path("path") ?? inbox.path
+            inbox.trusted = try s.bool("trusted") ?? false
+            inbox.enabled = try s.bool("enabled") ?? true
+            try s.finish()
+        }
+
+        var logDirectory = "/var/log/cchcd"
+        if let s = try top.section("delivery_log") {
+            logDirectory = try s.path("dir") ?? logDirectory
+            try s.finish()
+        }
+
+        var httpListen: String?
+        if let s = try top.section("http") {
+            httpListen = try s.string("listen")
+            try s.finish()
+        }
+
+        let retry = try readRetry(top, key: "retry") ?? RetrySettings()
+
+        var engine = EngineSettings()
+        if let s = try top.section("engine") {
+            engine.batchSize = try s.int("batch_size", range: 1...10_000) ?? engine.batchSize
+            engine.lease = try positive(s, "lease") ?? engine.lease
+            engine.shutdownGrace = try s.duration("shutdown_grace") ?? engine.shutdownGrace
+            engine.commitBatch = try s.int("commit_batch", range: 1...100_000) ?? engine.commitBatch
+            engine.commitInterval = try s.duration("commit_interval") ?? engine.commitInterval
+            try s.finish()
+        }
+
+        var network = NetworkSettings()
+        if let s = try top.section("network") {
+            network.caFile = try s.path("ca_file")
+            network.caPath = try s.path("ca_path")
+            network.connectTimeout = try positive(s, "connect_timeout") ?? network.connectTimeout
+            network.timeout = try positive(s, "timeout") ?? network.timeout
+            network.maxConnectionsPerHost = try s.int("max_connections_per_host", range: 1...1024) ?? network.maxConnectionsPerHost
+            try s.finish()
+        }
+
+        var extraTopics: [Topic] = []
+        if let s = try top.section("topics") {
+            for key in s.keys {
+                guard Self.isName(key) else { throw s.error(key, "a topic key uses a-z, 0-9 and '-'") }
+                if Topic.builtin.contains(where: { $0.key == key }) { throw s.error(key, "is a built-in topic") }
+                extraTopics.append(Topic(key: key, label: try s.requireString(key)))
+            }
+            try s.finish()
+        }
+
+        var channels: [ChannelConfig] = []
+        if let s = try top.section("channels") {
+            for name in s.keys {
+                guard let (value, location) = s.raw(name) else { throw s.error(name, "is empty") }
+                channels.append(try readChannel(name: name, value: value, location: location, path: s.childPath(name), directory: directory, secrets: secrets))
+            }
+        }
+        try top.finish()
+
+        // channels.d/*.yaml: each a map of channel name → settings.
+        let dropIn = directory + "/channels.d"
+        if let files = try? FileManager.default.contentsOfDirectory(atPath: dropIn) {
+            for file in files.sorted() where (file.hasSuffix(".yaml") || file.hasSuffix(".yml")) && !file.hasPrefix(".") {
+                let filePath = dropIn + "/" + file
+                let value = try YAMLDocument.load(path: filePath)
+                let section = try ConfigSection(
+                    value: value, path: "", location: ConfigLocation(file: filePath, line: 1), baseDirectory: dropIn,
+                    secrets: secrets)
+                for name in section.keys {
+                    guard let (v, location) = section.raw(name) else { throw section.error(name, "is empty") }
+                    if let existing = channels.first(where: { $0.name == name }) {
+                        throw ConfigError("the channel \"\(name)\" is already defined at \(existing.location)", path: name, location: location)
+                    }
+                    channels.append(try readChannel(name: name, value: v, location: location, path: name, directory: dropIn, secrets: secrets))
+                }
+            }
+        }
+
+        try checkDependencies(channels)
+        return DaemonConfig(
+            path: path, timeZone: timeZone, stateDirectory: stateDirectory, inbox: inbox,
+            deliveryLogDirectory: logDirectory, retry: retry, engine: engine, network: network, extraTopics: extraTopics,
+            channels: channels, httpListen: httpListen)
+    }
+
+    static func readChannel(
+        name: String, value: ConfigValue, location: ConfigLocation, path: String, directory: String, secrets: SecretStore
+    ) throws(ConfigError) -> ChannelConfig {
+        guard isName(name) else {
+            throw ConfigError("a channel name uses a-z, 0-9, '-' and '_' (it is typed in item files)", path: path, location: location)
+        }
+        let s = try ConfigSection(value: value, path: path, location: location, baseDirectory: directory, secrets: secrets)
+        let type = try s.requireString("type")
+        let enabled = try s.bool("enabled") ?? true
+        var settings = ChannelSettings()
+        settings.after = try s.string("after")
+        if let slots = try s.stringList("slots") {
+            settings.slots = try slots.map { (text) throws(ConfigError) -> Slot in
+                guard let slot = Slot(text) else { throw s.error("slots", "\"\(text)\" is not a slot like 06:00 or 06:00/15m") }
+                return slot
+            }.sorted { $0.start < $1.start }
+        }
+        if let q = try s.string("quiet_hours") {
+            guard let quiet = QuietHours(q) else { throw s.error("quiet_hours", "\"\(q)\" is not a period like 22:00-06:00") }
+            settings.quietHours = quiet
+        }
+        settings.maxPerDay = try s.int("max_per_day", range: 1...1_000_000)
+        settings.minGap = try s.duration("min_gap")
+        if let r = try s.string("rate") {
+            guard let rate = RateLimit(r) else { throw s.error("rate", "\"\(r)\" is not a rate like 10/s, 100/m or 5/30s") }
+            settings.rate = rate
+        }
+        settings.maxConcurrency = try s.int("max_concurrency", range: 1...1024) ?? 16
+        settings.retry = try readRetry(s, key: "retry")
+        return ChannelConfig(
+            name: name, type: type, enabled: enabled, settings: settings, section: value, location: location,
+            baseDirectory: directory, keyPath: path)
+    }
+
+    static func readRetry(_ parent: ConfigSection, key: String) throws(ConfigError) -> RetrySettings? {
+        guard let s = try parent.section(key) else { return nil }
+        var retry = RetrySettings()
+        retry.initial = try positive(s, "initial") ?? retry.initial
+        retry.max = try positive(s, "max") ?? retry.max
+        retry.attempts = try s.int("attempts", range: 1...1000) ?? retry.attempts
+        if retry.max < retry.initial { throw s.error("max", "must not be shorter than initial (\(DurationText.format(retry.initial)))") }
+        try s.finish()
+        return retry
+    }
+
+    static func positive(_ s: ConfigSection, _ key: String) throws(ConfigError) -> Duration? {
+        guard let d = try s.duration(key) else { return nil }
+        if d <= .zero { throw s.error(key, "must be longer than zero") }
+        return d
+    }
+
+    static func checkDependencies(_ channels: [ChannelConfig]) throws(ConfigError) {
+        let names = Set(channels.map(\.name))
+        for channel in channels {
+            guard let after = channel.settings.after else { continue }
+            // Name the `after:` line and its full key path (`channels.fb.after` in the main file,
+            // `fb.after` in a channels.d file).
+            let path = "\(channel.keyPath).after"
+            var location = channel.location
+            if case .map(let entries, _) = channel.section, let entry = entries.first(where: { $0.key == "after" }) {
+                location = entry.location
+            }
+            if after == channel.name {
+                throw ConfigError("a channel cannot wait for itself", path: path, location: location)
+            }
+            guard names.contains(after) else {
+                throw ConfigError("no channel named \"\(after)\"", path: path, location: location)
+            }
+            var seen: Set<String> = [channel.name]
+            var next: String? = after
+            while let n = next {
+                guard seen.insert(n).inserted else {
+                    throw ConfigError("the after: dependencies form a cycle through \"\(n)\"", path: path, location: location)
+                }
+                next = channels.first { $0.name == n }?.settings.after
+            }
+        }
+    }
+
+    static func isName(_ s: String) -> Bool {
+        !s.isEmpty && s.count <= 64
+            && s.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }
+    }
+}
+
+extension ChannelConfig {
+    /// The plugin's view of the section: the engine's keys are already read, so the plugin's
+    /// `finish()` only complains about keys neither understood.
+    public func pluginSection(secrets: SecretStore = SecretStore()) throws(ConfigError) -> ConfigSection {
+        let s = try ConfigSection(
+            value: section, path: keyPath, location: location, baseDirectory: baseDirectory, secrets: secrets)
+        for key in ChannelSettings.engineKeys { _ = s.raw(key) }
+        return s
+    }
+}

@@ -1,0 +1,239 @@
+import ChannelKit
+import Foundation
+
+/// The daemon's configuration (`cchcd.yaml` plus `channels.d/*.yaml`), validated. Every key is
+/// documented in `config/cchcd.yaml`.
+public struct DaemonConfig: Sendable {
+    /// The file it was read from.
+    public var path: String
+    public var timeZone: TimeZone
+    public var stateDirectory: String
+    public var inbox: InboxSettings
+    public var deliveryLogDirectory: String
+    public var retry: RetrySettings
+    public var engine: EngineSettings
+    public var network: NetworkSettings
+    /// Extra topics beyond the built-in CCHC areas: key → Vietnamese label.
+    public var extraTopics: [Topic]
+    /// In the order written.
+    public var channels: [ChannelConfig]
+    /// `http.listen`: the address of the health, metrics and inbound-webhook server (DESIGN.md §13).
+    public var httpListen: String? = nil
+
+    public var databasePath: String { stateDirectory + "/cchcd.sqlite" }
+    /// Touched by `cchc` after a change so a running daemon looks at the queue at once.
+    public var wakeFilePath: String { stateDirectory + "/wake" }
+    public var lockFilePath: String { stateDirectory + "/cchcd.lock" }
+
+    public var topics: [Topic] { Topic.builtin + extraTopics }
+
+    public func topicLabel(_ key: String) -> String { topics.first { $0.key == key }?.label ?? key }
+
+    public func channel(named name: String) -> ChannelConfig? { channels.first { $0.name == name } }
+}
+
+/// Settings of the HTTP client every HTTP channel shares.
+public struct NetworkSettings: Sendable, Hashable {
+    /// CA bundle to verify servers against (default: the system's).
+    public var caFile: String?
+    public var caPath: String?
+    public var connectTimeout: Duration = .seconds(10)
+    public var timeout: Duration = .seconds(60)
+    public var maxConnectionsPerHost: Int = 32
+
+    public init() {}
+}
+
+public struct InboxSettings: Sendable {
+    public var path: String
+    /// Files from this inbox may carry `approved_by`/`approved_at` and enter approved.
+    public var trusted: Bool
+    public var enabled: Bool
+}
+
+public struct RetrySettings: Sendable, Hashable {
+    public var initial: Duration
+    public var max: Duration
+    /// Attempts in all (the first included) before a delivery fails.
+    public var attempts: Int
+
+    public init(initial: Duration = .seconds(30), max: Duration = .seconds(3600), attempts: Int = 10) {
+        self.initial = initial
+        self.max = max
+        self.attempts = attempts
+    }
+}
+
+public struct EngineSettings: Sendable, Hashable {
+    /// Deliveries claimed per channel per round.
+    public var batchSize: Int
+    /// How long a claimed delivery stays leased to this process (a send must finish sooner).
+    public var lease: Duration
+    /// On stop, how long in-flight sends may take before they are abandoned (kept recoverable).
+    public var shutdownGrace: Duration
+    /// Outcomes are committed together when this many are waiting, or after `commitInterval`.
+    public var commitBatch: Int
+    public var commitInterval: Duration
+
+    public init(
+        batchSize: Int = 256, lease: Duration = .seconds(300), shutdownGrace: Duration = .seconds(20),
+        commitBatch: Int = 256, commitInterval: Duration = .milliseconds(5)
+    ) {
+        self.batchSize = batchSize
+        self.lease = lease
+        self.shutdownGrace = shutdownGrace
+        self.commitBatch = commitBatch
+        self.commitInterval = commitInterval
+    }
+}
+
+/// One configured channel: the engine's rules for it, and its own section for the plugin.
+public struct ChannelConfig: Sendable {
+    public var name: String
+    public var type: String
+    public var enabled: Bool
+    public var settings: ChannelSettings
+    /// The whole section as written; the plugin reads its own keys from it.
+    public var section: ConfigValue
+    public var location: ConfigLocation
+    public var baseDirectory: String
+    /// The section's key path in its file: `channels.portal-tinh` in the main file, `portal-tinh` in a
+    /// `channels.d` file. Errors about the channel's keys start with it.
+    public var keyPath: String
+}
+
+/// The scheduling rules of a channel (DESIGN.md §5).
+public struct ChannelSettings: Sendable, Hashable {
+    /// Another channel whose delivery of the same item must come first (`after: portal-tinh`).
+    public var after: String?
+    /// Fixed times of day; a delivery waits for the next slot.
+    public var slots: [Slot]
+    public var quietHours: QuietHours?
+    public var maxPerDay: Int?
+    public var minGap: Duration?
+    public var rate: RateLimit?
+    public var maxConcurrency: Int
+    /// Overrides the global retry settings.
+    public var retry: RetrySettings?
+
+    public init(
+        after: String? = nil, slots: [Slot] = [], quietHours: QuietHours? = nil, maxPerDay: Int? = nil,
+        minGap: Duration? = nil, rate: RateLimit? = nil, maxConcurrency: Int = 16, retry: RetrySettings? = nil
+    ) {
+        self.after = after
+        self.slots = slots
+        self.quietHours = quietHours
+        self.maxPerDay = maxPerDay
+        self.minGap = minGap
+        self.rate = rate
+        self.maxConcurrency = maxConcurrency
+        self.retry = retry
+    }
+
+    /// Keys of a channel section that belong to the engine, not to the plugin.
+    public static let engineKeys = [
+        "type", "enabled", "after", "slots", "quiet_hours", "max_per_day", "min_gap", "rate", "max_concurrency", "retry",
+    ]
+}
+
+/// A time of day, minutes after midnight.
+public struct TimeOfDay: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var minutes: Int
+
+    public init(hour: Int, minute: Int) { minutes = hour * 60 + minute }
+
+    /// `06:00`, `6:00`, `17:30`.
+    public init?(_ text: String) {
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, let h = Int(parts[0]), let m = Int(parts[1]), (0..<24).contains(h), (0..<60).contains(m),
+            parts[1].count == 2
+        else { return nil }
+        minutes = h * 60 + m
+    }
+
+    public static func < (a: TimeOfDay, b: TimeOfDay) -> Bool { a.minutes < b.minutes }
+
+    public var description: String { String(format: "%02d:%02d", minutes / 60, minutes % 60) }
+}
+
+/// A slot: a time of day and how long it stays open (`06:00/15m`; without a length, 15 minutes).
+public struct Slot: Sendable, Hashable, CustomStringConvertible {
+    public var start: TimeOfDay
+    public var length: Duration
+
+    public init(start: TimeOfDay, length: Duration = .seconds(900)) {
+        self.start = start
+        self.length = length
+    }
+
+    public init?(_ text: String) {
+        let parts = text.split(separator: "/", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let start = TimeOfDay(parts[0]) else { return nil }
+        self.start = start
+        if parts.count == 2 {
+            guard let d = DurationText.parse(parts[1]), d > .zero, d <= .seconds(86400) else { return nil }
+            length = d
+        } else {
+            length = .seconds(900)
+        }
+    }
+
+    public var description: String { "\(start)/\(DurationText.format(length))" }
+}
+
+/// A daily period when nothing is sent (`22:00-06:00` wraps past midnight).
+public struct QuietHours: Sendable, Hashable, CustomStringConvertible {
+    public var from: TimeOfDay
+    public var to: TimeOfDay
+
+    public init(from: TimeOfDay, to: TimeOfDay) {
+        self.from = from
+        self.to = to
+    }
+
+    public init?(_ text: String) {
+        let parts = text.split(separator: "-").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 2, let f = TimeOfDay(parts[0]), let t = TimeOfDay(parts[1]), f != t else { return nil }
+        from = f
+        to = t
+    }
+
+    /// Whether a minute of the day falls in the quiet period.
+    public func contains(_ minuteOfDay: Int) -> Bool {
+        if from < to { return minuteOfDay >= from.minutes && minuteOfDay < to.minutes }
+        return minuteOfDay >= from.minutes || minuteOfDay < to.minutes
+    }
+
+    public var description: String { "\(from)-\(to)" }
+}
+
+/// A token bucket: `count` sends per `per`, with bursts up to `count`.
+public struct RateLimit: Sendable, Hashable, CustomStringConvertible {
+    public var count: Int
+    public var per: Duration
+
+    public init(count: Int, per: Duration) {
+        self.count = count
+        self.per = per
+    }
+
+    /// `10/s`, `100/m`, `1000/h`, `5/30s`.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "/").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 2, let n = Int(parts[0]), n > 0 else { return nil }
+        let unit = parts[1]
+        let per: Duration? =
+            switch unit {
+            case "s": .seconds(1)
+            case "m", "min": .seconds(60)
+            case "h": .seconds(3600)
+            case "d": .seconds(86400)
+            default: DurationText.parse(unit)
+            }
+        guard let per, per > .zero else { return nil }
+        count = n
+        self.per = per
+    }
+
+    public var description: String { "\(count)/\(DurationText.format(per))" }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import Logging
+import Queue
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Writes the delivery log (DESIGN.md §7, docs/delivery-log.md): the store's log events as JSON
+/// Lines, one file per month (`delivery-YYYY-MM.jsonl`), in sequence order.
+///
+/// The log is a projection of the store: events are committed first and written here after, and
+/// ``catchUp()`` appends whatever the files are missing, so a crash never loses a line and never
+/// writes one twice. A line cut short by a crash is removed before appending.
+public actor DeliveryLogWriter {
+    public let directory: String
+    private let store: any Store
+    private let logger: Logger
+    private var lastWritten: Int64?
+
+    public init(directory: String, store: any Store, logger: Logger) {
+        self.directory = directory
+        self.store = store
+        self.logger = logger
+    }
+
+    /// The sequence number of the last line in the files (0 when there are none).
+    public func lastSequenceInFiles() throws -> Int64 {
+        if let lastWritten { return lastWritten }
+        let found = try scanLastSequence()
+        lastWritten = found
+        return found
+    }
+
+    /// Appends every event the files do not have yet. Returns how many lines were written.
+    @discardableResult
+    public func catchUp() async throws -> Int {
+        var after = try lastSequenceInFiles()
+        var written = 0
+        while true {
+            let events = try await store.logEvents(after: after, limit: 4096)
+            guard let last = events.last else { break }
+            if let first = events.first, first.seq != after + 1 {
+                // Sequence numbers are assigned in the store without gaps; a jump means events were
+                // deleted from the store or the files belong to another store. Say so, then go on.
+                logger.error(
+                    "delivery log: sequence jumps from \(after) to \(first.seq); the files and the store disagree",
+                    metadata: ["dir": "\(directory)"])
+            }
+            try append(events)
+            after = last.seq
+            lastWritten = after
+            written += events.count
+        }
+        return written
+    }
+
+    private func append(_ events: [Queue.LogEvent]) throws {
+        var byMonth: [(String, [UInt8])] = []
+        for event in events {
+            let month = Self.month(ofJSON: event.json)
+            if byMonth.last?.0 != month { byMonth.append((month, [])) }
+            byMonth[byMonth.count - 1].1.append(contentsOf: Array(event.line.utf8))
+            byMonth[byMonth.count - 1].1.append(0x0A)
+        }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for (month, bytes) in byMonth {
+            let path = "\(directory)/delivery-\(month).jsonl"
+            let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw LogFileError(path: path, message: String(cString: strerror(errno))) }
+            defer { close(fd) }
+            var offset = 0
+            while offset < bytes.count {
+                let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw LogFileError(path: path, message: String(cString: strerror(errno)))
+                }
+                offset += n
+            }
+        }
+    }
+
+    /// `YYYY-MM` from the line's `ts` (local time of the configured zone).
+    static func month(ofJSON json: String) -> String {
+        if let r = json.range(of: "\"ts\":\"") {
+            let start = r.upperBound
+            if let end = json.index(start, offsetBy: 7, limitedBy: json.endIndex) { return String(json[start..<end]) }
+        }
+        return "unknown"
+    }
+
+    /// Finds the highest `seq` in the two newest files, first cutting a torn last line.
+    private func scanLastSequence() throws -> Int64 {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return 0 }
+        let files = names.filter { $0.hasPrefix("delivery-") && $0.hasSuffix(".jsonl") }.sorted().suffix(2)
+        var best: Int64 = 0
+        for name in files {
+            let path = "\(directory)/\(name)"
+            guard let data = FileManager.default.contents(atPath: path) else { continue }
+            var bytes = [UInt8](data)
+            if let lastByte = bytes.last, lastByte != 0x0A {
+                // A crash cut the last line short: drop it; catchUp() writes it again from the store.
+                let keep = (bytes.lastIndex(of: 0x0A).map { $0 + 1 }) ?? 0
+                logger.warning("delivery log: removing a partial last line", metadata: ["file": "\(path)"])
+                guard truncate(path, off_t(keep)) == 0 else {
+                    throw LogFileError(path: path, message: String(cString: strerror(errno)))
+                }
+                bytes.removeSubrange(keep...)
+            }
+            guard !bytes.isEmpty else { continue }
+            let end = bytes.count - 1
+            let start = (bytes[..<end].lastIndex(of: 0x0A).map { $0 + 1 }) ?? 0
+            let line = String(decoding: bytes[start..<end], as: UTF8.self)
+            if let seq = Self.sequence(ofLine: line) { best = max(best, seq) }
+        }
+        return best
+    }
+
+    static func sequence(ofLine line: String) -> Int64? {
+        guard let r = line.range(of: "\"seq\":") else { return nil }
+        let digits = line[r.upperBound...].prefix { $0.isNumber }
+        return Int64(digits)
+    }
+}
+
+public struct LogFileError: Error, CustomStringConvertible {
+    public var path: String
+    public var message: String
+    public var description: String { "delivery log \(path): \(message)" }
+}

@@ -1,0 +1,140 @@
+import Config
+import Foundation
+import Logging
+import Queue
+import ServiceLifecycle
+
+/// Watches the inbox folder (and the wake file `cchc` touches) and takes each complete item file in.
+///
+/// Only complete files are read: the watcher reacts to files closed after writing or renamed into the
+/// folder, and ignores dot-files and `*.tmp`/`*.part`, so write-then-rename is safe. An accepted file
+/// moves to `accepted/`; a bad one to `rejected/` with a sibling `.error` file saying what and where.
+/// One bad file never blocks the others.
+public final class InboxWatcher: Service, Sendable {
+    let intake: ItemIntake
+    let settings: InboxSettings
+    let wakeFile: String
+    let onChange: @Sendable () -> Void
+    let logger: Logger
+
+    /// - Parameters:
+    ///   - onChange: called after an item was taken in, and when `cchc` touches the wake file.
+    public init(intake: ItemIntake, settings: InboxSettings, wakeFile: String, logger: Logger, onChange: @escaping @Sendable () -> Void) {
+        self.intake = intake
+        self.settings = settings
+        self.wakeFile = wakeFile
+        self.logger = logger
+        self.onChange = onChange
+    }
+
+    public func run() async throws {
+        let fm = FileManager.default
+        for sub in ["", "/accepted", "/rejected"] {
+            try fm.createDirectory(atPath: settings.path + sub, withIntermediateDirectories: true)
+        }
+        let wakeDirectory = URL(fileURLWithPath: wakeFile).deletingLastPathComponent().path
+        let wakeName = URL(fileURLWithPath: wakeFile).lastPathComponent
+        let watch = try DirectoryWatch(directories: [settings.path, wakeDirectory])
+        defer { watch.close() }
+        logger.info("watching the inbox", metadata: ["path": "\(settings.path)", "trusted": "\(settings.trusted)"])
+        await scan()
+        await withTaskCancellationHandler {
+            for await event in watch.events.cancelOnGracefulShutdown() {
+                if event.directory == wakeDirectory && event.name == wakeName {
+                    onChange()
+                } else if event.directory == settings.path {
+                    await scan()
+                }
+            }
+        } onCancel: {
+            watch.close()
+        }
+    }
+
+    /// Takes in every complete item file in the inbox. Returns (accepted, rejected).
+    @discardableResult
+    public func scan() async -> (Int, Int) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: settings.path) else { return (0, 0) }
+        var accepted = 0
+        var rejected = 0
+        for name in names.sorted() where Self.isCandidate(name) {
+            let path = settings.path + "/" + name
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            do {
+                let result = try await intake.submit(path: path, trusted: settings.trusted, source: "inbox:\(name)", actor: "inbox")
+                for warning in result.warnings {
+                    logger.warning("inbox: \(warning)", metadata: ["file": "\(name)", "item": "\(result.item.id)"])
+                }
+                move(path, to: "accepted", name: name)
+                accepted += 1
+                logger.info(
+                    "inbox: item taken in", metadata: ["file": "\(name)", "item": "\(result.item.id)", "status": "\(result.item.status.rawValue)"])
+            } catch {
+                switch error {
+                case .invalid(let error):
+                    rejected += 1
+                    reject(path, name: name, reason: error.description)
+                case .store(let error) where error.kind == .database:
+                    // Not the file's fault: leave it for the next scan.
+                    logger.error("inbox: the store failed; the file stays in the inbox", metadata: ["file": "\(name)", "error": "\(error)"])
+                case .store(let error):
+                    rejected += 1
+                    reject(path, name: name, reason: "\(name): \(StoreMessages.vietnamese(error))")
+                }
+            }
+        }
+        if accepted > 0 { onChange() }
+        return (accepted, rejected)
+    }
+
+    static func isCandidate(_ name: String) -> Bool {
+        guard !name.hasPrefix(".") else { return false }
+        return name.hasSuffix(".md") || name.hasSuffix(".yaml") || name.hasSuffix(".yml")
+    }
+
+    private func reject(_ path: String, name: String, reason: String) {
+        logger.warning("inbox: file rejected", metadata: ["file": "\(name)", "reason": "\(reason)"])
+        let target = move(path, to: "rejected", name: name)
+        let errorPath = (target ?? (settings.path + "/rejected/" + name)) + ".error"
+        _ = FileManager.default.createFile(atPath: errorPath, contents: Data((reason + "\n").utf8))
+    }
+
+    /// Moves a file into a sub-folder, never overwriting an earlier file of the same name.
+    @discardableResult
+    private func move(_ path: String, to folder: String, name: String) -> String? {
+        let fm = FileManager.default
+        var target = "\(settings.path)/\(folder)/\(name)"
+        var n = 1
+        while fm.fileExists(atPath: target) || fm.fileExists(atPath: target + ".error") {
+            n += 1
+            let url = URL(fileURLWithPath: name)
+            target = "\(settings.path)/\(folder)/\(url.deletingPathExtension().lastPathComponent).\(n).\(url.pathExtension)"
+        }
+        do {
+            try fm.moveItem(atPath: path, toPath: target)
+            return target
+        } catch {
+            logger.error("inbox: cannot move the file", metadata: ["file": "\(name)", "to": "\(folder)", "error": "\(error)"])
+            return nil
+        }
+    }
+}
+
+/// Store errors in the officer's words.
+public enum StoreMessages {
+    public static func vietnamese(_ error: StoreError) -> String {
+        let subject = error.subject.map { " \($0)" } ?? ""
+        switch error.kind {
+        case .notFound: return "không tìm thấy\(subject)"
+        case .invalidState:
+            if let state = error.currentState {
+                let label = ItemStatus(rawValue: state)?.label ?? DeliveryState(rawValue: state)?.label ?? state
+                return "không thực hiện được với\(subject): đang ở trạng thái \"\(label)\""
+            }
+            return "không thực hiện được\(subject): \(error.message)"
+        case .locked: return "bài\(subject) đã bắt đầu gửi nên không sửa được nữa; hãy tạo bài mới"
+        case .database: return "lỗi cơ sở dữ liệu: \(error.message)"
+        }
+    }
+}

@@ -1,0 +1,298 @@
+import ChannelKit
+import Config
+import Foundation
+import Queue
+
+/// A problem with an item file or an item, in the officer's words (Vietnamese), naming the file,
+/// the line and the field.
+public struct IntakeError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var file: String
+    public var line: Int?
+    public var field: String?
+    public var message: String
+
+    public init(file: String, line: Int? = nil, field: String? = nil, _ message: String) {
+        self.file = file
+        self.line = line
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String {
+        var s = file
+        if let line { s += ":\(line)" }
+        s += ": "
+        if let field { s += "trường \"\(field)\": " }
+        return s + message
+    }
+}
+
+/// An item read from a file, checked, ready for the store.
+public struct ParsedItem: Sendable {
+    public var id: String?
+    public var content: ItemContent
+    /// Set only when the source is trusted and the file carries `approved_by` and `approved_at`.
+    public var approval: Approval?
+    /// Things the officer should know that did not stop the item (an approval that was ignored).
+    public var warnings: [String]
+}
+
+/// Reads item files (DESIGN.md §13): Markdown with YAML front matter, or YAML with a `body:` key.
+public struct ItemFileReader: Sendable {
+    public var config: DaemonConfig
+
+    public init(config: DaemonConfig) { self.config = config }
+
+    static let keys: Set<String> = [
+        "id", "title", "summary", "topic", "unit", "author", "channels", "publish_at", "expires_at", "priority", "media",
+        "overrides", "approved_by", "approved_at", "body",
+    ]
+
+    /// Reads and checks the file at `path`. `trusted`: the file's approval fields are honoured.
+    public func read(path: String, trusted: Bool, now: Date = Date()) throws(IntakeError) -> ParsedItem {
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw IntakeError(file: name, "không đọc được tệp")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw IntakeError(file: name, "tệp không phải văn bản UTF-8")
+        }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return try parse(text: text, fileName: name, directory: directory, trusted: trusted, now: now)
+    }
+
+    public func parse(text rawText: String, fileName: String, directory: String, trusted: Bool, now: Date = Date()) throws(IntakeError) -> ParsedItem {
+        var text = rawText.replacingOccurrences(of: "\r\n", with: "\n")
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        let isMarkdown = !(fileName.hasSuffix(".yaml") || fileName.hasSuffix(".yml"))
+        var yamlText = text
+        var body: String?
+        var lineOffset = 0
+        if isMarkdown {
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            guard lines.first?.trimmingCharacters(in: .whitespaces) == "---" else {
+                throw IntakeError(file: fileName, line: 1, "tệp .md phải bắt đầu bằng dòng \"---\" rồi đến phần thông tin (front matter)")
+            }
+            guard let end = lines.dropFirst().firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "---" }) else {
+                throw IntakeError(file: fileName, line: 1, "thiếu dòng \"---\" đóng phần thông tin (front matter)")
+            }
+            yamlText = lines[1..<end].joined(separator: "\n")
+            body = lines[(end + 1)...].joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+            lineOffset = 1
+        }
+        let root: ConfigValue
+        do {
+            root = try YAMLDocument.parse(yamlText, file: fileName, lineOffset: lineOffset)
+        } catch {
+            throw IntakeError(file: fileName, line: error.location.line, field: error.path.isEmpty ? nil : error.path, "YAML không hợp lệ: \(error.message)")
+        }
+        guard case .map(let entries, _) = root else {
+            throw IntakeError(file: fileName, line: 1 + lineOffset, "phần thông tin phải là các dòng \"khóa: giá trị\"")
+        }
+        var fields: [String: (value: ConfigValue, line: Int?)] = [:]
+        for entry in entries {
+            guard Self.keys.contains(entry.key) else {
+                throw IntakeError(
+                    file: fileName, line: entry.location.line, field: entry.key,
+                    "khóa không được hỗ trợ (các khóa hợp lệ: \(Self.keys.sorted().joined(separator: ", ")))")
+            }
+            fields[entry.key] = (entry.value, entry.location.line)
+        }
+        let reader = FieldReader(fileName: fileName, fields: fields)
+
+        if isMarkdown, fields["body"] != nil {
+            throw IntakeError(file: fileName, line: fields["body"]?.line, field: "body", "tệp .md ghi nội dung sau phần thông tin, không dùng khóa body")
+        }
+        if !isMarkdown { body = try reader.string("body") }
+
+        let id = try reader.string("id")
+        if let id, !Self.isValidID(id) {
+            throw reader.error("id", "mã bài chỉ gồm chữ không dấu, số, '.', '_' và '-' (tối đa 40 ký tự), ví dụ 2026-11-0042")
+        }
+        guard let title = try reader.string("title"), !title.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw reader.error("title", "thiếu tiêu đề (title)")
+        }
+        guard let body, !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw IntakeError(file: fileName, field: "body", "bài viết chưa có nội dung")
+        }
+        guard let topic = try reader.string("topic") else {
+            throw reader.error("topic", "thiếu lĩnh vực (topic); chọn một trong: \(config.topics.map(\.key).joined(separator: ", "))")
+        }
+        guard config.topics.contains(where: { $0.key == topic }) else {
+            throw reader.error("topic", "lĩnh vực \"\(topic)\" không có; chọn một trong: \(config.topics.map(\.key).joined(separator: ", "))")
+        }
+        guard let unit = try reader.string("unit"), !unit.isEmpty else { throw reader.error("unit", "thiếu đơn vị (unit)") }
+        guard let channels = try reader.stringList("channels"), !channels.isEmpty else {
+            throw reader.error("channels", "chưa chọn kênh nào (channels)")
+        }
+        var seenChannels: Set<String> = []
+        for channel in channels {
+            guard config.channel(named: channel) != nil else {
+                throw reader.error(
+                    "channels", "kênh \"\(channel)\" không có trong cấu hình; các kênh: \(config.channels.map(\.name).joined(separator: ", "))")
+            }
+            guard seenChannels.insert(channel).inserted else { throw reader.error("channels", "kênh \"\(channel)\" ghi hai lần") }
+        }
+
+        let publishAt = try reader.date("publish_at", zone: config.timeZone, bare: .startOfDay)
+        let expiresAt = try reader.date("expires_at", zone: config.timeZone, bare: .endOfDay)
+        if let expiresAt {
+            if let publishAt, expiresAt <= publishAt {
+                throw reader.error("expires_at", "thời hạn (expires_at) phải sau thời điểm đăng (publish_at)")
+            }
+            if expiresAt <= now { throw reader.error("expires_at", "thời hạn (expires_at) đã qua") }
+        }
+        var priority = Priority.normal
+        if let p = try reader.string("priority") {
+            guard let parsed = Priority(rawValue: p) else {
+                throw reader.error("priority", "mức ưu tiên \"\(p)\" không hợp lệ; dùng thuong, uu-tien hoặc khan-cap")
+            }
+            priority = parsed
+        }
+        let media = try readMedia(reader, directory: directory)
+        let overrides = try readOverrides(reader, channels: channels)
+
+        var warnings: [String] = []
+        var approval: Approval?
+        let approvedBy = try reader.string("approved_by")
+        let approvedAt = try reader.date("approved_at", zone: config.timeZone, bare: .startOfDay)
+        if approvedBy != nil || approvedAt != nil {
+            if trusted {
+                guard let approvedBy, !approvedBy.isEmpty else { throw reader.error("approved_by", "có approved_at thì phải có người duyệt (approved_by)") }
+                guard let approvedAt else { throw reader.error("approved_at", "có approved_by thì phải có thời điểm duyệt (approved_at)") }
+                approval = Approval(by: approvedBy, at: approvedAt)
+            } else {
+                warnings.append("bỏ qua approved_by/approved_at: nguồn này không được tin cậy, bài vào trạng thái chờ duyệt")
+            }
+        }
+
+        let content = ItemContent(
+            title: title.trimmingCharacters(in: .whitespaces), summary: try reader.string("summary"), body: body,
+            topic: topic, unit: unit, author: try reader.string("author"), channels: channels, publishAt: publishAt,
+            expiresAt: expiresAt, priority: priority, media: media, overrides: overrides)
+        return ParsedItem(id: id, content: content, approval: approval, warnings: warnings)
+    }
+
+    private func readMedia(_ reader: FieldReader, directory: String) throws(IntakeError) -> [MediaRef] {
+        guard let (value, line) = reader.fields["media"] else { return [] }
+        guard case .list(let entries, _) = value else { throw reader.error("media", "phải là một danh sách") }
+        var out: [MediaRef] = []
+        for (i, entry) in entries.enumerated() {
+            let field = "media[\(i)]"
+            var ref = MediaRef()
+            switch entry {
+            case .scalar(let s):
+                if s.hasPrefix("http://") || s.hasPrefix("https://") { ref.url = s } else { ref.path = s }
+            case .map(let kv, _):
+                for (key, v, loc) in kv {
+                    guard case .scalar(let s) = v else { throw IntakeError(file: reader.fileName, line: loc.line, field: "\(field).\(key)", "phải là văn bản") }
+                    switch key {
+                    case "path": ref.path = s
+                    case "url": ref.url = s
+                    case "caption": ref.caption = s
+                    default: throw IntakeError(file: reader.fileName, line: loc.line, field: "\(field).\(key)", "khóa không được hỗ trợ (path, url, caption)")
+                    }
+                }
+            default:
+                throw IntakeError(file: reader.fileName, line: line, field: field, "mỗi tệp đính kèm là path hoặc url")
+            }
+            if (ref.path == nil) == (ref.url == nil) {
+                throw IntakeError(file: reader.fileName, line: line, field: field, "ghi đúng một trong path (tệp) hoặc url (đường dẫn)")
+            }
+            if let url = ref.url, !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
+                throw IntakeError(file: reader.fileName, line: line, field: field, "url phải bắt đầu bằng http:// hoặc https://")
+            }
+            if let p = ref.path {
+                // Resolved now, before the file moves to accepted/.
+                let absolute = p.hasPrefix("/") ? p : URL(fileURLWithPath: directory).appendingPathComponent(p).standardizedFileURL.path
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory), !isDirectory.boolValue else {
+                    throw IntakeError(file: reader.fileName, line: line, field: field, "không tìm thấy tệp \(p)")
+                }
+                ref.path = absolute
+            }
+            out.append(ref)
+        }
+        return out
+    }
+
+    static let overrideFields: Set<String> = ["text", "script", "title", "summary", "body"]
+
+    private func readOverrides(_ reader: FieldReader, channels: [String]) throws(IntakeError) -> [String: [String: String]] {
+        guard let (value, line) = reader.fields["overrides"] else { return [:] }
+        guard case .map(let perChannel, _) = value else { throw reader.error("overrides", "phải là các dòng \"tên-kênh: { text: … }\"") }
+        var out: [String: [String: String]] = [:]
+        for (channel, v, loc) in perChannel {
+            guard channels.contains(channel) else {
+                throw IntakeError(file: reader.fileName, line: loc.line, field: "overrides.\(channel)", "kênh này không nằm trong channels của bài")
+            }
+            guard case .map(let kv, _) = v else {
+                throw IntakeError(file: reader.fileName, line: loc.line ?? line, field: "overrides.\(channel)", "phải có dạng { text: \"…\" }")
+            }
+            var fields: [String: String] = [:]
+            for (key, fv, floc) in kv {
+                guard Self.overrideFields.contains(key) else {
+                    throw IntakeError(
+                        file: reader.fileName, line: floc.line, field: "overrides.\(channel).\(key)",
+                        "khóa không được hỗ trợ (\(Self.overrideFields.sorted().joined(separator: ", ")))")
+                }
+                guard case .scalar(let s) = fv else {
+                    throw IntakeError(file: reader.fileName, line: floc.line, field: "overrides.\(channel).\(key)", "phải là văn bản")
+                }
+                fields[key] = s
+            }
+            out[channel] = fields
+        }
+        return out
+    }
+
+    static func isValidID(_ id: String) -> Bool {
+        !id.isEmpty && id.count <= 40
+            && id.unicodeScalars.allSatisfy {
+                ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" || $0 == "."
+            }
+    }
+}
+
+/// Reads typed fields from the front matter, with errors that name the field and its line.
+struct FieldReader {
+    let fileName: String
+    let fields: [String: (value: ConfigValue, line: Int?)]
+
+    func error(_ field: String, _ message: String) -> IntakeError {
+        IntakeError(file: fileName, line: fields[field]?.line, field: field, message)
+    }
+
+    func string(_ field: String) throws(IntakeError) -> String? {
+        guard let (value, _) = fields[field] else { return nil }
+        switch value {
+        case .null: return nil
+        case .scalar(let s): return s
+        default: throw error(field, "phải là một giá trị văn bản, không phải \(value.kindDescription)")
+        }
+    }
+
+    func stringList(_ field: String) throws(IntakeError) -> [String]? {
+        guard let (value, _) = fields[field] else { return nil }
+        switch value {
+        case .null: return nil
+        case .scalar(let s): return s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        case .list(let items, _):
+            var out: [String] = []
+            for item in items {
+                guard case .scalar(let s) = item else { throw error(field, "mỗi phần tử phải là một tên") }
+                out.append(s)
+            }
+            return out
+        default: throw error(field, "phải là một danh sách, ví dụ [portal-tinh, webhook-tonghop]")
+        }
+    }
+
+    func date(_ field: String, zone: TimeZone, bare: DateText.BareDate) throws(IntakeError) -> Date? {
+        guard let s = try string(field) else { return nil }
+        guard let date = DateText.parse(s, timeZone: zone, bareDate: bare) else {
+            throw error(field, "ngày giờ \"\(s)\" không hợp lệ; viết như 2026-11-25 08:00 hoặc 2026-11-25")
+        }
+        return date
+    }
+}

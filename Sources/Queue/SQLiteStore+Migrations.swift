@@ -1,0 +1,138 @@
+import GRDB
+
+extension SQLiteStore {
+    /// The schema, as named migrations. Written in plain SQL without referring to app types, so a
+    /// later change of a Swift type never changes what an old migration did. The schema is trusted:
+    /// NOT NULL, CHECK constraints on every enumerated column, foreign keys.
+    ///
+    /// Dates are INTEGER milliseconds since 1970 (UTC) everywhere.
+    static func makeMigrator() -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: schemaV1)
+        }
+        return migrator
+    }
+
+    private static let itemStatuses =
+        "'draft','submitted','approved','dispatching','done','partly-failed','rejected','cancelled','expired'"
+    private static let deliveryStates =
+        "'pending','leased','retry-wait','delivered','failed','expired','cancelled','uncertain'"
+
+    private static let schemaV1 = """
+        CREATE TABLE items (
+            id TEXT NOT NULL PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 40),
+            content TEXT NOT NULL CHECK (json_valid(content)),
+            title TEXT NOT NULL,
+            unit TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            priority_rank INTEGER NOT NULL,
+            publish_at INTEGER,
+            expires_at INTEGER,
+            content_hash TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN (\(itemStatuses))),
+            status_reason TEXT,
+            approved_by TEXT,
+            approved_at INTEGER,
+            approved_hash TEXT,
+            source TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            CHECK ((approved_hash IS NULL) = (approved_by IS NULL))
+        );
+        CREATE INDEX items_status ON items (status, created_at);
+        CREATE INDEX items_created ON items (created_at);
+        CREATE INDEX items_unit ON items (unit, created_at);
+        CREATE INDEX items_expires ON items (expires_at) WHERE expires_at IS NOT NULL;
+
+        CREATE TABLE deliveries (
+            id TEXT NOT NULL PRIMARY KEY,
+            item_id TEXT NOT NULL REFERENCES items (id),
+            channel TEXT NOT NULL,
+            channel_type TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN (\(deliveryStates))),
+            due_at INTEGER NOT NULL,
+            priority_rank INTEGER NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+            attempt_base INTEGER NOT NULL DEFAULT 0 CHECK (attempt_base >= 0 AND attempt_base <= attempts),
+            after_channel TEXT CHECK (after_channel IS NULL OR after_channel <> channel),
+            lease_owner TEXT,
+            lease_expires_at INTEGER,
+            interrupted INTEGER NOT NULL DEFAULT 0 CHECK (interrupted IN (0, 1)),
+            last_error_class TEXT,
+            last_error TEXT,
+            remote_id TEXT,
+            url TEXT,
+            delivered_at INTEGER,
+            updated_at INTEGER NOT NULL,
+            UNIQUE (item_id, channel),
+            CHECK (id = item_id || '/' || channel),
+            CHECK ((state = 'leased') = (lease_expires_at IS NOT NULL))
+        );
+        -- claimDue / nextDue: only waiting rows, in claim order per channel.
+        CREATE INDEX deliveries_waiting ON deliveries (channel, due_at, priority_rank DESC, item_id)
+            WHERE state IN ('pending', 'retry-wait');
+        -- recoverLeases.
+        CREATE INDEX deliveries_leased ON deliveries (lease_expires_at) WHERE state = 'leased';
+        -- deliveredCounts (max_per_day).
+        CREATE INDEX deliveries_delivered ON deliveries (delivered_at, channel) WHERE state = 'delivered';
+
+        CREATE TABLE attempts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            delivery_id TEXT NOT NULL REFERENCES deliveries (id),
+            number INTEGER NOT NULL,
+            started_at INTEGER NOT NULL,
+            finished_at INTEGER NOT NULL,
+            outcome TEXT NOT NULL CHECK (outcome IN ('delivered', 'retry', 'failed', 'interrupted')),
+            error_class TEXT,
+            message TEXT,
+            code INTEGER,
+            remote_id TEXT,
+            url TEXT
+        );
+        CREATE INDEX attempts_delivery ON attempts (delivery_id, number);
+        CREATE TRIGGER attempts_append_only_update BEFORE UPDATE ON attempts
+            BEGIN SELECT RAISE(ABORT, 'attempts are append-only'); END;
+        CREATE TRIGGER attempts_append_only_delete BEFORE DELETE ON attempts
+            BEGIN SELECT RAISE(ABORT, 'attempts are append-only'); END;
+
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            item_id TEXT REFERENCES items (id),
+            detail TEXT
+        );
+        CREATE INDEX audit_item ON audit (item_id, at);
+        CREATE INDEX audit_at ON audit (at);
+
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            source TEXT NOT NULL,
+            external_id TEXT,
+            kind TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            item_id TEXT REFERENCES items (id),
+            payload TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(payload)),
+            UNIQUE (source, external_id)
+        );
+        CREATE INDEX events_at ON events (at);
+        CREATE INDEX events_item ON events (item_id) WHERE item_id IS NOT NULL;
+
+        CREATE TABLE log_events (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            at INTEGER NOT NULL,
+            json TEXT NOT NULL CHECK (json LIKE '{%}')
+        );
+        CREATE TRIGGER log_events_append_only_update BEFORE UPDATE ON log_events
+            BEGIN SELECT RAISE(ABORT, 'the delivery log is append-only'); END;
+        CREATE TRIGGER log_events_append_only_delete BEFORE DELETE ON log_events
+            BEGIN SELECT RAISE(ABORT, 'the delivery log is append-only'); END;
+
+        CREATE TABLE id_counters (
+            month TEXT NOT NULL PRIMARY KEY,
+            next INTEGER NOT NULL CHECK (next >= 1)
+        );
+        """
+}

@@ -1,0 +1,292 @@
+import ArgumentParser
+import ChannelKit
+import Config
+import Engine
+import Foundation
+import Intake
+import Queue
+
+struct ItemCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "item", abstract: "Bài viết: thêm, xem, duyệt, từ chối, hủy, gửi lại.",
+        subcommands: [Add.self, List.self, Show.self, Approve.self, Reject.self, Cancel.self, Retry.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Đưa một tệp bài viết (.md có phần thông tin YAML, hoặc .yaml) vào hàng đợi; in mã bài.")
+        @Argument(help: "Tệp bài viết.") var file: String
+        @OptionGroup var options: CommonOptions
+
+        func run() async throws {
+            try await perform(json: options.json) { () async throws(CLIError) in
+                let session = try Session.open(json: options.json)
+                let (channels, http) = try session.channels()
+                defer { http.shutdown() }
+                let path = ConfigLoader.resolvePath(file, environment: [:])
+                guard FileManager.default.fileExists(atPath: path) else {
+                    throw CLIError(code: "not-found", message: "không tìm thấy tệp \(file)", exit: Exit.notFound)
+                }
+                let planner = session.planner
+                let intake = ItemIntake(config: session.config, channels: channels, store: session.store) { planner.plan($0) }
+                let user = ProcessInfo.processInfo.environment["USER"] ?? "cchc"
+                do {
+                    // Files given on the command line are never pre-approved: approval is its own step.
+                    let result = try await intake.submit(path: path, trusted: false, source: "cli:\(path)", actor: user)
+                    session.wakeDaemon()
+                    if options.json {
+                        Output.printJSON([
+                            "id": result.item.id, "status": result.item.status.rawValue, "created": result.created,
+                            "warnings": result.warnings,
+                        ])
+                    } else {
+                        for w in result.warnings { FileHandle.standardError.write(Data("cchc: lưu ý: \(w)\n".utf8)) }
+                        print(result.item.id)
+                    }
+                } catch let failure as ItemIntake.Failure {
+                    switch failure {
+                    case .invalid(let e): throw CLIError(code: "invalid-item", message: e.description, exit: Exit.invalidItem)
+                    case .store(let e): throw session.storeError(e)
+                    }
+                } catch {
+                    throw CLIError(code: "failure", message: "\(error)", exit: Exit.failure)
+                }
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Liệt kê bài viết (mới nhất trước).")
+        @Option(help: "Lọc theo trạng thái (có thể ghi nhiều lần): \(ItemStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var status: [String] = []
+        @Option(help: "Lọc theo kênh.") var channel: String?
+        @Option(help: "Lọc theo đơn vị.") var unit: String?
+        @Option(help: "Tạo từ ngày (YYYY-MM-DD).") var from: String?
+        @Option(help: "Tạo trước ngày (YYYY-MM-DD, không kể ngày này).") var to: String?
+        @Option(help: "Số bài tối đa.") var limit: Int = 100
+        @OptionGroup var options: CommonOptions
+
+        func run() async throws {
+            try await perform(json: options.json) { () async throws(CLIError) in
+                let session = try Session.open(json: options.json)
+                var statuses: [ItemStatus] = []
+                for s in status {
+                    guard let st = ItemStatus(rawValue: s) else {
+                        throw CLIError(
+                            code: "usage", message: "trạng thái \"\(s)\" không có; dùng: \(ItemStatus.allCases.map(\.rawValue).joined(separator: ", "))",
+                            exit: 64)
+                    }
+                    statuses.append(st)
+                }
+                let tz = session.config.timeZone
+                func day(_ s: String?, _ name: String) throws(CLIError) -> Date? {
+                    guard let s else { return nil }
+                    guard let d = DateText.parse(s, timeZone: tz) else {
+                        throw CLIError(code: "usage", message: "--\(name): ngày \"\(s)\" không hợp lệ (YYYY-MM-DD)", exit: 64)
+                    }
+                    return d
+                }
+                let filter = ItemFilter(
+                    statuses: statuses.isEmpty ? nil : statuses, channel: channel, unit: unit, from: try day(from, "from"),
+                    to: try day(to, "to"), limit: limit)
+                let items: [ItemRecord]
+                do { items = try await session.store.items(filter) } catch { throw session.storeError(error) }
+                if options.json {
+                    Output.printJSON(["items": items.map { ItemJSON.item($0, session: session) }])
+                    return
+                }
+                if items.isEmpty {
+                    print("Không có bài nào.")
+                    return
+                }
+                for item in items {
+                    print("\(item.id)  [\(item.status.label)]  \(session.display(item.content.publishAt ?? item.createdAt))  \(item.content.unit)  \(item.content.title)")
+                }
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Xem một bài: trạng thái từng kênh, các lần gửi, đường dẫn.")
+        @Argument(help: "Mã bài.") var id: String
+        @OptionGroup var options: CommonOptions
+
+        func run() async throws {
+            try await perform(json: options.json) { () async throws(CLIError) in
+                let session = try Session.open(json: options.json)
+                let item: ItemRecord
+                var deliveries: [(DeliveryRecord, [AttemptRecord])] = []
+                do {
+                    guard let found = try await session.store.item(id) else {
+                        throw CLIError(code: "not-found", message: "không tìm thấy bài \(id)", exit: Exit.notFound)
+                    }
+                    item = found
+                    for d in try await session.store.deliveries(itemID: id) {
+                        deliveries.append((d, try await session.store.attempts(deliveryID: d.id)))
+                    }
+                } catch let e as CLIError {
+                    throw e
+                } catch let e as StoreError {
+                    throw session.storeError(e)
+                } catch {
+                    throw CLIError(code: "failure", message: "\(error)", exit: Exit.failure)
+                }
+                if options.json {
+                    var obj = ItemJSON.item(item, session: session)
+                    obj["deliveries"] = deliveries.map { ItemJSON.delivery($0.0, attempts: $0.1, session: session) }
+                    Output.printJSON(obj)
+                    return
+                }
+                let c = item.content
+                print("Bài \(item.id): \(c.title)")
+                print("  Trạng thái: \(item.status.label)\(item.statusReason.map { " (\($0))" } ?? "")")
+                print("  Đơn vị: \(c.unit) · Lĩnh vực: \(session.config.topicLabel(c.topic)) · Ưu tiên: \(c.priority.label)")
+                print("  Đăng lúc: \(session.display(c.publishAt)) · Hết hạn: \(session.display(c.expiresAt))")
+                if let by = item.approvedBy { print("  Người duyệt: \(by) lúc \(session.display(item.approvedAt))") }
+                print("  Kênh:")
+                if deliveries.isEmpty { print("    (chưa có — bài chưa được duyệt)") }
+                for (d, attempts) in deliveries {
+                    var line = "    \(d.channel) [\(d.state.label)] hẹn \(session.display(d.dueAt)), \(d.attempts) lần gửi"
+                    if let url = d.url { line += " → \(url)" }
+                    print(line)
+                    if let err = d.lastError, d.state != .delivered { print("      lỗi gần nhất: \(d.lastErrorClass ?? "")\(err.isEmpty ? "" : ": " + err)") }
+                    for a in attempts {
+                        var al = "      #\(a.number) \(session.display(a.startedAt)) \(a.outcome.rawValue) \(a.durationMilliseconds) ms"
+                        if let code = a.code { al += " (\(code))" }
+                        if let m = a.message { al += " \(m)" }
+                        print(al)
+                    }
+                }
+            }
+        }
+    }
+
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Duyệt bài (theo đúng nội dung hiện tại); bài sẽ được gửi đúng lịch.")
+        @Argument(help: "Mã bài.") var id: String
+        @Option(help: "Họ tên người duyệt.") var by: String
+        @OptionGroup var options: CommonOptions
+
+        func run() async throws {
+            try await perform(json: options.json) { () async throws(CLIError) in
+                let session = try Session.open(json: options.json)
+                guard !by.trimmingCharacters(in: .whitespaces).isEmpty else {
+                    throw CLIError(code: "usage", message: "--by: cần họ tên người duyệt", exit: 64)
+                }
+                let planner = session.planner
+                let record: ItemRecord
+                do {
+                    record = try await session.store.approve(itemID: id, by: by, at: Date()) { planner.plan($0) }
+                } catch { throw session.storeError(error) }
+                session.wakeDaemon()
+                let deliveries = (try? await session.store.deliveries(itemID: id)) ?? []
+                if options.json {
+                    var obj = ItemJSON.item(record, session: session)
+                    obj["deliveries"] = deliveries.map { ItemJSON.delivery($0, attempts: [], session: session) }
+                    Output.printJSON(obj)
+                } else {
+                    print("Đã duyệt bài \(id). Lịch gửi:")
+                    for d in deliveries { print("  \(d.channel): \(session.display(d.dueAt))") }
+                }
+            }
+        }
+    }
+
+    struct Reject: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Từ chối bài (không gửi).")
+        @Argument(help: "Mã bài.") var id: String
+        @Option(help: "Họ tên người từ chối.") var by: String
+        @Option(help: "Lý do.") var reason: String?
+        @OptionGroup var options: CommonOptions
+
+        func run() async throws {
+            try await perform(json: options.json) { () async throws(CLIError) in
+                let session = try Session.open(json: options.json)
+                let record: ItemRecord
+                do { record = try await session.store.reject(itemID: id, by: by, reason: reason, at: Date()) } catch {
+                    throw session.storeError(error)
+                }
+                session.wakeDaemon()
+                if options.json { Output.printJSON(ItemJSON.item(record, session: session)) } else { print("Đã từ chối bài \(id).") }
+            }
+        }
+    }
+
+    struct Cancel: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Hủy bài: các kênh chưa gửi sẽ không gửi nữa.")
+        @Argument(help: "Mã bài.") var id: String
+        @Option(help: "Họ tên người hủy.") var by: String
+        @Option(help: "Lý do.") var reason: String?
+        @OptionGroup var options: CommonOptions
+
+        func run() async throws {
+            try await perform(json: options.json) { () async throws(CLIError) in
+                let session = try Session.open(json: options.json)
+                let record: ItemRecord
+                do { record = try await session.store.cancel(itemID: id, by: by, reason: reason, at: Date()) } catch {
+                    throw session.storeError(error)
+                }
+                session.wakeDaemon()
+                if options.json { Output.printJSON(ItemJSON.item(record, session: session)) } else { print("Đã hủy bài \(id).") }
+            }
+        }
+    }
+
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Gửi lại các kênh bị lỗi của bài (hoặc một kênh).")
+        @Argument(help: "Mã bài.") var id: String
+        @Option(help: "Chỉ gửi lại kênh này.") var channel: String?
+        @Option(help: "Họ tên người yêu cầu.") var by: String
+        @OptionGroup var options: CommonOptions
+
+        func run() async throws {
+            try await perform(json: options.json) { () async throws(CLIError) in
+                let session = try Session.open(json: options.json)
+                let requeued: [DeliveryRecord]
+                do { requeued = try await session.store.retry(itemID: id, channel: channel, by: by, at: Date()) } catch {
+                    throw session.storeError(error)
+                }
+                session.wakeDaemon()
+                if options.json {
+                    Output.printJSON(["requeued": requeued.map { ItemJSON.delivery($0, attempts: [], session: session) }])
+                } else if requeued.isEmpty {
+                    print("Bài \(id) không có kênh nào cần gửi lại.")
+                } else {
+                    print("Sẽ gửi lại: \(requeued.map(\.channel).joined(separator: ", ")).")
+                }
+            }
+        }
+    }
+}
+
+/// The documented JSON shapes of `cchc item … --json` (docs/cli.md).
+enum ItemJSON {
+    static func item(_ r: ItemRecord, session: Session) -> [String: Any] {
+        let c = r.content
+        return [
+            "id": r.id, "status": r.status.rawValue, "title": c.title, "summary": c.summary ?? NSNull(), "topic": c.topic,
+            "unit": c.unit, "author": c.author ?? NSNull(), "channels": c.channels, "priority": c.priority.rawValue,
+            "publish_at": session.rfc3339(c.publishAt) ?? NSNull(), "expires_at": session.rfc3339(c.expiresAt) ?? NSNull(),
+            "approved_by": r.approvedBy ?? NSNull(), "approved_at": session.rfc3339(r.approvedAt) ?? NSNull(),
+            "content_hash": r.contentHash, "source": r.source, "created_at": session.rfc3339(r.createdAt)!,
+            "updated_at": session.rfc3339(r.updatedAt)!, "status_reason": r.statusReason ?? NSNull(),
+        ]
+    }
+
+    static func delivery(_ d: DeliveryRecord, attempts: [AttemptRecord], session: Session) -> [String: Any] {
+        [
+            "id": d.id, "channel": d.channel, "channel_type": d.channelType, "state": d.state.rawValue,
+            "due_at": session.rfc3339(d.dueAt)!, "attempts": d.attempts, "after": d.after ?? NSNull(),
+            "last_error_class": d.lastErrorClass ?? NSNull(), "last_error": d.lastError ?? NSNull(),
+            "remote_id": d.remoteID ?? NSNull(), "url": d.url ?? NSNull(),
+            "delivered_at": session.rfc3339(d.deliveredAt) ?? NSNull(),
+            "attempt_log": attempts.map { a in
+                [
+                    "number": a.number, "started_at": session.rfc3339(a.startedAt)!, "finished_at": session.rfc3339(a.finishedAt)!,
+                    "outcome": a.outcome.rawValue, "error_class": a.errorClass ?? NSNull(), "message": a.message ?? NSNull(),
+                    "code": a.code.map { $0 as Any } ?? NSNull(), "remote_id": a.remoteID ?? NSNull(), "url": a.url ?? NSNull(),
+                    "duration_ms": a.durationMilliseconds,
+                ] as [String: Any]
+            },
+        ]
+    }
+}

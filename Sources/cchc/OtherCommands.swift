@@ -1,0 +1,163 @@
+import ArgumentParser
+import ChannelKit
+import ChannelRegistry
+import Config
+import Foundation
+import Queue
+
+struct DeliveryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delivery", abstract: "Từng lần phát hành của một bài trên một kênh.", subcommands: [Resolve.self])
+
+    struct Resolve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Quyết định một lần gửi \"chưa rõ kết quả\" (máy chủ dừng giữa chừng): đã đăng, gửi lại, hoặc bỏ.")
+        @Argument(help: "Mã lần gửi, dạng MÃ-BÀI/TÊN-KÊNH.") var id: String
+        @Option(name: .customLong("as"), help: "delivered (đã đăng), resend (gửi lại) hoặc failed (bỏ).") var resolution: String
+        @Option(help: "Đường dẫn bài đã đăng (với delivered).") var url: String?
+        @Option(help: "Mã bài trên kênh (với delivered).") var remoteId: String?
+        @Option(help: "Họ tên người quyết định.") var by: String
+        @OptionGroup var options: CommonOptions
+
+        func run() async throws {
+            try await perform(json: options.json) { () async throws(CLIError) in
+                let session = try Session.open(json: options.json)
+                let r: Resolution
+                switch resolution {
+                case "delivered": r = .delivered(ChannelResult(remoteID: remoteId, url: url))
+                case "resend": r = .resend
+                case "failed": r = .failed
+                default: throw CLIError(code: "usage", message: "--as: dùng delivered, resend hoặc failed", exit: 64)
+                }
+                let d: DeliveryRecord
+                do { d = try await session.store.resolve(deliveryID: id, r, by: by, at: Date()) } catch {
+                    throw session.storeError(error)
+                }
+                session.wakeDaemon()
+                if options.json { Output.printJSON(ItemJSON.delivery(d, attempts: [], session: session)) } else {
+                    print("Đã ghi nhận: \(d.id) → \(d.state.label).")
+                }
+            }
+        }
+    }
+}
+
+struct ChannelCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "channel", abstract: "Các kênh phát hành trong cấu hình.", subcommands: [List.self, Check.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Liệt kê các kênh và số lần gửi đang chờ.")
+        @OptionGroup var options: CommonOptions
+
+        func run() async throws {
+            try await perform(json: options.json) { () async throws(CLIError) in
+                let session = try Session.open(json: options.json)
+                let next: [String: Date]
+                do { next = try await session.store.nextDue() } catch { throw session.storeError(error) }
+                if options.json {
+                    Output.printJSON([
+                        "channels": session.config.channels.map { c in
+                            [
+                                "name": c.name, "type": c.type, "enabled": c.enabled, "after": c.settings.after ?? NSNull(),
+                                "next_due": session.rfc3339(next[c.name]) ?? NSNull(),
+                            ] as [String: Any]
+                        }
+                    ])
+                    return
+                }
+                for c in session.config.channels {
+                    var line = "\(c.name)  (\(c.type))"
+                    if !c.enabled { line += "  [tắt]" }
+                    if let after = c.settings.after { line += "  sau \(after)" }
+                    if let due = next[c.name] { line += "  lần gửi kế tiếp: \(session.display(due))" }
+                    print(line)
+                }
+            }
+        }
+    }
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Kiểm tra kết nối và thông tin đăng nhập của một kênh (không đăng gì).")
+        @Argument(help: "Tên kênh.") var name: String
+        @OptionGroup var options: CommonOptions
+
+        func run() async throws {
+            try await perform(json: options.json) { () async throws(CLIError) in
+                let session = try Session.open(json: options.json)
+                let (channels, http) = try session.channels()
+                defer { http.shutdown() }
+                guard let channel = channels[name] else {
+                    throw CLIError(code: "not-found", message: "không có kênh \"\(name)\" trong cấu hình", exit: Exit.notFound)
+                }
+                do {
+                    let what = try await channel.check()
+                    if options.json { Output.printJSON(["channel": name, "ok": true, "detail": what]) } else { print("\(name): tốt — \(what)") }
+                } catch {
+                    throw CLIError(code: "check-failed", message: "\(name): kiểm tra thất bại — \(error)", exit: Exit.checkFailed)
+                }
+            }
+        }
+    }
+}
+
+struct ConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "config", abstract: "Cấu hình.", subcommands: [Check.self])
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Kiểm tra tệp cấu hình và mọi kênh trong đó.")
+        @OptionGroup var options: CommonOptions
+
+        func run() async throws {
+            try await perform(json: options.json) { () async throws(CLIError) in
+                let path = ConfigLoader.resolvePath(nil)
+                let config: DaemonConfig
+                do { config = try ConfigLoader.load(path: path) } catch {
+                    throw CLIError(code: "config", message: "cấu hình sai: \(error)", exit: Exit.config)
+                }
+                let session = Session(config: config, store: try Session.open(json: options.json).store, json: options.json)
+                let (_, http) = try session.channels()
+                http.shutdown()
+                if options.json {
+                    Output.printJSON(["ok": true, "path": path, "channels": config.channels.map(\.name)])
+                } else {
+                    print("Cấu hình hợp lệ: \(path) (\(config.channels.count) kênh: \(config.channels.map(\.name).joined(separator: ", ")))")
+                }
+            }
+        }
+    }
+}
+
+struct LogCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "log", abstract: "Nhật ký phát hành.", subcommands: [Tail.self])
+
+    struct Tail: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "In các dòng cuối của nhật ký phát hành (JSON Lines).")
+        @Option(name: .shortAndLong, help: "Số dòng.") var lines: Int = 20
+        @OptionGroup var options: CommonOptions
+
+        func run() async throws {
+            try await perform(json: options.json) { () async throws(CLIError) in
+                let path = ConfigLoader.resolvePath(nil)
+                let config: DaemonConfig
+                do { config = try ConfigLoader.load(path: path) } catch {
+                    throw CLIError(code: "config", message: "cấu hình sai: \(error)", exit: Exit.config)
+                }
+                let dir = config.deliveryLogDirectory
+                let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
+                    .filter { $0.hasPrefix("delivery-") && $0.hasSuffix(".jsonl") }.sorted()
+                var collected: [String] = []
+                for file in files.reversed() where collected.count < lines {
+                    guard let data = FileManager.default.contents(atPath: dir + "/" + file) else { continue }
+                    let fileLines = String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+                    collected = Array(fileLines.suffix(lines - collected.count)) + collected
+                }
+                if collected.isEmpty && !options.json {
+                    print("Nhật ký phát hành chưa có dòng nào (\(dir)).")
+                }
+                // The lines are JSON already: --json prints them unchanged, one per line.
+                for line in collected { print(line) }
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import ArgumentParser
+import ChannelKit
+import ChannelRegistry
+import Config
+import Engine
+import Foundation
+import Intake
+import Logging
+import Queue
+import Transport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What a command needs: the configuration, the store, and (when asked) the channels.
+struct Session {
+    let config: DaemonConfig
+    let store: SQLiteStore
+    let json: Bool
+
+    static func open(json: Bool) throws(CLIError) -> Session {
+        let path = ConfigLoader.resolvePath(nil)
+        let config: DaemonConfig
+        do {
+            config = try ConfigLoader.load(path: path)
+        } catch {
+            throw CLIError(code: "config", message: "cấu hình sai: \(error)", exit: Exit.config)
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw CLIError(code: "database", message: "không tạo được thư mục \(config.stateDirectory): \(error)", exit: Exit.database)
+        }
+        do {
+            let store = try SQLiteStore(path: config.databasePath, timeZone: config.timeZone)
+            return Session(config: config, store: store, json: json)
+        } catch {
+            throw CLIError(code: "database", message: "không mở được cơ sở dữ liệu \(config.databasePath): \(error)", exit: Exit.database)
+        }
+    }
+
+    /// Builds the channels (for validation and checks). Secrets are read; nothing is sent.
+    func channels() throws(CLIError) -> (channels: [String: any Channel], http: HTTPClient) {
+        var logger = Logger(label: "cchc")
+        logger.logLevel = .warning
+        do {
+            let http = try HTTPClient(configuration: config.httpClientConfiguration)
+            do {
+                return (try BuiltinChannels.build(config, http: http, logger: logger), http)
+            } catch {
+                http.shutdown()
+                throw CLIError(code: "config", message: "cấu hình kênh sai: \(error)", exit: Exit.config)
+            }
+        } catch let e as CLIError {
+            throw e
+        } catch {
+            throw CLIError(code: "failure", message: "không khởi tạo được kết nối mạng: \(error)", exit: Exit.failure)
+        }
+    }
+
+    var planner: DeliveryPlanner { DeliveryPlanner(config: config) }
+
+    /// Tells a running daemon to look at the queue now (it watches this file).
+    func wakeDaemon() {
+        let fd = Glibc.open(config.wakeFilePath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+        if fd >= 0 {
+            let stamp = "\(Date().timeIntervalSince1970)\n"
+            _ = stamp.withCString { write(fd, $0, strlen($0)) }
+            close(fd)
+        }
+    }
+
+    func storeError(_ any: any Error) -> CLIError {
+        guard let error = any as? StoreError else {
+            return CLIError(code: "failure", message: "\(any)", exit: Exit.failure)
+        }
+        let exit: Int32 =
+            switch error.kind {
+            case .notFound: Exit.notFound
+            case .invalidState, .locked: Exit.invalidState
+            case .database: Exit.database
+            }
+        return CLIError(code: error.kind.rawValue, message: StoreMessages.vietnamese(error), exit: exit)
+    }
+
+    func display(_ date: Date?) -> String { date.map { DateText.display($0, timeZone: config.timeZone) } ?? "—" }
+    func rfc3339(_ date: Date?) -> String? { date.map { LogClock(timeZone: config.timeZone).format($0) } }
+}
+
+/// Runs a command body, printing errors the way officers and scripts expect.
+func perform(json: Bool, _ body: () async throws(CLIError) -> Void) async throws {
+    do {
+        try await body()
+    } catch {
+        if json {
+            Output.printJSON(["error": ["code": error.code, "message": error.message]])
+        } else {
+            FileHandle.standardError.write(Data("cchc: \(error.message)\n".utf8))
+        }
+        throw ExitCode(error.exit)
+    }
+}
+
+enum Output {
+    static func printJSON(_ value: Any) {
+        let data = try! JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted])
+        print(String(decoding: data, as: UTF8.self))
+    }
+}

@@ -1,0 +1,132 @@
+import ArgumentParser
+import ChannelKit
+import ChannelRegistry
+import Config
+import Engine
+import Foundation
+import Intake
+import Logging
+import Queue
+import ServiceLifecycle
+import Transport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+@main
+struct CCHCD: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cchcd",
+        abstract: "The cchc-dispatch daemon: publishes approved CCHC items to their channels on schedule.",
+        discussion: "Exit codes: 0 stopped cleanly; 1 failed at run time; 75 another cchcd holds the state folder; 78 configuration error.",
+        version: CCHCDVersion.string)
+
+    @Option(name: .long, help: "The configuration file (default: $CCHC_CONFIG, then /etc/cchcd/cchcd.yaml).")
+    var config: String?
+
+    @Flag(name: .long, help: "Check the configuration (and build every channel), print the result and exit.")
+    var checkConfig = false
+
+    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (default: $CCHCD_LOG_LEVEL or info).")
+    var logLevel: String?
+
+    func run() async throws {
+        signal(SIGPIPE, SIG_IGN)
+        let level = Logger.Level(rawValue: logLevel ?? ProcessInfo.processInfo.environment["CCHCD_LOG_LEVEL"] ?? "info") ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = JournalLogHandler(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "cchcd")
+        let path = ConfigLoader.resolvePath(config)
+
+        let daemonConfig: DaemonConfig
+        let channels: [String: any Channel]
+        let http: HTTPClient
+        do {
+            daemonConfig = try ConfigLoader.load(path: path)
+            http = try HTTPClient(configuration: daemonConfig.httpClientConfiguration)
+            channels = try BuiltinChannels.build(daemonConfig, http: http, logger: logger)
+        } catch let error as ConfigError {
+            printError("configuration error: \(error)")
+            throw ExitCode(78)
+        } catch {
+            printError("cannot start: \(error)")
+            throw ExitCode(1)
+        }
+        if checkConfig {
+            print("configuration OK: \(path) (\(channels.count) channels: \(daemonConfig.channels.map(\.name).joined(separator: ", ")))")
+            http.shutdown()
+            return
+        }
+
+        let fm = FileManager.default
+        do {
+            try fm.createDirectory(atPath: daemonConfig.stateDirectory, withIntermediateDirectories: true)
+            try fm.createDirectory(atPath: daemonConfig.deliveryLogDirectory, withIntermediateDirectories: true)
+        } catch {
+            printError("cannot create the state or log folder: \(error)")
+            throw ExitCode(1)
+        }
+        let lock: InstanceLock
+        do {
+            lock = try InstanceLock(path: daemonConfig.lockFilePath)
+        } catch {
+            printError("\(error)")
+            throw ExitCode(75)
+        }
+        defer { lock.release() }
+
+        let store: SQLiteStore
+        do {
+            store = try SQLiteStore(path: daemonConfig.databasePath, timeZone: daemonConfig.timeZone)
+        } catch {
+            printError("cannot open the store \(daemonConfig.databasePath): \(error)")
+            throw ExitCode(1)
+        }
+        let planner = DeliveryPlanner(config: daemonConfig)
+        let logWriter = DeliveryLogWriter(directory: daemonConfig.deliveryLogDirectory, store: store, logger: logger)
+        let engine = Engine(
+            store: store, channels: daemonConfig.channels.compactMap { c in channels[c.name].map { EngineChannel(channel: $0, config: c) } },
+            config: daemonConfig, logWriter: logWriter, owner: "cchcd-\(getpid())-\(UInt32.random(in: 0...UInt32.max))",
+            singleInstance: true, logger: logger)
+        var services: [any Service] = [engine]
+        let intake = ItemIntake(config: daemonConfig, channels: channels, store: store, planner: { planner.plan($0) })
+        // The watcher also reports `cchc`'s wake file; without an inbox only that is watched.
+        var inbox = daemonConfig.inbox
+        if !inbox.enabled { inbox.path = daemonConfig.stateDirectory + "/.inbox-disabled" }
+        services.append(
+            InboxWatcher(intake: intake, settings: inbox, wakeFile: daemonConfig.wakeFilePath, logger: logger) { engine.wake() })
+
+        logger.info(
+            "cchcd started",
+            metadata: [
+                "config": "\(path)", "store": "\(daemonConfig.databasePath)", "delivery_log": "\(daemonConfig.deliveryLogDirectory)",
+                "channels": "\(daemonConfig.channels.count)",
+            ])
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            logger.error("cchcd stopped on an error", metadata: ["error": "\(error)"])
+            http.shutdown()
+            throw ExitCode(1)
+        }
+        http.shutdown()
+        logger.info("cchcd stopped")
+    }
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("cchcd: \(message)\n".utf8))
+}
+
+enum CCHCDVersion {
+    static let string = "0.1.0"
+}

@@ -1,0 +1,179 @@
+import Foundation
+import Testing
+
+/// Runs the real `cchcd` and `cchc` binaries built by `swift build` (scripts/test.sh builds them
+/// before `swift test`). They live beside the test bundle, or in `$CCHC_BIN_DIR`.
+enum Binaries {
+    static let directory: String = {
+        if let dir = ProcessInfo.processInfo.environment["CCHC_BIN_DIR"] { return dir }
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        // The XCTest bundle on Linux is a file in .build/<triple>/debug; Swift Testing may run from a
+        // helper inside it.
+        while !FileManager.default.fileExists(atPath: url.appendingPathComponent("cchcd").path) && url.path != "/" {
+            url = url.deletingLastPathComponent()
+        }
+        return url.path
+    }()
+
+    static var cchcd: String { directory + "/cchcd" }
+    static var cchc: String { directory + "/cchc" }
+}
+
+struct CommandResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// A temporary folder with a config; removed at the end of the test.
+final class Workspace {
+    let root: String
+
+    init() throws {
+        root = NSTemporaryDirectory() + "cchc-e2e-" + UUID().uuidString.prefix(8)
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: root) }
+
+    var configPath: String { root + "/cchcd.yaml" }
+    var inbox: String { root + "/inbox" }
+    var logDir: String { root + "/log" }
+
+    func write(_ relative: String, _ text: String) throws {
+        let path = root + "/" + relative
+        try FileManager.default.createDirectory(
+            atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path, withIntermediateDirectories: true)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    /// Writes the config with the given channels section (YAML, indented under `channels:`).
+    func writeConfig(channels: String, inboxTrusted: Bool = false, retry: String = "{ initial: 1s, max: 5s, attempts: 5 }", extra: String = "") throws {
+        try write(
+            "cchcd.yaml",
+            """
+            timezone: Asia/Ho_Chi_Minh
+            state_dir: state
+            inbox: { path: inbox, trusted: \(inboxTrusted) }
+            delivery_log: { dir: log }
+            retry: \(retry)
+            engine: { shutdown_grace: 5s }
+            \(extra)
+            channels:
+            \(channels)
+            """)
+    }
+
+    func cli(_ args: [String], stdin: String? = nil) throws -> CommandResult {
+        try run(Binaries.cchc, args + ["--config", configPath])
+    }
+
+    /// All delivery-log lines, parsed.
+    func logLines() -> [[String: Any]] {
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: logDir)) ?? []).filter { $0.hasSuffix(".jsonl") }.sorted()
+        var out: [[String: Any]] = []
+        for f in files {
+            let text = (try? String(contentsOfFile: logDir + "/" + f, encoding: .utf8)) ?? ""
+            for line in text.split(separator: "\n") {
+                if let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] { out.append(obj) }
+            }
+        }
+        return out
+    }
+
+    func itemJSON(_ id: String) throws -> [String: Any] {
+        let r = try cli(["item", "show", id, "--json"])
+        guard r.status == 0, let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] else {
+            throw HarnessError("item show \(id) failed: \(r.status) \(r.stderr) \(r.stdout)")
+        }
+        return obj
+    }
+
+    func deliveryStates(_ id: String) throws -> [String: String] {
+        let obj = try itemJSON(id)
+        var out: [String: String] = [:]
+        for d in (obj["deliveries"] as? [[String: Any]]) ?? [] { out[d["channel"] as! String] = d["state"] as? String }
+        return out
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+func run(_ executable: String, _ args: [String]) throws -> CommandResult {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: executable)
+    p.arguments = args
+    let out = Pipe()
+    let err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return CommandResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+}
+
+/// A running `cchcd`; its stderr goes to a file in the workspace.
+final class Daemon {
+    let process: Process
+    let logPath: String
+
+    init(_ ws: Workspace, name: String = "cchcd") throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: Binaries.cchcd)
+        process.arguments = ["--config", ws.configPath]
+        logPath = ws.root + "/\(name)-\(UUID().uuidString.prefix(4)).log"
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let handle = FileHandle(forWritingAtPath: logPath)!
+        process.standardError = handle
+        process.standardOutput = handle
+        try process.run()
+    }
+
+    var output: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    func terminate() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    func kill9() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+}
+
+/// Waits for a condition, checking every 50 ms, for at most `seconds`. Waiting for a state, not timing.
+func eventually(_ seconds: Double = 15, _ what: String, _ condition: () throws -> Bool) async throws {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if (try? condition()) == true { return }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    if try condition() { return }
+    throw HarnessError("timed out waiting for: \(what)")
+}
+
+/// A CCHC news item file, with the given channels and extra front-matter lines.
+func itemFile(title: String, channels: [String], extra: String = "", body: String? = nil) -> String {
+    """
+    ---
+    title: "\(title)"
+    summary: "Tỉnh đẩy mạnh tiếp nhận hồ sơ trực tuyến."
+    topic: tthc
+    unit: "Sở Nội vụ"
+    channels: [\(channels.joined(separator: ", "))]
+    \(extra)
+    ---
+    \(body ?? "Năm 2026, **100%** thủ tục hành chính đủ điều kiện được cung cấp dịch vụ công trực tuyến toàn trình.\n\n- Bộ phận một cửa tiếp nhận hồ sơ.\n- Kết quả trả qua bưu chính công ích.")
+    """
+}

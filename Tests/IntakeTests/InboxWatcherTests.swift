@@ -1,0 +1,261 @@
+import ChannelKit
+import Config
+import Foundation
+import Logging
+import Queue
+import Synchronization
+import Testing
+
+@testable import Intake
+
+/// One delivery per target channel, due at the item's publish time or its approval.
+let simplePlanner: @Sendable (ItemRecord) -> [PlannedDelivery] = { record in
+    record.content.channels.map {
+        PlannedDelivery(
+            channel: $0, channelType: "test", dueAt: record.content.publishAt ?? record.approvedAt ?? Date())
+    }
+}
+
+/// An inbox on a real SQLite store in a temporary folder.
+final class InboxFixture: Sendable {
+    let folder: IntakeFolder
+    let store: SQLiteStore
+    let watcher: InboxWatcher
+    let changes = Counter()
+
+    init(trusted: Bool = false) throws {
+        folder = try IntakeFolder(trusted: trusted)
+        store = try SQLiteStore(path: folder.config.databasePath, timeZone: hcm)
+        let intake = ItemIntake(config: folder.config, channels: [:], store: store, planner: simplePlanner)
+        var logger = Logger(label: "inbox-tests")
+        logger.logLevel = .critical
+        let changes = self.changes
+        watcher = InboxWatcher(
+            intake: intake, settings: folder.config.inbox, wakeFile: folder.config.wakeFilePath, logger: logger,
+            onChange: { changes.increment() })
+        for sub in ["", "/accepted", "/rejected"] {
+            try FileManager.default.createDirectory(atPath: inbox + sub, withIntermediateDirectories: true)
+        }
+    }
+
+    var inbox: String { folder.config.inbox.path }
+
+    @discardableResult
+    func drop(_ name: String, _ text: String) throws -> String {
+        let path = inbox + "/" + name
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    func list(_ sub: String = "") -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: inbox + sub)) ?? []).sorted()
+    }
+
+    func read(_ sub: String) -> String {
+        (FileManager.default.contents(atPath: inbox + "/" + sub)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+}
+
+/// A count shared with `onChange` callbacks.
+final class Counter: Sendable {
+    private let count = Mutex(0)
+    func increment() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
+}
+
+/// A valid item file for the inbox (no dates in the past of the real clock).
+func inboxItem(title: String = "Tin cải cách hành chính", extra: String = "") -> String {
+    """
+    ---
+    title: "\(title)"
+    topic: tthc
+    unit: "Sở Nội vụ"
+    channels: [portal-tinh, fb-sonoivu]
+    \(extra)
+    ---
+    Nội dung.
+    """
+}
+
+@Suite("InboxWatcher")
+struct InboxWatcherTests {
+    @Test("one good file and three bad: one accepted, three rejected with their reasons")
+    func scanMixed() async throws {
+        let f = try InboxFixture()
+        try f.drop("01-tot.md", inboxItem())
+        try f.drop("02-yaml-hong.md", "---\ntitle: \"Tin\ntopic: tthc\n---\nx\n")
+        try f.drop("03-kenh-la.md", inboxItem().replacingOccurrences(of: "fb-sonoivu", with: "zalo-oa"))
+        try f.drop("04-thieu-tieu-de.yaml", "topic: tthc\nunit: X\nchannels: [portal-tinh]\nbody: Nội dung\n")
+
+        let (accepted, rejected) = await f.watcher.scan()
+        #expect(accepted == 1)
+        #expect(rejected == 3)
+        #expect(f.list() == ["accepted", "rejected"])
+        #expect(f.list("/accepted") == ["01-tot.md"])
+        #expect(
+            f.list("/rejected") == [
+                "02-yaml-hong.md", "02-yaml-hong.md.error", "03-kenh-la.md", "03-kenh-la.md.error",
+                "04-thieu-tieu-de.yaml", "04-thieu-tieu-de.yaml.error",
+            ])
+        let yamlError = f.read("rejected/02-yaml-hong.md.error")
+        #expect(yamlError.hasPrefix("02-yaml-hong.md:"))
+        #expect(yamlError.contains("YAML không hợp lệ"))
+        let channelError = f.read("rejected/03-kenh-la.md.error")
+        #expect(channelError.contains("trường \"channels\""))
+        #expect(channelError.contains("zalo-oa"))
+        #expect(channelError.hasPrefix("03-kenh-la.md:5:"))
+        let titleError = f.read("rejected/04-thieu-tieu-de.yaml.error")
+        #expect(titleError.contains("trường \"title\""))
+        #expect(titleError.hasSuffix("\n"))
+
+        let items = try await f.store.items(ItemFilter())
+        #expect(items.count == 1)
+        #expect(items.first?.status == .submitted)
+        #expect(items.first?.content.title == "Tin cải cách hành chính")
+        #expect(items.first?.source == "inbox:01-tot.md")
+        #expect(try await f.store.deliveries(itemID: items[0].id).isEmpty)
+        #expect(f.changes.value == 1)
+
+        // A second scan finds nothing to do.
+        let again = await f.watcher.scan()
+        #expect(again == (0, 0))
+        #expect(f.changes.value == 1)
+    }
+
+    @Test("dot-files, *.tmp, *.part, other extensions and folders are left alone")
+    func ignored() async throws {
+        let f = try InboxFixture()
+        try f.drop(".tin.md", inboxItem())
+        try f.drop("tin.md.tmp", inboxItem())
+        try f.drop("tin.md.part", inboxItem())
+        try f.drop("ghi-chu.txt", "hello")
+        try FileManager.default.createDirectory(atPath: f.inbox + "/thu-muc.md", withIntermediateDirectories: true)
+        let result = await f.watcher.scan()
+        #expect(result == (0, 0))
+        #expect(
+            f.list() == [".tin.md", "accepted", "ghi-chu.txt", "rejected", "thu-muc.md", "tin.md.part", "tin.md.tmp"])
+        #expect(try await f.store.items(ItemFilter()).isEmpty)
+        #expect(f.changes.value == 0)
+    }
+
+    @Test("a file whose name is already in accepted/ or rejected/ does not overwrite it")
+    func noOverwrite() async throws {
+        let f = try InboxFixture()
+        try f.drop("tin.md", inboxItem(title: "Bài một"))
+        #expect(await f.watcher.scan() == (1, 0))
+        try f.drop("tin.md", inboxItem(title: "Bài hai"))
+        #expect(await f.watcher.scan() == (1, 0))
+        #expect(f.list("/accepted") == ["tin.2.md", "tin.md"])
+        #expect(f.read("accepted/tin.md").contains("Bài một"))
+        #expect(f.read("accepted/tin.2.md").contains("Bài hai"))
+        #expect(try await f.store.items(ItemFilter()).count == 2)
+
+        try f.drop("xau.md", "không có front matter")
+        try f.drop("xau.yaml", "title: [")
+        #expect(await f.watcher.scan() == (0, 2))
+        try f.drop("xau.md", "vẫn không có")
+        #expect(await f.watcher.scan() == (0, 1))
+        #expect(
+            f.list("/rejected") == [
+                "xau.2.md", "xau.2.md.error", "xau.md", "xau.md.error", "xau.yaml", "xau.yaml.error",
+            ])
+        #expect(f.read("rejected/xau.md").contains("không có front matter"))
+        #expect(f.read("rejected/xau.2.md").contains("vẫn không có"))
+    }
+
+    @Test("a trusted inbox with approval creates an approved item with its deliveries")
+    func trusted() async throws {
+        let f = try InboxFixture(trusted: true)
+        let approval = "approved_by: \"Nguyễn Văn A\"\napproved_at: 2026-11-21 15:30\npublish_at: 2030-01-02 08:00"
+        try f.drop("duyet.md", inboxItem(extra: approval))
+        try f.drop("cho-duyet.md", inboxItem(title: "Chưa duyệt"))
+        #expect(await f.watcher.scan() == (2, 0))
+        let items = try await f.store.items(ItemFilter())
+        let approved = try #require(items.first { $0.content.title == "Tin cải cách hành chính" })
+        #expect(approved.status == .approved)
+        #expect(approved.approvedBy == "Nguyễn Văn A")
+        #expect(approved.approvedAt == local(2026, 11, 21, 15, 30))
+        let deliveries = try await f.store.deliveries(itemID: approved.id)
+        #expect(deliveries.map(\.channel).sorted() == ["fb-sonoivu", "portal-tinh"])
+        #expect(deliveries.allSatisfy { $0.state == .pending && $0.dueAt == local(2030, 1, 2, 8) })
+        let waiting = try #require(items.first { $0.content.title == "Chưa duyệt" })
+        #expect(waiting.status == .submitted)
+    }
+
+    @Test("an untrusted inbox ignores the approval: the item waits for approval")
+    func untrustedApproval() async throws {
+        let f = try InboxFixture(trusted: false)
+        try f.drop("duyet.md", inboxItem(extra: "approved_by: \"Nguyễn Văn A\"\napproved_at: 2026-11-21 15:30"))
+        #expect(await f.watcher.scan() == (1, 0))
+        let items = try await f.store.items(ItemFilter())
+        #expect(items.map(\.status) == [.submitted])
+        #expect(items.first?.approvedBy == nil)
+    }
+
+    @Test("a file editing an item whose deliveries started is rejected with the reason in Vietnamese")
+    func lockedEdit() async throws {
+        let f = try InboxFixture(trusted: true)
+        let approval = "id: tin-1\napproved_by: A\napproved_at: 2026-11-21 15:30"
+        try f.drop("a.md", inboxItem(extra: approval))
+        #expect(await f.watcher.scan() == (1, 0))
+        _ = try await f.store.claimDue(
+            channel: "portal-tinh", now: Date(), limit: 10, owner: "x", leaseUntil: Date().addingTimeInterval(60))
+        try f.drop("b.md", inboxItem(title: "Sửa", extra: approval))
+        #expect(await f.watcher.scan() == (0, 1))
+        let reason = f.read("rejected/b.md.error")
+        #expect(reason.contains("tin-1"))
+        #expect(reason.contains("không sửa được"))
+    }
+
+    @Test("the live watcher takes in a file written then renamed, and stops when cancelled")
+    func liveWatcher() async throws {
+        let f = try InboxFixture()
+        try f.drop("truoc.md", inboxItem(title: "Có sẵn"))
+        let watcher = f.watcher
+        let task = Task { try await watcher.run() }
+
+        // The file present at start is taken in by the first scan.
+        #expect(await waitFor { f.list("/accepted").contains("truoc.md") })
+
+        // Write-then-rename: the .tmp is ignored until it is renamed in.
+        let tmp = try f.drop("moi.md.tmp", inboxItem(title: "Mới"))
+        try FileManager.default.moveItem(atPath: tmp, toPath: f.inbox + "/moi.md")
+        #expect(await waitFor { f.list("/accepted").contains("moi.md") })
+        #expect(try await f.store.items(ItemFilter()).count == 2)
+
+        // A bad file written in place (closed after writing) is rejected.
+        try f.drop("hong.md", "no front matter")
+        #expect(await waitFor { f.list("/rejected").contains("hong.md.error") })
+
+        // Touching the wake file calls onChange.
+        let before = f.changes.value
+        try Data().write(to: URL(fileURLWithPath: f.folder.config.wakeFilePath))
+        #expect(await waitFor { f.changes.value > before })
+
+        task.cancel()
+        let finished = await waitFor(task)
+        #expect(finished, "run() did not return after cancellation")
+    }
+}
+
+/// Polls `condition` every 20 ms until it holds, for at most `limit` seconds.
+func waitFor(limit: Double = 5, _ condition: @Sendable () async throws -> Bool) async rethrows -> Bool {
+    let deadline = ContinuousClock.now + .milliseconds(Int(limit * 1000))
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+    return try await condition()
+}
+
+/// Waits (bounded) for a task to finish; true when it did.
+func waitFor<T: Sendable>(_ task: Task<T, any Error>, limit: Double = 5) async -> Bool {
+    let done = Mutex(false)
+    let watcher = Task {
+        _ = try? await task.value
+        done.withLock { $0 = true }
+    }
+    let finished = await waitFor(limit: limit) { done.withLock { $0 } }
+    watcher.cancel()
+    return finished
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what cchc-dispatch needs to build and run on Debian 12 (Swift 6 toolchain assumed on PATH).
+# Usage: scripts/install-deps.sh [--test]   (--test adds what the test suite needs)
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+need=(libcurl4-openssl-dev libsqlite3-dev pkg-config ca-certificates python3)
+missing=()
+for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing: ${missing[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+fi
+if [ "${1:-}" = "--test" ]; then
+    # jsonschema validates the delivery log against docs/delivery-log.schema.json in the tests.
+    python3 -c 'import jsonschema' 2>/dev/null || python3 -m pip install --quiet jsonschema
+fi
+command -v swift >/dev/null || { echo "swift 6 is not on PATH (https://www.swift.org/install/linux/)"; exit 1; }
