@@ -77,6 +77,7 @@ let package = Package(
             dependencies: [
                 "ChannelKit", "Config", "Queue", "Yams", .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

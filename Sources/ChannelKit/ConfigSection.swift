@@ -180,7 +180,7 @@ public final class ConfigSection {
         if variants.count > 1 { throw error(variants[1], "give only one of \(variants.joined(separator: ", "))") }
         guard let which = variants.first else { return nil }
         let reference = try requireString(which)
-        do {
+        do throws(SecretStore.Failure) {
             if which.hasSuffix("_file") {
                 return try secrets.fromFile(resolve(path: reference))
             } else if which.hasSuffix("_credential") {
@@ -188,10 +188,8 @@ public final class ConfigSection {
             } else {
                 return try secrets.fromEnvironment(reference)
             }
-        } catch let message as SecretStore.Failure {
-            throw error(which, message.message)
         } catch {
-            throw self.error(which, "\(error)")
+            throw self.error(which, error.message)
         }
     }
 

@@ -1,4 +1,5 @@
 import Config
+import Crypto
 import Foundation
 import Logging
 import Queue
@@ -61,8 +62,16 @@ public final class InboxWatcher: Service, Sendable {
             let path = settings.path + "/" + name
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            // The source names the file and its content: if the daemon stopped after storing the item
+            // but before moving the file, the next scan finds the item and only moves the file.
+            let source = "inbox:\(name)#\(Self.fingerprint(path))"
+            if let existing = try? await intake.store.items(ItemFilter(source: source, limit: 1)).first {
+                logger.info("inbox: file already taken in; moving it", metadata: ["file": "\(name)", "item": "\(existing.id)"])
+                move(path, to: "accepted", name: name)
+                continue
+            }
             do {
-                let result = try await intake.submit(path: path, trusted: settings.trusted, source: "inbox:\(name)", actor: "inbox")
+                let result = try await intake.submit(path: path, trusted: settings.trusted, source: source, actor: "inbox")
                 for warning in result.warnings {
                     logger.warning("inbox: \(warning)", metadata: ["file": "\(name)", "item": "\(result.item.id)"])
                 }
@@ -86,6 +95,12 @@ public final class InboxWatcher: Service, Sendable {
         }
         if accepted > 0 { onChange() }
         return (accepted, rejected)
+    }
+
+    /// SHA-256 of the file's bytes, hex (empty when unreadable: the submit then reports the problem).
+    static func fingerprint(_ path: String) -> String {
+        guard let data = FileManager.default.contents(atPath: path) else { return "" }
+        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
     }
 
     static func isCandidate(_ name: String) -> Bool {

@@ -411,6 +411,10 @@ extension SQLiteStore {
                 conditions.append("unit = ?")
                 arguments += [unit]
             }
+            if let source = filter.source {
+                conditions.append("source = ?")
+                arguments += [source]
+            }
             if let from = filter.from {
                 conditions.append("created_at >= ?")
                 arguments += [millis(from)]

@@ -11,6 +11,10 @@ extension SQLiteStore {
         migrator.registerMigration("v1") { db in
             try db.execute(sql: schemaV1)
         }
+        // The inbox looks items up by source to recognise a file it took in just before a crash.
+        migrator.registerMigration("v2-items-source") { db in
+            try db.execute(sql: "CREATE INDEX items_source ON items (source)")
+        }
         return migrator
     }
 

@@ -153,13 +153,13 @@ final class Daemon {
 }
 
 /// Waits for a condition, checking every 50 ms, for at most `seconds`. Waiting for a state, not timing.
-func eventually(_ seconds: Double = 15, _ what: String, _ condition: () throws -> Bool) async throws {
+func eventually(_ seconds: Double = 15, _ what: String, _ condition: () async throws -> Bool) async throws {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
-        if (try? condition()) == true { return }
+        if (try? await condition()) == true { return }
         try await Task.sleep(for: .milliseconds(50))
     }
-    if try condition() { return }
+    if try await condition() { return }
     throw HarnessError("timed out waiting for: \(what)")
 }
 

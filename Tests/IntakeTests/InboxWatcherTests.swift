@@ -112,7 +112,7 @@ struct InboxWatcherTests {
         #expect(items.count == 1)
         #expect(items.first?.status == .submitted)
         #expect(items.first?.content.title == "Tin cải cách hành chính")
-        #expect(items.first?.source == "inbox:01-tot.md")
+        #expect(items.first?.source.hasPrefix("inbox:01-tot.md#") == true)
         #expect(try await f.store.deliveries(itemID: items[0].id).isEmpty)
         #expect(f.changes.value == 1)
 
@@ -120,6 +120,23 @@ struct InboxWatcherTests {
         let again = await f.watcher.scan()
         #expect(again == (0, 0))
         #expect(f.changes.value == 1)
+    }
+
+    @Test("a file stored just before a crash, still in the inbox, is moved, not taken in twice")
+    func fileTakenInBeforeACrash() async throws {
+        let f = try InboxFixture()
+        try f.drop("01-tot.md", inboxItem())
+        #expect(await f.watcher.scan() == (1, 0))
+        // The crash: the item is stored but the file never left the inbox.
+        try FileManager.default.moveItem(atPath: f.inbox + "/accepted/01-tot.md", toPath: f.inbox + "/01-tot.md")
+        #expect(await f.watcher.scan() == (0, 0))
+        #expect(try await f.store.items(ItemFilter()).count == 1)
+        #expect(f.list("/accepted").count == 1)
+        #expect(f.list() == ["accepted", "rejected"])
+        // Same name, different content: a new item.
+        try f.drop("01-tot.md", inboxItem().replacingOccurrences(of: "Tin cải cách hành chính", with: "Tin khác"))
+        #expect(await f.watcher.scan() == (1, 0))
+        #expect(try await f.store.items(ItemFilter()).count == 2)
     }
 
     @Test("dot-files, *.tmp, *.part, other extensions and folders are left alone")
