@@ -157,11 +157,16 @@ let package = Package(
             path: "Tests/Support",
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "TransportTests", dependencies: ["Transport", "TestSupport", "CCurlRawLoad"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TransportTests", dependencies: ["Transport", "TestSupport", "CCurlRawLoad"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "ChannelKitTests", dependencies: ["ChannelKit", "Queue"], swiftSettings: swiftSettings),
         .testTarget(name: "RenderingTests", dependencies: ["Rendering"], swiftSettings: swiftSettings),
         .testTarget(name: "QueueTests", dependencies: ["Queue"], swiftSettings: swiftSettings),
-        .testTarget(name: "ConfigTests", dependencies: ["Config", "ChannelRegistry"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ConfigTests",
+            dependencies: ["Config", "ChannelRegistry", "Transport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
         .testTarget(name: "IntakeTests", dependencies: ["Intake", "Config", "Queue"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EngineTests",

@@ -49,7 +49,7 @@ struct StaticPortal: Sendable {
             date: RFC3339.string(from: item.publishAt ?? Date(), timeZone: timeZone), unit: item.unit,
             topic: item.topic.key, topicLabel: item.topic.label, url: url(forSlug: slug))
         let page = StaticPages.page(
-            entry: entry, bodyHTML: Markdown.html(item.body), media: item.media, siteTitle: siteTitle,
+            entry: entry, bodyHTML: Markdown.rendered(item.body).html, media: item.media, siteTitle: siteTitle,
             indexURL: baseURL.map { $0 + "/index.html" } ?? "index.html")
         do {
             let replaced = try await StaticSite.forFolder(output).publish(

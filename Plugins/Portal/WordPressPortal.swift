@@ -95,7 +95,7 @@ struct WordPressPortal: Sendable {
         }
 
         var post = PostBody(
-            title: item.title, content: Markdown.html(item.body), excerpt: item.summary ?? "", status: status,
+            title: item.title, content: Markdown.rendered(item.body).html, excerpt: item.summary ?? "", status: status,
             slug: slug, categories: categories, tags: tags, featuredMedia: mediaID)
         if status == "future", let publishAt = item.publishAt {
             post.dateGMT = RFC3339.string(from: publishAt, timeZone: TimeZone(identifier: "UTC")!)

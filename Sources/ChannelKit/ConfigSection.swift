@@ -25,7 +25,8 @@ public final class ConfigSection {
             self.entries = []
             self.location = location
         default:
-            throw ConfigError("expected a mapping (key: value), found \(value.kindDescription)", path: path, location: location)
+            throw ConfigError(
+                "expected a mapping (key: value), found \(value.kindDescription)", path: path, location: location)
         }
         self.path = path
         self.baseDirectory = baseDirectory
@@ -54,7 +55,8 @@ public final class ConfigSection {
     public func string(_ key: String) throws(ConfigError) -> String? {
         guard let (value, loc) = raw(key) else { return nil }
         guard case .scalar(let s) = value else {
-            throw ConfigError("expected a single value, found \(value.kindDescription)", path: childPath(key), location: loc)
+            throw ConfigError(
+                "expected a single value, found \(value.kindDescription)", path: childPath(key), location: loc)
         }
         return s
     }
@@ -66,8 +68,12 @@ public final class ConfigSection {
 
     public func int(_ key: String, range: ClosedRange<Int>? = nil) throws(ConfigError) -> Int? {
         guard let s = try string(key) else { return nil }
-        guard let n = Int(s.replacingOccurrences(of: "_", with: "")) else { throw error(key, "expected a whole number, found \"\(s)\"") }
-        if let range, !range.contains(n) { throw error(key, "must be between \(range.lowerBound) and \(range.upperBound), found \(n)") }
+        guard let n = Int(s.replacingOccurrences(of: "_", with: "")) else {
+            throw error(key, "expected a whole number, found \"\(s)\"")
+        }
+        if let range, !range.contains(n) {
+            throw error(key, "must be between \(range.lowerBound) and \(range.upperBound), found \(n)")
+        }
         return n
     }
 
@@ -111,7 +117,9 @@ public final class ConfigSection {
             var out: [String] = []
             for (i, item) in items.enumerated() {
                 guard case .scalar(let s) = item else {
-                    throw ConfigError("expected a single value, found \(item.kindDescription)", path: "\(childPath(key))[\(i)]", location: loc)
+                    throw ConfigError(
+                        "expected a single value, found \(item.kindDescription)", path: "\(childPath(key))[\(i)]",
+                        location: loc)
                 }
                 out.append(s)
             }
@@ -137,10 +145,13 @@ public final class ConfigSection {
 
     public func section(_ key: String) throws(ConfigError) -> ConfigSection? {
         guard let (value, loc) = raw(key) else { return nil }
-        return try ConfigSection(value: value, path: childPath(key), location: loc, baseDirectory: baseDirectory, secrets: secrets)
+        return try ConfigSection(
+            value: value, path: childPath(key), location: loc, baseDirectory: baseDirectory, secrets: secrets)
     }
 
-    public func list(_ key: String) throws(ConfigError) -> [(value: ConfigValue, path: String, location: ConfigLocation)]? {
+    public func list(_ key: String) throws(ConfigError) -> [(
+        value: ConfigValue, path: String, location: ConfigLocation
+    )]? {
         guard let (value, loc) = raw(key) else { return nil }
         guard case .list(let items, _) = value else {
             throw ConfigError("expected a list, found \(value.kindDescription)", path: childPath(key), location: loc)
@@ -153,7 +164,9 @@ public final class ConfigSection {
     }
 
     /// A sub-section for a list element or any value.
-    public func section(of value: ConfigValue, path: String, location: ConfigLocation) throws(ConfigError) -> ConfigSection {
+    public func section(of value: ConfigValue, path: String, location: ConfigLocation) throws(ConfigError)
+        -> ConfigSection
+    {
         try ConfigSection(value: value, path: path, location: location, baseDirectory: baseDirectory, secrets: secrets)
     }
 
@@ -175,7 +188,8 @@ public final class ConfigSection {
         let variants = ["\(key)_file", "\(key)_credential", "\(key)_env"].filter { has($0) }
         if has(key) {
             _ = raw(key)
-            throw error(key, "secrets are never written in the configuration: use \(key)_file, \(key)_credential or \(key)_env")
+            throw error(
+                key, "secrets are never written in the configuration: use \(key)_file, \(key)_credential or \(key)_env")
         }
         if variants.count > 1 { throw error(variants[1], "give only one of \(variants.joined(separator: ", "))") }
         guard let which = variants.first else { return nil }
@@ -194,7 +208,9 @@ public final class ConfigSection {
     }
 
     public func requireSecret(_ key: String) throws(ConfigError) -> Secret {
-        guard let s = try secret(key) else { throw error(key, "is required (as \(key)_file, \(key)_credential or \(key)_env)") }
+        guard let s = try secret(key) else {
+            throw error(key, "is required (as \(key)_file, \(key)_credential or \(key)_env)")
+        }
         return s
     }
 

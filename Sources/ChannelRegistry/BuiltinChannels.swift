@@ -13,7 +13,9 @@ public struct ChannelType: Sendable {
     public var type: String
     public var summary: String
     public var sampleConfig: String
-    public var make: @Sendable (_ name: String, _ section: ConfigSection, _ context: ChannelContext, _ http: HTTPClient) throws(ConfigError) -> any Channel
+    public var make:
+        @Sendable (_ name: String, _ section: ConfigSection, _ context: ChannelContext, _ http: HTTPClient)
+            throws(ConfigError) -> any Channel
 }
 
 /// The one list of channel types (Swift has no load-time registration to lean on). A new plugin adds
@@ -21,7 +23,8 @@ public struct ChannelType: Sendable {
 public enum BuiltinChannels {
     public static let all: [ChannelType] = [
         ChannelType(
-            type: "portal", summary: "Cổng/Trang thông tin điện tử: generic HTTP, WordPress REST API, static HTML folder",
+            type: "portal",
+            summary: "Cổng/Trang thông tin điện tử: generic HTTP, WordPress REST API, static HTML folder",
             sampleConfig: PortalChannel.sampleConfig
         ) { name, section, context, http throws(ConfigError) in
             try PortalChannel(name: name, section: section, context: context, http: http)
@@ -57,7 +60,8 @@ public enum BuiltinChannels {
             var channelLogger = logger
             channelLogger[metadataKey: "channel"] = "\(channel.name)"
             let context = ChannelContext(
-                name: channel.name, timeZone: config.timeZone, stateDirectory: config.stateDirectory, logger: channelLogger)
+                name: channel.name, timeZone: config.timeZone, stateDirectory: config.stateDirectory,
+                logger: channelLogger)
             let instance = try type.make(channel.name, section, context, http)
             try section.finish()
             out[channel.name] = instance

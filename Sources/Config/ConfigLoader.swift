@@ -7,7 +7,9 @@ public enum ConfigLoader {
     public static let defaultPath = "/etc/cchcd/cchcd.yaml"
 
     /// The configuration file to use: `--config`, else `$CCHC_CONFIG`, else `/etc/cchcd/cchcd.yaml`.
-    public static func resolvePath(_ explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    public static func resolvePath(
+        _ explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> String {
         // An empty CCHC_CONFIG (`CCHC_CONFIG= cchc …`) is the same as an unset one.
         let fromEnvironment = environment["CCHC_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
         let chosen = explicit ?? fromEnvironment ?? defaultPath
@@ -56,8 +58,6 @@ public enum ConfigLoader {
             engine.batchSize = try s.int("batch_size", range: 1...10_000) ?? engine.batchSize
             engine.lease = try positive(s, "lease") ?? engine.lease
             engine.shutdownGrace = try s.duration("shutdown_grace") ?? engine.shutdownGrace
-            engine.commitBatch = try s.int("commit_batch", range: 1...100_000) ?? engine.commitBatch
-            engine.commitInterval = try s.duration("commit_interval") ?? engine.commitInterval
             try s.finish()
         }
 
@@ -67,7 +67,8 @@ public enum ConfigLoader {
             network.caPath = try s.path("ca_path")
             network.connectTimeout = try positive(s, "connect_timeout") ?? network.connectTimeout
             network.timeout = try positive(s, "timeout") ?? network.timeout
-            network.maxConnectionsPerHost = try s.int("max_connections_per_host", range: 1...1024) ?? network.maxConnectionsPerHost
+            network.maxConnectionsPerHost =
+                try s.int("max_connections_per_host", range: 1...1024) ?? network.maxConnectionsPerHost
             try s.finish()
         }
 
@@ -85,7 +86,10 @@ public enum ConfigLoader {
         if let s = try top.section("channels") {
             for name in s.keys {
                 guard let (value, location) = s.raw(name) else { throw s.error(name, "is empty") }
-                channels.append(try readChannel(name: name, value: value, location: location, path: s.childPath(name), directory: directory, secrets: secrets))
+                channels.append(
+                    try readChannel(
+                        name: name, value: value, location: location, path: s.childPath(name), directory: directory,
+                        secrets: secrets))
             }
         }
         try top.finish()
@@ -93,7 +97,8 @@ public enum ConfigLoader {
         // channels.d/*.yaml: each a map of channel name → settings.
         let dropIn = directory + "/channels.d"
         if let files = try? FileManager.default.contentsOfDirectory(atPath: dropIn) {
-            for file in files.sorted() where (file.hasSuffix(".yaml") || file.hasSuffix(".yml")) && !file.hasPrefix(".") {
+            for file in files.sorted() where (file.hasSuffix(".yaml") || file.hasSuffix(".yml")) && !file.hasPrefix(".")
+            {
                 let filePath = dropIn + "/" + file
                 let value = try YAMLDocument.load(path: filePath)
                 let section = try ConfigSection(
@@ -102,9 +107,13 @@ public enum ConfigLoader {
                 for name in section.keys {
                     guard let (v, location) = section.raw(name) else { throw section.error(name, "is empty") }
                     if let existing = channels.first(where: { $0.name == name }) {
-                        throw ConfigError("the channel \"\(name)\" is already defined at \(existing.location)", path: name, location: location)
+                        throw ConfigError(
+                            "the channel \"\(name)\" is already defined at \(existing.location)", path: name,
+                            location: location)
                     }
-                    channels.append(try readChannel(name: name, value: v, location: location, path: name, directory: dropIn, secrets: secrets))
+                    channels.append(
+                        try readChannel(
+                            name: name, value: v, location: location, path: name, directory: dropIn, secrets: secrets))
                 }
             }
         }
@@ -112,35 +121,45 @@ public enum ConfigLoader {
         try checkDependencies(channels)
         return DaemonConfig(
             path: path, timeZone: timeZone, stateDirectory: stateDirectory, inbox: inbox,
-            deliveryLogDirectory: logDirectory, retry: retry, engine: engine, network: network, extraTopics: extraTopics,
+            deliveryLogDirectory: logDirectory, retry: retry, engine: engine, network: network,
+            extraTopics: extraTopics,
             channels: channels, httpListen: httpListen)
     }
 
     static func readChannel(
-        name: String, value: ConfigValue, location: ConfigLocation, path: String, directory: String, secrets: SecretStore
+        name: String, value: ConfigValue, location: ConfigLocation, path: String, directory: String,
+        secrets: SecretStore
     ) throws(ConfigError) -> ChannelConfig {
         guard isName(name) else {
-            throw ConfigError("a channel name uses a-z, 0-9, '-' and '_' (it is typed in item files)", path: path, location: location)
+            throw ConfigError(
+                "a channel name uses a-z, 0-9, '-' and '_' (it is typed in item files)", path: path, location: location)
         }
-        let s = try ConfigSection(value: value, path: path, location: location, baseDirectory: directory, secrets: secrets)
+        let s = try ConfigSection(
+            value: value, path: path, location: location, baseDirectory: directory, secrets: secrets)
         let type = try s.requireString("type")
         let enabled = try s.bool("enabled") ?? true
         var settings = ChannelSettings()
         settings.after = try s.string("after")
         if let slots = try s.stringList("slots") {
             settings.slots = try slots.map { (text) throws(ConfigError) -> Slot in
-                guard let slot = Slot(text) else { throw s.error("slots", "\"\(text)\" is not a slot like 06:00 or 06:00/15m") }
+                guard let slot = Slot(text) else {
+                    throw s.error("slots", "\"\(text)\" is not a slot like 06:00 or 06:00/15m")
+                }
                 return slot
             }.sorted { $0.start < $1.start }
         }
         if let q = try s.string("quiet_hours") {
-            guard let quiet = QuietHours(q) else { throw s.error("quiet_hours", "\"\(q)\" is not a period like 22:00-06:00") }
+            guard let quiet = QuietHours(q) else {
+                throw s.error("quiet_hours", "\"\(q)\" is not a period like 22:00-06:00")
+            }
             settings.quietHours = quiet
         }
         settings.maxPerDay = try s.int("max_per_day", range: 1...1_000_000)
         settings.minGap = try s.duration("min_gap")
         if let r = try s.string("rate") {
-            guard let rate = RateLimit(r) else { throw s.error("rate", "\"\(r)\" is not a rate like 10/s, 100/m or 5/30s") }
+            guard let rate = RateLimit(r) else {
+                throw s.error("rate", "\"\(r)\" is not a rate like 10/s, 100/m or 5/30s")
+            }
             settings.rate = rate
         }
         settings.maxConcurrency = try s.int("max_concurrency", range: 1...1024) ?? 16
@@ -156,7 +175,9 @@ public enum ConfigLoader {
         retry.initial = try positive(s, "initial") ?? retry.initial
         retry.max = try positive(s, "max") ?? retry.max
         retry.attempts = try s.int("attempts", range: 1...1000) ?? retry.attempts
-        if retry.max < retry.initial { throw s.error("max", "must not be shorter than initial (\(DurationText.format(retry.initial)))") }
+        if retry.max < retry.initial {
+            throw s.error("max", "must not be shorter than initial (\(DurationText.format(retry.initial)))")
+        }
         try s.finish()
         return retry
     }
@@ -188,7 +209,8 @@ public enum ConfigLoader {
             var next: String? = after
             while let n = next {
                 guard seen.insert(n).inserted else {
-                    throw ConfigError("the after: dependencies form a cycle through \"\(n)\"", path: path, location: location)
+                    throw ConfigError(
+                        "the after: dependencies form a cycle through \"\(n)\"", path: path, location: location)
                 }
                 next = channels.first { $0.name == n }?.settings.after
             }
@@ -197,7 +219,9 @@ public enum ConfigLoader {
 
     static func isName(_ s: String) -> Bool {
         !s.isEmpty && s.count <= 64
-            && s.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }
+            && s.unicodeScalars.allSatisfy {
+                ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_"
+            }
     }
 }
 

@@ -71,19 +71,13 @@ public struct EngineSettings: Sendable, Hashable {
     public var lease: Duration
     /// On stop, how long in-flight sends may take before they are abandoned (kept recoverable).
     public var shutdownGrace: Duration
-    /// Outcomes are committed together when this many are waiting, or after `commitInterval`.
-    public var commitBatch: Int
-    public var commitInterval: Duration
 
     public init(
-        batchSize: Int = 256, lease: Duration = .seconds(300), shutdownGrace: Duration = .seconds(20),
-        commitBatch: Int = 256, commitInterval: Duration = .milliseconds(5)
+        batchSize: Int = 256, lease: Duration = .seconds(300), shutdownGrace: Duration = .seconds(20)
     ) {
         self.batchSize = batchSize
         self.lease = lease
         self.shutdownGrace = shutdownGrace
-        self.commitBatch = commitBatch
-        self.commitInterval = commitInterval
     }
 }
 
@@ -132,7 +126,8 @@ public struct ChannelSettings: Sendable, Hashable {
 
     /// Keys of a channel section that belong to the engine, not to the plugin.
     public static let engineKeys = [
-        "type", "enabled", "after", "slots", "quiet_hours", "max_per_day", "min_gap", "rate", "max_concurrency", "retry",
+        "type", "enabled", "after", "slots", "quiet_hours", "max_per_day", "min_gap", "rate", "max_concurrency",
+        "retry",
     ]
 }
 
@@ -145,7 +140,8 @@ public struct TimeOfDay: Sendable, Hashable, Comparable, CustomStringConvertible
     /// `06:00`, `6:00`, `17:30`.
     public init?(_ text: String) {
         let parts = text.split(separator: ":")
-        guard parts.count == 2, let h = Int(parts[0]), let m = Int(parts[1]), (0..<24).contains(h), (0..<60).contains(m),
+        guard parts.count == 2, let h = Int(parts[0]), let m = Int(parts[1]), (0..<24).contains(h),
+            (0..<60).contains(m),
             parts[1].count == 2
         else { return nil }
         minutes = h * 60 + m

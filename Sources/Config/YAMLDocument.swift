@@ -11,7 +11,9 @@ public enum YAMLDocument {
         do {
             node = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            throw ConfigError(describe(error), path: "", location: ConfigLocation(file: file, line: line(of: error).map { $0 + lineOffset }))
+            throw ConfigError(
+                describe(error), path: "",
+                location: ConfigLocation(file: file, line: line(of: error).map { $0 + lineOffset }))
         } catch {
             throw ConfigError("not valid YAML: \(error)", path: "", location: ConfigLocation(file: file))
         }
@@ -30,7 +32,9 @@ public enum YAMLDocument {
         return try parse(text, file: path)
     }
 
-    private static func convert(_ node: Node, file: String, path: String, lineOffset: Int) throws(ConfigError) -> ConfigValue {
+    private static func convert(_ node: Node, file: String, path: String, lineOffset: Int) throws(ConfigError)
+        -> ConfigValue
+    {
         let location = ConfigLocation(file: file, line: node.mark.map { $0.line + lineOffset })
         switch node {
         case .scalar(let scalar):
@@ -55,7 +59,8 @@ public enum YAMLDocument {
                 guard seen.insert(key).inserted else {
                     throw ConfigError("the key \"\(key)\" is given twice", path: childPath, location: keyLocation)
                 }
-                entries.append((key, try convert(valueNode, file: file, path: childPath, lineOffset: lineOffset), keyLocation))
+                entries.append(
+                    (key, try convert(valueNode, file: file, path: childPath, lineOffset: lineOffset), keyLocation))
             }
             return .map(entries, location)
         case .alias:

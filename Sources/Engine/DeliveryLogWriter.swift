@@ -83,11 +83,21 @@ public actor DeliveryLogWriter {
 
     /// `YYYY-MM` from the line's `ts` (local time of the configured zone).
     static func month(ofJSON json: String) -> String {
-        if let r = json.range(of: "\"ts\":\"") {
-            let start = r.upperBound
-            if let end = json.index(start, offsetBy: 7, limitedBy: json.endIndex) { return String(json[start..<end]) }
+        // A byte search: this runs once per log line, and Foundation's `range(of:)` bridges to NSString.
+        var json = json
+        json.makeContiguousUTF8()
+        let needle = Array("\"ts\":\"".utf8)
+        let found = json.utf8.withContiguousStorageIfAvailable { bytes -> String? in
+            var i = 0
+            while i + needle.count + 7 <= bytes.count {
+                if bytes[i] == needle[0] && bytes[i..<(i + needle.count)].elementsEqual(needle) {
+                    return String(decoding: bytes[(i + needle.count)..<(i + needle.count + 7)], as: UTF8.self)
+                }
+                i += 1
+            }
+            return nil
         }
-        return "unknown"
+        return (found ?? nil) ?? "unknown"
     }
 
     /// Finds the highest `seq` in the two newest files, first cutting a torn last line.

@@ -6,6 +6,15 @@ import Queue
 import ServiceLifecycle
 import Synchronization
 
+/// Counters of the engine's work, for the benchmark, status lines and metrics.
+public struct EngineFigures: Sendable {
+    /// Store transactions that recorded outcomes and claimed deliveries (one per round with work).
+    public var transactions = 0
+    public var outcomesCommitted = 0
+    /// Time spent waiting for those transactions.
+    public var transactionTime: Duration = .zero
+}
+
 /// A configured channel as the engine drives it.
 public struct EngineChannel: Sendable {
     public var channel: any Channel
@@ -62,6 +71,9 @@ public final class Engine: Service, Sendable {
 
     /// Figures for status lines: deliveries in flight per channel.
     public func inFlight() async -> [String: Int] { await core.inFlightCounts() }
+
+    /// Counters of the engine's store transactions since it started.
+    public func figures() async -> EngineFigures { await core.figures }
 }
 
 /// The engine's state, owned by one actor so the loop, the sends and the recorder never race.
@@ -84,10 +96,6 @@ actor EngineCore {
     private let stale = Mutex(false)
     private let stopping = Mutex(false)
     private var pending: [DeliveryOutcome] = []
-    private var flushScheduled = false
-    private var flushing = false
-    /// Callers of `flushNow()` that found a flush under way: resumed when it has committed everything.
-    private var flushWaiters: [CheckedContinuation<Void, Never>] = []
     private var lastExpirySweep: Date = .distantPast
 
     init(
@@ -118,6 +126,8 @@ actor EngineCore {
 
     func inFlightCounts() -> [String: Int] { gates.mapValues(\.inFlight) }
 
+    private(set) var figures = EngineFigures()
+
     func run() async throws {
         let start = clock.now()
         let recovered = try await store.recoverLeases(
@@ -127,13 +137,16 @@ actor EngineCore {
                 "recovered deliveries interrupted by the last stop",
                 metadata: ["requeued": "\(recovered.requeued)", "uncertain": "\(recovered.uncertain)"])
         }
-        let today = try await store.deliveredCounts(since: ChannelPolicy(settings: .init(), timeZone: config.timeZone).startOfDay(start))
+        let today = try await store.deliveredCounts(
+            since: ChannelPolicy(settings: .init(), timeZone: config.timeZone).startOfDay(start))
         for (name, count) in today where gates[name] != nil {
             _ = gates[name]!.capacity(now: start, batch: 0)
             gates[name]!.publishedToday = count
         }
         try await writeLog()
-        logger.info("engine started", metadata: ["channels": "\(channels.map(\.name).joined(separator: ","))", "owner": "\(owner)"])
+        logger.info(
+            "engine started",
+            metadata: ["channels": "\(channels.map(\.name).joined(separator: ","))", "owner": "\(owner)"])
 
         await withDiscardingTaskGroup { group in
             while !isStopping && !Task.isCancelled {
@@ -151,7 +164,8 @@ actor EngineCore {
             // leased and is recovered at the next start).
             if gates.values.contains(where: { $0.inFlight > 0 }) {
                 let grace = config.engine.shutdownGrace
-                logger.info("stopping: waiting for sends in flight", metadata: ["grace": "\(DurationText.format(grace))"])
+                logger.info(
+                    "stopping: waiting for sends in flight", metadata: ["grace": "\(DurationText.format(grace))"])
                 let deadline = clock.now().addingTimeInterval(grace.seconds)
                 while gates.values.contains(where: { $0.inFlight > 0 }) && clock.now() < deadline {
                     await signal.wait(until: deadline, clock: clock)
@@ -167,11 +181,16 @@ actor EngineCore {
         logger.info("engine stopped")
     }
 
-    /// One pass over the channels: claim what is due and may start; returns when to look again
-    /// (nil: only when woken).
+    /// One pass: commit the outcomes that came in and claim what is due and may start, in one
+    /// transaction (group commit: sends that finish while it commits go into the next one). Returns
+    /// when to look again (nil: only when woken).
     private func round(group: inout DiscardingTaskGroup) async throws -> Date? {
         var now = clock.now()
-        if stale.withLock({ let s = $0; $0 = false; return s }) { knownNextDue.removeAll() }
+        if stale.withLock({
+            let s = $0; $0 = false; return s
+        }) {
+            knownNextDue.removeAll()
+        }
         if now.timeIntervalSince(lastExpirySweep) >= 30 {
             lastExpirySweep = now
             let expired = try await store.expire(now: now)
@@ -181,7 +200,7 @@ actor EngineCore {
             }
         }
         var wake: Date? = now.addingTimeInterval(3600)  // hourly: expiry sweep of idle queues
-        var drained: [String] = []
+        var claims: [(channel: String, limit: Int)] = []
         for entry in channels {
             let name = entry.name
             if let due = knownNextDue[name], due > now {
@@ -196,18 +215,49 @@ actor EngineCore {
             }
             // Claim in batches: with sends in flight, wait until a quarter of the places are free, so one
             // transaction claims many deliveries instead of one each.
-            if gates[name]!.inFlight > 0 && capacity < max(1, maxConcurrency / 4) && capacity < config.engine.batchSize {
+            if gates[name]!.inFlight > 0 && capacity < max(1, maxConcurrency / 4) && capacity < config.engine.batchSize
+            {
                 continue
             }
-            let claimed = try await store.claimDue(
-                channel: name, now: now, limit: capacity, owner: owner,
+            claims.append((name, capacity))
+        }
+        let outcomes = pending
+        pending.removeAll(keepingCapacity: true)
+        guard !claims.isEmpty || !outcomes.isEmpty else { return wake }
+        let claimed: [String: [ClaimedDelivery]]
+        let transactionStart = ContinuousClock.now
+        defer {
+            figures.transactions += 1
+            figures.outcomesCommitted += outcomes.count
+            figures.transactionTime += ContinuousClock.now - transactionStart
+        }
+        do {
+            claimed = try await store.recordAndClaim(
+                outcomes, recordedAt: now, claims: claims, now: now, owner: owner,
                 leaseUntil: now.addingTimeInterval(config.engine.lease.seconds))
-            now = clock.now()
-            if claimed.count < capacity { drained.append(name) }
-            guard !claimed.isEmpty else { continue }
+        } catch {
+            // Nothing of it happened: the outcomes are committed with the next round.
+            pending.insert(contentsOf: outcomes, at: 0)
+            throw error
+        }
+        now = clock.now()
+        if !outcomes.isEmpty {
+            // Retries were scheduled: the next round asks the store for due times again.
+            knownNextDue.removeAll()
+            wake = now
+            do { try await writeLog() } catch {
+                logger.error("writing the delivery log failed", metadata: ["error": "\(error)"])
+            }
+        }
+        var drained: [String] = []
+        for (name, limit) in claims {
+            let got = claimed[name] ?? []
+            if got.count < limit { drained.append(name) }
+            guard !got.isEmpty else { continue }
             knownNextDue[name] = nil
-            gates[name]!.started(claimed.count, now: now)
-            for delivery in claimed {
+            gates[name]!.started(got.count, now: now)
+            let entry = channels.first { $0.name == name }!
+            for delivery in got {
                 let startedAt = now
                 group.addTask { await self.send(delivery, via: entry, startedAt: startedAt) }
             }
@@ -242,72 +292,63 @@ actor EngineCore {
             signal.notify()
             return
         }
-        let record = outcomeRecord(claimed, entry: entry, outcome: outcome, startedAt: startedAt, finishedAt: finishedAt)
+        let record = outcomeRecord(
+            claimed, entry: entry, outcome: outcome, startedAt: startedAt, finishedAt: finishedAt)
+        logOutcome(record, logger: requestLogger)
         var published = false
         if case .delivered = record.next { published = true }
         gates[entry.name]!.finished(published: published, startedAt: startedAt)
         if case .retry = record.next { knownNextDue[entry.name] = nil }
         pending.append(record)
-        if pending.count >= config.engine.commitBatch {
-            await flushNow()
-        } else if !flushScheduled {
-            flushScheduled = true
-            let interval = config.engine.commitInterval
-            Task {
-                try? await Task.sleep(for: interval)
-                await self.scheduledFlush()
-            }
-        }
         signal.notify()
     }
 
-    private func scheduledFlush() async {
-        flushScheduled = false
-        await flushNow()
+    private func logOutcome(_ record: DeliveryOutcome, logger: Logger) {
+        let line = record.logLine
+        switch record.next {
+        case .delivered:
+            logger.info("delivered", metadata: ["attempt": "\(line.attempt ?? 0)", "url": "\(line.url ?? "-")"])
+        case .retry:
+            logger.warning(
+                "attempt failed; will retry",
+                metadata: [
+                    "attempt": "\(line.attempt ?? 0)", "error_class": "\(line.error_class ?? "-")",
+                    "error": "\(line.error ?? "")",
+                    "retry_at": "\(line.retry_at ?? "-")",
+                ])
+        case .failed:
+            logger.error(
+                "delivery failed",
+                metadata: [
+                    "attempt": "\(line.attempt ?? 0)", "error_class": "\(line.error_class ?? "-")",
+                    "error": "\(line.error ?? "")",
+                    "detail": "\(line.detail ?? "")",
+                ])
+        }
     }
 
-    /// Commits every waiting outcome in one transaction, then appends the delivery log.
+    /// Commits the outcomes still waiting when the loop has stopped, then appends the delivery log.
     private func flushNow() async {
-        guard !flushing else {
-            // A flush is under way (and commits whatever is added meanwhile): wait for it, so that
-            // "flushed" means committed — the stop path relies on it before `run()` returns.
-            await withCheckedContinuation { flushWaiters.append($0) }
-            return
-        }
-        flushing = true
-        defer {
-            flushing = false
-            let waiters = flushWaiters
-            flushWaiters.removeAll()
-            for waiter in waiters { waiter.resume() }
-        }
+        var tries = 0
         while !pending.isEmpty {
-            let batch = pending
-            pending.removeAll(keepingCapacity: true)
-            var tries = 0
-            while true {
-                do {
-                    try await store.record(batch, at: clock.now())
-                    break
-                } catch {
-                    tries += 1
-                    if tries >= 5 {
-                        // The deliveries stay leased in the store; the next start recovers them.
-                        logger.critical(
-                            "cannot record outcomes; they will be recovered at the next start",
-                            metadata: ["count": "\(batch.count)", "error": "\(error)"])
-                        break
-                    }
-                    logger.error("recording outcomes failed; retrying", metadata: ["error": "\(error)"])
-                    try? await Task.sleep(for: .milliseconds(200 * tries))
+            do {
+                try await store.record(pending, at: clock.now())
+                pending.removeAll()
+            } catch {
+                tries += 1
+                if tries >= 5 {
+                    // The deliveries stay leased in the store; the next start recovers them.
+                    logger.critical(
+                        "cannot record outcomes; they will be recovered at the next start",
+                        metadata: ["count": "\(pending.count)", "error": "\(error)"])
+                    return
                 }
+                logger.error("recording outcomes failed; retrying", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .milliseconds(200 * tries))
             }
-            do { try await writeLog() } catch { logger.error("writing the delivery log failed", metadata: ["error": "\(error)"]) }
-            // The commit changed what is claimable: a retry is now waiting with its own due time, and a
-            // delivered `after:` dependency releases its dependents. The loop may have looked (and gone
-            // to sleep) before the commit, so make it look again.
-            knownNextDue.removeAll()
-            signal.notify()
+        }
+        do { try await writeLog() } catch {
+            logger.error("writing the delivery log failed", metadata: ["error": "\(error)"])
         }
     }
 

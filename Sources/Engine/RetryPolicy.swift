@@ -9,7 +9,9 @@ public struct RetryPolicy: Sendable {
 
     /// The delay before attempt `attempt + 1`, after `attempt` attempts failed (counted from the last
     /// re-queue). `retryAfter` (from Retry-After or a throttling signal) wins when given, up to a day.
-    public func delay(afterAttempt attempt: Int, retryAfter: Duration?, random: Double = Double.random(in: 0...1)) -> Duration {
+    public func delay(afterAttempt attempt: Int, retryAfter: Duration?, random: Double = Double.random(in: 0...1))
+        -> Duration
+    {
         if let retryAfter { return min(max(retryAfter, .zero), .seconds(86400)) }
         let base = settings.initial.seconds * pow(2, Double(max(0, attempt - 1)))
         let capped = min(base, settings.max.seconds)

@@ -12,9 +12,11 @@ public enum DateText {
 
     public static func parse(_ text: String, timeZone: TimeZone, bareDate: BareDate = .startOfDay) -> Date? {
         let s = text.trimmingCharacters(in: .whitespaces)
-        let pattern = #/^(\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|z|[+-]\d{1,2}(?::?\d{2})?)?$/#
+        let pattern =
+            #/^(\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|z|[+-]\d{1,2}(?::?\d{2})?)?$/#
         guard let m = s.wholeMatch(of: pattern) else { return nil }
-        guard let year = Int(m.1), let month = Int(m.2), let day = Int(m.3), (1...12).contains(month), (1...31).contains(day)
+        guard let year = Int(m.1), let month = Int(m.2), let day = Int(m.3), (1...12).contains(month),
+            (1...31).contains(day)
         else { return nil }
         let hasTime = m.4 != nil
         let hour = m.4.flatMap { Int($0) } ?? 0
@@ -34,7 +36,8 @@ public enum DateText {
                 let digits = z.dropFirst().replacingOccurrences(of: ":", with: "")
                 let (h, mm): (Int?, Int?) =
                     digits.count <= 2 ? (Int(digits), 0) : (Int(digits.prefix(digits.count - 2)), Int(digits.suffix(2)))
-                guard let h, let mm, h <= 14, mm < 60, let tz = TimeZone(secondsFromGMT: sign * (h * 3600 + mm * 60)) else { return nil }
+                guard let h, let mm, h <= 14, mm < 60, let tz = TimeZone(secondsFromGMT: sign * (h * 3600 + mm * 60))
+                else { return nil }
                 zone = tz
             }
         }

@@ -42,7 +42,10 @@ final class DirectoryWatch: Sendable {
         let watches = map
         let thread = Thread {
             var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-            var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: stopRead, events: Int16(POLLIN), revents: 0)]
+            var fds = [
+                pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: stopRead, events: Int16(POLLIN), revents: 0),
+            ]
             while true {
                 let r = poll(&fds, 2, -1)
                 if r < 0 {

@@ -20,7 +20,10 @@ public final class InboxWatcher: Service, Sendable {
 
     /// - Parameters:
     ///   - onChange: called after an item was taken in, and when `cchc` touches the wake file.
-    public init(intake: ItemIntake, settings: InboxSettings, wakeFile: String, logger: Logger, onChange: @escaping @Sendable () -> Void) {
+    public init(
+        intake: ItemIntake, settings: InboxSettings, wakeFile: String, logger: Logger,
+        onChange: @escaping @Sendable () -> Void
+    ) {
         self.intake = intake
         self.settings = settings
         self.wakeFile = wakeFile
@@ -61,24 +64,31 @@ public final class InboxWatcher: Service, Sendable {
         for name in names.sorted() where Self.isCandidate(name) {
             let path = settings.path + "/" + name
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+                continue
+            }
             // The source names the file and its content: if the daemon stopped after storing the item
             // but before moving the file, the next scan finds the item and only moves the file.
             let source = "inbox:\(name)#\(Self.fingerprint(path))"
             if let existing = try? await intake.store.items(ItemFilter(source: source, limit: 1)).first {
-                logger.info("inbox: file already taken in; moving it", metadata: ["file": "\(name)", "item": "\(existing.id)"])
+                logger.info(
+                    "inbox: file already taken in; moving it", metadata: ["file": "\(name)", "item": "\(existing.id)"])
                 move(path, to: "accepted", name: name)
                 continue
             }
             do {
-                let result = try await intake.submit(path: path, trusted: settings.trusted, source: source, actor: "inbox")
+                let result = try await intake.submit(
+                    path: path, trusted: settings.trusted, source: source, actor: "inbox")
                 for warning in result.warnings {
                     logger.warning("inbox: \(warning)", metadata: ["file": "\(name)", "item": "\(result.item.id)"])
                 }
                 move(path, to: "accepted", name: name)
                 accepted += 1
                 logger.info(
-                    "inbox: item taken in", metadata: ["file": "\(name)", "item": "\(result.item.id)", "status": "\(result.item.status.rawValue)"])
+                    "inbox: item taken in",
+                    metadata: [
+                        "file": "\(name)", "item": "\(result.item.id)", "status": "\(result.item.status.rawValue)",
+                    ])
             } catch {
                 switch error {
                 case .invalid(let error):
@@ -86,7 +96,9 @@ public final class InboxWatcher: Service, Sendable {
                     reject(path, name: name, reason: error.description)
                 case .store(let error) where error.kind == .database:
                     // Not the file's fault: leave it for the next scan.
-                    logger.error("inbox: the store failed; the file stays in the inbox", metadata: ["file": "\(name)", "error": "\(error)"])
+                    logger.error(
+                        "inbox: the store failed; the file stays in the inbox",
+                        metadata: ["file": "\(name)", "error": "\(error)"])
                 case .store(let error):
                     rejected += 1
                     reject(path, name: name, reason: "\(name): \(StoreMessages.vietnamese(error))")
@@ -124,13 +136,15 @@ public final class InboxWatcher: Service, Sendable {
         while fm.fileExists(atPath: target) || fm.fileExists(atPath: target + ".error") {
             n += 1
             let url = URL(fileURLWithPath: name)
-            target = "\(settings.path)/\(folder)/\(url.deletingPathExtension().lastPathComponent).\(n).\(url.pathExtension)"
+            target =
+                "\(settings.path)/\(folder)/\(url.deletingPathExtension().lastPathComponent).\(n).\(url.pathExtension)"
         }
         do {
             try fm.moveItem(atPath: path, toPath: target)
             return target
         } catch {
-            logger.error("inbox: cannot move the file", metadata: ["file": "\(name)", "to": "\(folder)", "error": "\(error)"])
+            logger.error(
+                "inbox: cannot move the file", metadata: ["file": "\(name)", "to": "\(folder)", "error": "\(error)"])
             return nil
         }
     }

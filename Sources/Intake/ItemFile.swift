@@ -44,7 +44,8 @@ public struct ItemFileReader: Sendable {
     public init(config: DaemonConfig) { self.config = config }
 
     static let keys: Set<String> = [
-        "id", "title", "summary", "topic", "unit", "author", "channels", "publish_at", "expires_at", "priority", "media",
+        "id", "title", "summary", "topic", "unit", "author", "channels", "publish_at", "expires_at", "priority",
+        "media",
         "overrides", "approved_by", "approved_at", "body",
     ]
 
@@ -61,7 +62,9 @@ public struct ItemFileReader: Sendable {
         return try parse(text: text, fileName: name, directory: directory, trusted: trusted, now: now)
     }
 
-    public func parse(text rawText: String, fileName: String, directory: String, trusted: Bool, now: Date = Date()) throws(IntakeError) -> ParsedItem {
+    public func parse(text rawText: String, fileName: String, directory: String, trusted: Bool, now: Date = Date())
+        throws(IntakeError) -> ParsedItem
+    {
         var text = rawText.replacingOccurrences(of: "\r\n", with: "\n")
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
         let isMarkdown = !(fileName.hasSuffix(".yaml") || fileName.hasSuffix(".yml"))
@@ -71,9 +74,12 @@ public struct ItemFileReader: Sendable {
         if isMarkdown {
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
             guard lines.first?.trimmingCharacters(in: .whitespaces) == "---" else {
-                throw IntakeError(file: fileName, line: 1, "tệp .md phải bắt đầu bằng dòng \"---\" rồi đến phần thông tin (front matter)")
+                throw IntakeError(
+                    file: fileName, line: 1,
+                    "tệp .md phải bắt đầu bằng dòng \"---\" rồi đến phần thông tin (front matter)")
             }
-            guard let end = lines.dropFirst().firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "---" }) else {
+            guard let end = lines.dropFirst().firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "---" })
+            else {
                 throw IntakeError(file: fileName, line: 1, "thiếu dòng \"---\" đóng phần thông tin (front matter)")
             }
             yamlText = lines[1..<end].joined(separator: "\n")
@@ -84,7 +90,9 @@ public struct ItemFileReader: Sendable {
         do {
             root = try YAMLDocument.parse(yamlText, file: fileName, lineOffset: lineOffset)
         } catch {
-            throw IntakeError(file: fileName, line: error.location.line, field: error.path.isEmpty ? nil : error.path, "YAML không hợp lệ: \(error.message)")
+            throw IntakeError(
+                file: fileName, line: error.location.line, field: error.path.isEmpty ? nil : error.path,
+                "YAML không hợp lệ: \(error.message)")
         }
         guard case .map(let entries, _) = root else {
             throw IntakeError(file: fileName, line: 1 + lineOffset, "phần thông tin phải là các dòng \"khóa: giá trị\"")
@@ -101,13 +109,16 @@ public struct ItemFileReader: Sendable {
         let reader = FieldReader(fileName: fileName, fields: fields)
 
         if isMarkdown, fields["body"] != nil {
-            throw IntakeError(file: fileName, line: fields["body"]?.line, field: "body", "tệp .md ghi nội dung sau phần thông tin, không dùng khóa body")
+            throw IntakeError(
+                file: fileName, line: fields["body"]?.line, field: "body",
+                "tệp .md ghi nội dung sau phần thông tin, không dùng khóa body")
         }
         if !isMarkdown { body = try reader.string("body") }
 
         let id = try reader.string("id")
         if let id, !Self.isValidID(id) {
-            throw reader.error("id", "mã bài chỉ gồm chữ không dấu, số, '.', '_' và '-' (tối đa 40 ký tự), ví dụ 2026-11-0042")
+            throw reader.error(
+                "id", "mã bài chỉ gồm chữ không dấu, số, '.', '_' và '-' (tối đa 40 ký tự), ví dụ 2026-11-0042")
         }
         guard let title = try reader.string("title"), !title.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw reader.error("title", "thiếu tiêu đề (title)")
@@ -116,12 +127,17 @@ public struct ItemFileReader: Sendable {
             throw IntakeError(file: fileName, field: "body", "bài viết chưa có nội dung")
         }
         guard let topic = try reader.string("topic") else {
-            throw reader.error("topic", "thiếu lĩnh vực (topic); chọn một trong: \(config.topics.map(\.key).joined(separator: ", "))")
+            throw reader.error(
+                "topic", "thiếu lĩnh vực (topic); chọn một trong: \(config.topics.map(\.key).joined(separator: ", "))")
         }
         guard config.topics.contains(where: { $0.key == topic }) else {
-            throw reader.error("topic", "lĩnh vực \"\(topic)\" không có; chọn một trong: \(config.topics.map(\.key).joined(separator: ", "))")
+            throw reader.error(
+                "topic",
+                "lĩnh vực \"\(topic)\" không có; chọn một trong: \(config.topics.map(\.key).joined(separator: ", "))")
         }
-        guard let unit = try reader.string("unit"), !unit.isEmpty else { throw reader.error("unit", "thiếu đơn vị (unit)") }
+        guard let unit = try reader.string("unit"), !unit.isEmpty else {
+            throw reader.error("unit", "thiếu đơn vị (unit)")
+        }
         guard let channels = try reader.stringList("channels"), !channels.isEmpty else {
             throw reader.error("channels", "chưa chọn kênh nào (channels)")
         }
@@ -129,9 +145,13 @@ public struct ItemFileReader: Sendable {
         for channel in channels {
             guard config.channel(named: channel) != nil else {
                 throw reader.error(
-                    "channels", "kênh \"\(channel)\" không có trong cấu hình; các kênh: \(config.channels.map(\.name).joined(separator: ", "))")
+                    "channels",
+                    "kênh \"\(channel)\" không có trong cấu hình; các kênh: \(config.channels.map(\.name).joined(separator: ", "))"
+                )
             }
-            guard seenChannels.insert(channel).inserted else { throw reader.error("channels", "kênh \"\(channel)\" ghi hai lần") }
+            guard seenChannels.insert(channel).inserted else {
+                throw reader.error("channels", "kênh \"\(channel)\" ghi hai lần")
+            }
         }
 
         let publishAt = try reader.date("publish_at", zone: config.timeZone, bare: .startOfDay)
@@ -158,11 +178,16 @@ public struct ItemFileReader: Sendable {
         let approvedAt = try reader.date("approved_at", zone: config.timeZone, bare: .startOfDay)
         if approvedBy != nil || approvedAt != nil {
             if trusted {
-                guard let approvedBy, !approvedBy.isEmpty else { throw reader.error("approved_by", "có approved_at thì phải có người duyệt (approved_by)") }
-                guard let approvedAt else { throw reader.error("approved_at", "có approved_by thì phải có thời điểm duyệt (approved_at)") }
+                guard let approvedBy, !approvedBy.isEmpty else {
+                    throw reader.error("approved_by", "có approved_at thì phải có người duyệt (approved_by)")
+                }
+                guard let approvedAt else {
+                    throw reader.error("approved_at", "có approved_by thì phải có thời điểm duyệt (approved_at)")
+                }
                 approval = Approval(by: approvedBy, at: approvedAt)
             } else {
-                warnings.append("bỏ qua approved_by/approved_at: nguồn này không được tin cậy, bài vào trạng thái chờ duyệt")
+                warnings.append(
+                    "bỏ qua approved_by/approved_at: nguồn này không được tin cậy, bài vào trạng thái chờ duyệt")
             }
         }
 
@@ -185,28 +210,41 @@ public struct ItemFileReader: Sendable {
                 if s.hasPrefix("http://") || s.hasPrefix("https://") { ref.url = s } else { ref.path = s }
             case .map(let kv, _):
                 for (key, v, loc) in kv {
-                    guard case .scalar(let s) = v else { throw IntakeError(file: reader.fileName, line: loc.line, field: "\(field).\(key)", "phải là văn bản") }
+                    guard case .scalar(let s) = v else {
+                        throw IntakeError(
+                            file: reader.fileName, line: loc.line, field: "\(field).\(key)", "phải là văn bản")
+                    }
                     switch key {
                     case "path": ref.path = s
                     case "url": ref.url = s
                     case "caption": ref.caption = s
-                    default: throw IntakeError(file: reader.fileName, line: loc.line, field: "\(field).\(key)", "khóa không được hỗ trợ (path, url, caption)")
+                    default:
+                        throw IntakeError(
+                            file: reader.fileName, line: loc.line, field: "\(field).\(key)",
+                            "khóa không được hỗ trợ (path, url, caption)")
                     }
                 }
             default:
                 throw IntakeError(file: reader.fileName, line: line, field: field, "mỗi tệp đính kèm là path hoặc url")
             }
             if (ref.path == nil) == (ref.url == nil) {
-                throw IntakeError(file: reader.fileName, line: line, field: field, "ghi đúng một trong path (tệp) hoặc url (đường dẫn)")
+                throw IntakeError(
+                    file: reader.fileName, line: line, field: field,
+                    "ghi đúng một trong path (tệp) hoặc url (đường dẫn)")
             }
             if let url = ref.url, !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
-                throw IntakeError(file: reader.fileName, line: line, field: field, "url phải bắt đầu bằng http:// hoặc https://")
+                throw IntakeError(
+                    file: reader.fileName, line: line, field: field, "url phải bắt đầu bằng http:// hoặc https://")
             }
             if let p = ref.path {
                 // Resolved now, before the file moves to accepted/.
-                let absolute = p.hasPrefix("/") ? p : URL(fileURLWithPath: directory).appendingPathComponent(p).standardizedFileURL.path
+                let absolute =
+                    p.hasPrefix("/")
+                    ? p : URL(fileURLWithPath: directory).appendingPathComponent(p).standardizedFileURL.path
                 var isDirectory: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory), !isDirectory.boolValue else {
+                guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory),
+                    !isDirectory.boolValue
+                else {
                     throw IntakeError(file: reader.fileName, line: line, field: field, "không tìm thấy tệp \(p)")
                 }
                 ref.path = absolute
@@ -218,16 +256,24 @@ public struct ItemFileReader: Sendable {
 
     static let overrideFields: Set<String> = ["text", "script", "title", "summary", "body"]
 
-    private func readOverrides(_ reader: FieldReader, channels: [String]) throws(IntakeError) -> [String: [String: String]] {
+    private func readOverrides(_ reader: FieldReader, channels: [String]) throws(IntakeError) -> [String: [String:
+        String]]
+    {
         guard let (value, line) = reader.fields["overrides"] else { return [:] }
-        guard case .map(let perChannel, _) = value else { throw reader.error("overrides", "phải là các dòng \"tên-kênh: { text: … }\"") }
+        guard case .map(let perChannel, _) = value else {
+            throw reader.error("overrides", "phải là các dòng \"tên-kênh: { text: … }\"")
+        }
         var out: [String: [String: String]] = [:]
         for (channel, v, loc) in perChannel {
             guard channels.contains(channel) else {
-                throw IntakeError(file: reader.fileName, line: loc.line, field: "overrides.\(channel)", "kênh này không nằm trong channels của bài")
+                throw IntakeError(
+                    file: reader.fileName, line: loc.line, field: "overrides.\(channel)",
+                    "kênh này không nằm trong channels của bài")
             }
             guard case .map(let kv, _) = v else {
-                throw IntakeError(file: reader.fileName, line: loc.line ?? line, field: "overrides.\(channel)", "phải có dạng { text: \"…\" }")
+                throw IntakeError(
+                    file: reader.fileName, line: loc.line ?? line, field: "overrides.\(channel)",
+                    "phải có dạng { text: \"…\" }")
             }
             var fields: [String: String] = [:]
             for (key, fv, floc) in kv {
@@ -237,7 +283,8 @@ public struct ItemFileReader: Sendable {
                         "khóa không được hỗ trợ (\(Self.overrideFields.sorted().joined(separator: ", ")))")
                 }
                 guard case .scalar(let s) = fv else {
-                    throw IntakeError(file: reader.fileName, line: floc.line, field: "overrides.\(channel).\(key)", "phải là văn bản")
+                    throw IntakeError(
+                        file: reader.fileName, line: floc.line, field: "overrides.\(channel).\(key)", "phải là văn bản")
                 }
                 fields[key] = s
             }
@@ -249,7 +296,8 @@ public struct ItemFileReader: Sendable {
     static func isValidID(_ id: String) -> Bool {
         !id.isEmpty && id.count <= 40
             && id.unicodeScalars.allSatisfy {
-                ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" || $0 == "."
+                ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-"
+                    || $0 == "_" || $0 == "."
             }
     }
 }
@@ -276,7 +324,8 @@ struct FieldReader {
         guard let (value, _) = fields[field] else { return nil }
         switch value {
         case .null: return nil
-        case .scalar(let s): return s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        case .scalar(let s):
+            return s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         case .list(let items, _):
             var out: [String] = []
             for item in items {

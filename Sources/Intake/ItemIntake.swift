@@ -57,7 +57,9 @@ public struct ItemIntake: Sendable {
         }
     }
 
-    public func submit(path: String, trusted: Bool, source: String, actor: String, now: Date = Date()) async throws(Failure) -> Accepted {
+    public func submit(path: String, trusted: Bool, source: String, actor: String, now: Date = Date())
+        async throws(Failure) -> Accepted
+    {
         let parsed: ParsedItem
         let fileName = URL(fileURLWithPath: path).lastPathComponent
         do {

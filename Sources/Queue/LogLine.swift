@@ -61,12 +61,81 @@ public struct LogLine: Sendable, Hashable, Codable {
         self.detail = detail
     }
 
-    /// The JSON object text of this line without `seq` (sorted keys, no spaces, no escaped slashes).
+    /// The JSON object text of this line without `seq`: keys sorted, no spaces, `/` not escaped,
+    /// absent fields omitted — the same text `JSONEncoder` with `.sortedKeys` writes.
+    ///
+    /// Written by hand because it runs once per delivery on the engine's hot path, where JSONEncoder's
+    /// generic machinery cost more than the rest of the log write (measured with cchc-bench).
     public func encoded() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding plain strings and integers cannot fail.
-        return String(decoding: try! encoder.encode(self), as: UTF8.self)
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        out.append(UInt8(ascii: "{"))
+        var first = true
+        func key(_ k: StaticString) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
+            out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        }
+        func string(_ k: StaticString, _ v: String?) {
+            guard let v else { return }
+            key(k)
+            Self.appendJSONString(v, to: &out)
+        }
+        func int(_ k: StaticString, _ v: Int?) {
+            guard let v else { return }
+            key(k)
+            out.append(contentsOf: String(v).utf8)
+        }
+        string("actor", actor)
+        int("attempt", attempt)
+        string("channel", channel)
+        string("channel_type", channel_type)
+        int("code", code)
+        string("delivery_id", delivery_id)
+        string("detail", detail)
+        string("due_at", due_at)
+        int("duration_ms", duration_ms)
+        string("error", error)
+        string("error_class", error_class)
+        string("event", event)
+        string("item_id", item_id)
+        string("item_title", item_title)
+        string("remote_id", remote_id)
+        string("retry_at", retry_at)
+        string("state", state)
+        string("topic", topic)
+        string("ts", ts)
+        string("unit", unit)
+        string("url", url)
+        int("v", v)
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// A JSON string literal: quote and backslash escaped, control characters as short escapes or `u00XX`;
+    /// everything else (Vietnamese letters included) as UTF-8.
+    static func appendJSONString(_ s: String, to out: inout [UInt8]) {
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        out.append(UInt8(ascii: "\""))
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0x08: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
+            case 0x0C: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
+            case 0..<0x20:
+                out.append(contentsOf: Array("\\u00".utf8))
+                out.append(hex[Int(b >> 4)])
+                out.append(hex[Int(b & 0xF)])
+            default: out.append(b)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
     }
 }
 

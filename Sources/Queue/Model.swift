@@ -110,7 +110,9 @@ public struct NewItem: Sendable {
     /// Set when the item arrives pre-approved from a trusted inbox.
     public var approval: Approval?
 
-    public init(id: String?, idMonth: String, content: ItemContent, source: String, actor: String, approval: Approval? = nil) {
+    public init(
+        id: String?, idMonth: String, content: ItemContent, source: String, actor: String, approval: Approval? = nil
+    ) {
         self.id = id
         self.idMonth = idMonth
         self.content = content

@@ -39,61 +39,85 @@ extension SQLiteStore {
     ) async throws(StoreError) -> [ClaimedDelivery] {
         guard limit > 0 else { return [] }
         return try await write("claim deliveries of \(channel)") { db in
-            let nowMs = millis(now)
-            let rows = try Row.fetchAll(
-                db.cachedStatement(sql: Self.claimSQL),
-                arguments: ["channel": channel, "now": nowMs, "limit": limit])
-            guard !rows.isEmpty else { return [] }
-            let lease = try db.cachedStatement(
-                sql: """
-                    UPDATE deliveries SET state = 'leased', lease_owner = ?, lease_expires_at = ?, \
-                    attempts = attempts + 1, updated_at = ? WHERE id = ?
-                    """)
-            let leaseUntilMs = millis(leaseUntil)
-            var claimed: [DeliveryRecord] = []
-            claimed.reserveCapacity(rows.count)
-            for row in rows {
-                var delivery = try Self.decodeDelivery(row)
-                try lease.execute(arguments: [owner, leaseUntilMs, nowMs, delivery.id])
-                delivery.state = .leased
-                delivery.leaseOwner = owner
-                delivery.leaseExpiresAt = leaseUntil
-                delivery.attempts += 1
-                delivery.updatedAt = dateFromMillis(nowMs)
-                claimed.append(delivery)
-            }
-
-            // Each item once: its status, its record, its delivered siblings.
-            let startDispatch = try db.cachedStatement(
-                sql: "UPDATE items SET status = 'dispatching', updated_at = ? WHERE id = ? AND status = 'approved'")
-            let selectItem = try db.cachedStatement(sql: "SELECT \(Self.itemColumns) FROM items WHERE id = ?")
-            let selectResults = try db.cachedStatement(
-                sql: "SELECT channel, remote_id, url FROM deliveries WHERE item_id = ? AND state = 'delivered'")
-            let decoder = Self.contentDecoder()
-            var items: [String: (ItemRecord, [String: ChannelResult])] = [:]
-            var result: [ClaimedDelivery] = []
-            result.reserveCapacity(claimed.count)
-            for delivery in claimed {
-                let entry: (ItemRecord, [String: ChannelResult])
-                if let known = items[delivery.itemID] {
-                    entry = known
-                } else {
-                    try startDispatch.execute(arguments: [nowMs, delivery.itemID])
-                    guard let row = try Row.fetchOne(selectItem, arguments: [delivery.itemID]) else {
-                        throw Self.corrupt("delivery \(delivery.id) has no item")
-                    }
-                    let item = try Self.decodeItem(row, decoder: decoder)
-                    var earlier: [String: ChannelResult] = [:]
-                    for r in try Row.fetchAll(selectResults, arguments: [delivery.itemID]) {
-                        earlier[r[0]] = ChannelResult(remoteID: r[1], url: r[2])
-                    }
-                    entry = (item, earlier)
-                    items[delivery.itemID] = entry
-                }
-                result.append(ClaimedDelivery(delivery: delivery, item: entry.0, earlierResults: entry.1))
-            }
-            return result
+            try self.claim(db, channel: channel, now: now, limit: limit, owner: owner, leaseUntil: leaseUntil)
         }
+    }
+
+    /// Records outcomes and claims due deliveries of several channels in one transaction: one commit
+    /// (one fsync) per engine round instead of one per step.
+    public func recordAndClaim(
+        _ outcomes: [DeliveryOutcome], recordedAt: Date, claims: [(channel: String, limit: Int)], now: Date,
+        owner: String,
+        leaseUntil: Date
+    ) async throws(StoreError) -> [String: [ClaimedDelivery]] {
+        try await write("record \(outcomes.count) outcomes and claim") { db in
+            if !outcomes.isEmpty { try self.recordOutcomes(db, outcomes, at: recordedAt) }
+            var claimed: [String: [ClaimedDelivery]] = [:]
+            for (channel, limit) in claims where limit > 0 {
+                claimed[channel] = try self.claim(
+                    db, channel: channel, now: now, limit: limit, owner: owner, leaseUntil: leaseUntil)
+            }
+            return claimed
+        }
+    }
+
+    func claim(
+        _ db: Database, channel: String, now: Date, limit: Int, owner: String, leaseUntil: Date
+    ) throws -> [ClaimedDelivery] {
+        let nowMs = millis(now)
+        let rows = try Row.fetchAll(
+            db.cachedStatement(sql: Self.claimSQL),
+            arguments: ["channel": channel, "now": nowMs, "limit": limit])
+        guard !rows.isEmpty else { return [] }
+        let lease = try db.cachedStatement(
+            sql: """
+                UPDATE deliveries SET state = 'leased', lease_owner = ?, lease_expires_at = ?, \
+                attempts = attempts + 1, updated_at = ? WHERE id = ?
+                """)
+        let leaseUntilMs = millis(leaseUntil)
+        var claimed: [DeliveryRecord] = []
+        claimed.reserveCapacity(rows.count)
+        for row in rows {
+            var delivery = try Self.decodeDelivery(row)
+            try lease.execute(arguments: [owner, leaseUntilMs, nowMs, delivery.id])
+            delivery.state = .leased
+            delivery.leaseOwner = owner
+            delivery.leaseExpiresAt = leaseUntil
+            delivery.attempts += 1
+            delivery.updatedAt = dateFromMillis(nowMs)
+            claimed.append(delivery)
+        }
+
+        // Each item once: its status, its record, its delivered siblings.
+        let startDispatch = try db.cachedStatement(
+            sql: "UPDATE items SET status = 'dispatching', updated_at = ? WHERE id = ? AND status = 'approved'")
+        let selectItem = try db.cachedStatement(sql: "SELECT \(Self.itemColumns) FROM items WHERE id = ?")
+        let selectResults = try db.cachedStatement(
+            sql: "SELECT channel, remote_id, url FROM deliveries WHERE item_id = ? AND state = 'delivered'")
+        let decoder = Self.contentDecoder()
+        var items: [String: (ItemRecord, [String: ChannelResult])] = [:]
+        var result: [ClaimedDelivery] = []
+        result.reserveCapacity(claimed.count)
+        for delivery in claimed {
+            let entry: (ItemRecord, [String: ChannelResult])
+            if let known = items[delivery.itemID] {
+                entry = known
+            } else {
+                try startDispatch.execute(arguments: [nowMs, delivery.itemID])
+                guard let row = try Row.fetchOne(selectItem, arguments: [delivery.itemID]) else {
+                    throw Self.corrupt("delivery \(delivery.id) has no item")
+                }
+                let item = try Self.decodeItem(row, decoder: decoder)
+                var earlier: [String: ChannelResult] = [:]
+                for r in try Row.fetchAll(selectResults, arguments: [delivery.itemID]) {
+                    earlier[r[0]] = ChannelResult(remoteID: r[1], url: r[2])
+                }
+                entry = (item, earlier)
+                items[delivery.itemID] = entry
+            }
+            result.append(ClaimedDelivery(delivery: delivery, item: entry.0, earlierResults: entry.1))
+        }
+        return result
     }
 
     public func nextDue() async throws(StoreError) -> [String: Date] {
@@ -116,65 +140,69 @@ extension SQLiteStore {
     public func record(_ outcomes: [DeliveryOutcome], at: Date) async throws(StoreError) {
         guard !outcomes.isEmpty else { return }
         try await write("record \(outcomes.count) outcomes") { db in
-            let select = try db.cachedStatement(
-                sql: "SELECT item_id, channel, state FROM deliveries WHERE id = ?")
-            let delivered = try db.cachedStatement(
-                sql: """
-                    UPDATE deliveries SET state = 'delivered', remote_id = ?, url = ?, delivered_at = ?, \
-                    lease_owner = NULL, lease_expires_at = NULL, interrupted = 0, last_error_class = NULL, \
-                    last_error = NULL, updated_at = ? WHERE id = ?
-                    """)
-            let retry = try db.cachedStatement(
-                sql: """
-                    UPDATE deliveries SET state = 'retry-wait', due_at = ?, lease_owner = NULL, \
-                    lease_expires_at = NULL, interrupted = 0, last_error_class = ?, last_error = ?, updated_at = ? \
-                    WHERE id = ?
-                    """)
-            let failed = try db.cachedStatement(
-                sql: """
-                    UPDATE deliveries SET state = 'failed', lease_owner = NULL, lease_expires_at = NULL, \
-                    interrupted = 0, last_error_class = ?, last_error = ?, updated_at = ? WHERE id = ?
-                    """)
-            let atMs = millis(at)
-            var touched: [String] = []
-            var touchedSet: Set<String> = []
-            var failedChannels: [(itemID: String, channel: String)] = []
-            for outcome in outcomes {
-                guard let row = try Row.fetchOne(select, arguments: [outcome.deliveryID]) else {
-                    throw StoreError(
-                        .notFound, subject: outcome.deliveryID, "no delivery \(outcome.deliveryID) to record")
-                }
-                let itemID: String = row[0]
-                let channel: String = row[1]
-                let state = DeliveryState(rawValue: row[2])
-                try self.insertAttempt(db, outcome.attempt, deliveryID: outcome.deliveryID)
-                try self.appendLog(db, outcome.logLine, at: at)
-                // A delivery already final (resolved by a person meanwhile) keeps its state: the attempt
-                // and its line are still what happened.
-                guard let state, !state.isFinal else { continue }
-                let a = outcome.attempt
-                switch outcome.next {
-                case .delivered:
-                    try delivered.execute(arguments: [
-                        a.remoteID, a.url, millis(a.finishedAt), atMs, outcome.deliveryID,
-                    ])
-                case .retry(let retryAt):
-                    try retry.execute(arguments: [
-                        millis(retryAt), a.errorClass, a.message, atMs, outcome.deliveryID,
-                    ])
-                case .failed:
-                    try failed.execute(arguments: [a.errorClass, a.message, atMs, outcome.deliveryID])
-                    failedChannels.append((itemID, channel))
-                }
-                if touchedSet.insert(itemID).inserted { touched.append(itemID) }
+            try self.recordOutcomes(db, outcomes, at: at)
+        }
+    }
+
+    func recordOutcomes(_ db: Database, _ outcomes: [DeliveryOutcome], at: Date) throws {
+        let select = try db.cachedStatement(
+            sql: "SELECT item_id, channel, state FROM deliveries WHERE id = ?")
+        let delivered = try db.cachedStatement(
+            sql: """
+                UPDATE deliveries SET state = 'delivered', remote_id = ?, url = ?, delivered_at = ?, \
+                lease_owner = NULL, lease_expires_at = NULL, interrupted = 0, last_error_class = NULL, \
+                last_error = NULL, updated_at = ? WHERE id = ?
+                """)
+        let retry = try db.cachedStatement(
+            sql: """
+                UPDATE deliveries SET state = 'retry-wait', due_at = ?, lease_owner = NULL, \
+                lease_expires_at = NULL, interrupted = 0, last_error_class = ?, last_error = ?, updated_at = ? \
+                WHERE id = ?
+                """)
+        let failed = try db.cachedStatement(
+            sql: """
+                UPDATE deliveries SET state = 'failed', lease_owner = NULL, lease_expires_at = NULL, \
+                interrupted = 0, last_error_class = ?, last_error = ?, updated_at = ? WHERE id = ?
+                """)
+        let atMs = millis(at)
+        var touched: [String] = []
+        var touchedSet: Set<String> = []
+        var failedChannels: [(itemID: String, channel: String)] = []
+        for outcome in outcomes {
+            guard let row = try Row.fetchOne(select, arguments: [outcome.deliveryID]) else {
+                throw StoreError(
+                    .notFound, subject: outcome.deliveryID, "no delivery \(outcome.deliveryID) to record")
             }
-            for (itemID, channel) in failedChannels {
-                try self.failDependents(db, self.header(db, itemID: itemID), of: channel, at: at)
+            let itemID: String = row[0]
+            let channel: String = row[1]
+            let state = DeliveryState(rawValue: row[2])
+            try self.insertAttempt(db, outcome.attempt, deliveryID: outcome.deliveryID)
+            try self.appendLog(db, outcome.logLine, at: at)
+            // A delivery already final (resolved by a person meanwhile) keeps its state: the attempt
+            // and its line are still what happened.
+            guard let state, !state.isFinal else { continue }
+            let a = outcome.attempt
+            switch outcome.next {
+            case .delivered:
+                try delivered.execute(arguments: [
+                    a.remoteID, a.url, millis(a.finishedAt), atMs, outcome.deliveryID,
+                ])
+            case .retry(let retryAt):
+                try retry.execute(arguments: [
+                    millis(retryAt), a.errorClass, a.message, atMs, outcome.deliveryID,
+                ])
+            case .failed:
+                try failed.execute(arguments: [a.errorClass, a.message, atMs, outcome.deliveryID])
+                failedChannels.append((itemID, channel))
             }
-            for itemID in touched {
-                try self.cancelWaitingIfClosed(db, itemID: itemID, at: at)
-                try self.recomputeStatus(db, itemID: itemID, at: at)
-            }
+            if touchedSet.insert(itemID).inserted { touched.append(itemID) }
+        }
+        for (itemID, channel) in failedChannels {
+            try self.failDependents(db, self.header(db, itemID: itemID), of: channel, at: at)
+        }
+        for itemID in touched {
+            try self.cancelWaitingIfClosed(db, itemID: itemID, at: at)
+            try self.recomputeStatus(db, itemID: itemID, at: at)
         }
     }
 

@@ -32,6 +32,11 @@ public final class SQLiteStore: Store {
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: config)
+            // The daemon and `cchc` may open a new store at the same moment: GRDB's migrator decides
+            // what to apply before it takes the write lock, so two processes could both apply v1.
+            // An exclusive file lock around the migration makes the second one see it done.
+            let lock = try MigrationLock(path: path + ".migrate-lock")
+            defer { lock.release() }
             try Self.makeMigrator().migrate(pool)
         } catch {
             throw Self.mapped("open store at \(path)", error)
@@ -284,5 +289,34 @@ extension SQLiteStore {
             attempt.outcome.rawValue, attempt.errorClass, attempt.message, attempt.code, attempt.remoteID,
             attempt.url,
         ])
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// An exclusive `flock` held while migrations run (see ``SQLiteStore/init(path:timeZone:)``).
+struct MigrationLock {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    private let fd: Int32
+
+    init(path: String) throws {
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o664)
+        guard fd >= 0 else { throw Failure(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else {
+                close(fd)
+                throw Failure(description: "cannot lock \(path): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    func release() {
+        flock(fd, LOCK_UN)
+        close(fd)
     }
 }

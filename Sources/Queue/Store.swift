@@ -20,7 +20,8 @@ public protocol Store: Sendable {
     /// - Returns: the stored record and whether it was created (false: an edit).
     /// - Throws: ``StoreError`` `.locked` when the item has deliveries that started, `.invalidState`
     ///   for final items.
-    func addItem(_ item: NewItem, at: Date, plan: @Sendable (ItemRecord) -> [PlannedDelivery]) async throws(StoreError) -> (ItemRecord, created: Bool)
+    func addItem(_ item: NewItem, at: Date, plan: @Sendable (ItemRecord) -> [PlannedDelivery]) async throws(StoreError)
+        -> (ItemRecord, created: Bool)
 
     func item(_ id: String) async throws(StoreError) -> ItemRecord?
     func items(_ filter: ItemFilter) async throws(StoreError) -> [ItemRecord]
@@ -29,7 +30,8 @@ public protocol Store: Sendable {
     func attempts(deliveryID: String) async throws(StoreError) -> [AttemptRecord]
 
     /// Approves a `submitted` item as of its current content hash and creates its deliveries.
-    func approve(itemID: String, by: String, at: Date, plan: @Sendable (ItemRecord) -> [PlannedDelivery]) async throws(StoreError) -> ItemRecord
+    func approve(itemID: String, by: String, at: Date, plan: @Sendable (ItemRecord) -> [PlannedDelivery])
+        async throws(StoreError) -> ItemRecord
     /// Rejects a `submitted` or `approved` item; its waiting deliveries are cancelled.
     func reject(itemID: String, by: String, reason: String?, at: Date) async throws(StoreError) -> ItemRecord
     /// Cancels an item that is not final; its waiting deliveries are cancelled (a delivery in flight
@@ -39,7 +41,8 @@ public protocol Store: Sendable {
     /// the one for `channel`, due at `at`, with a fresh retry budget. Returns the re-queued deliveries.
     func retry(itemID: String, channel: String?, by: String, at: Date) async throws(StoreError) -> [DeliveryRecord]
     /// A person's decision on an `uncertain` delivery.
-    func resolve(deliveryID: String, _ resolution: Resolution, by: String, at: Date) async throws(StoreError) -> DeliveryRecord
+    func resolve(deliveryID: String, _ resolution: Resolution, by: String, at: Date) async throws(StoreError)
+        -> DeliveryRecord
 
     // MARK: Engine
 
@@ -48,7 +51,9 @@ public protocol Store: Sendable {
     /// channels in `idempotentChannels` return to `pending`, due at once, marked `interrupted`; the
     /// others become `uncertain`. An `interrupted` attempt is recorded for each.
     /// - Returns: how many went back to pending, and how many became uncertain.
-    func recoverLeases(before: Date, idempotentChannels: Set<String>, at: Date) async throws(StoreError) -> (requeued: Int, uncertain: Int)
+    func recoverLeases(before: Date, idempotentChannels: Set<String>, at: Date) async throws(StoreError) -> (
+        requeued: Int, uncertain: Int
+    )
 
     /// Marks `expired` every waiting delivery whose item's `expires_at` is at or before `now` (and the
     /// item, when nothing else of it is in flight). Returns how many deliveries expired.
@@ -58,7 +63,8 @@ public protocol Store: Sendable {
     /// approved item whose approval matches its content hash, whose `after:` channel (if any) is
     /// delivered. Order: due time, then priority (highest first), then item id. Each claimed delivery
     /// becomes `leased` by `owner` until `leaseUntil`, its `attempts` incremented.
-    func claimDue(channel: String, now: Date, limit: Int, owner: String, leaseUntil: Date) async throws(StoreError) -> [ClaimedDelivery]
+    func claimDue(channel: String, now: Date, limit: Int, owner: String, leaseUntil: Date) async throws(StoreError)
+        -> [ClaimedDelivery]
 
     /// The earliest due time of a claimable delivery per channel (same conditions as ``claimDue``
     /// except the time), for the engine to sleep until.
@@ -68,6 +74,14 @@ public protocol Store: Sendable {
     /// transaction. A `failed` delivery fails the waiting deliveries of the same item that depend on it
     /// (`after:`), with a log line each. Item statuses follow (`dispatching`, `done`, `partly-failed`).
     func record(_ outcomes: [DeliveryOutcome], at: Date) async throws(StoreError)
+
+    /// ``record(_:at:)`` then ``claimDue(channel:now:limit:owner:leaseUntil:)`` for each channel, in one
+    /// transaction when the store can (one commit per engine round). Returns the claimed deliveries by channel.
+    func recordAndClaim(
+        _ outcomes: [DeliveryOutcome], recordedAt: Date, claims: [(channel: String, limit: Int)], now: Date,
+        owner: String,
+        leaseUntil: Date
+    ) async throws(StoreError) -> [String: [ClaimedDelivery]]
 
     /// Deliveries `delivered` since `since` (by delivery time), per channel: for `max_per_day`.
     func deliveredCounts(since: Date) async throws(StoreError) -> [String: Int]
@@ -82,6 +96,23 @@ public protocol Store: Sendable {
     // MARK: Figures
 
     func stats() async throws(StoreError) -> QueueStats
+}
+
+extension Store {
+    /// Two steps, for stores that cannot do it in one transaction. Each step is still atomic.
+    public func recordAndClaim(
+        _ outcomes: [DeliveryOutcome], recordedAt: Date, claims: [(channel: String, limit: Int)], now: Date,
+        owner: String,
+        leaseUntil: Date
+    ) async throws(StoreError) -> [String: [ClaimedDelivery]] {
+        if !outcomes.isEmpty { try await record(outcomes, at: recordedAt) }
+        var claimed: [String: [ClaimedDelivery]] = [:]
+        for (channel, limit) in claims where limit > 0 {
+            claimed[channel] = try await claimDue(
+                channel: channel, now: now, limit: limit, owner: owner, leaseUntil: leaseUntil)
+        }
+        return claimed
+    }
 }
 
 /// Errors from a store. `kind` is stable (the CLI maps it to exit codes); `message` is English for logs,

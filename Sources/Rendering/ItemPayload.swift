@@ -41,8 +41,7 @@ public struct ItemPayload: Sendable, Hashable, Encodable {
         title = item.title
         summary = item.summary
         body = item.body
-        bodyHTML = Markdown.html(item.body)
-        bodyText = Markdown.plainText(item.body)
+        (bodyHTML, bodyText) = Markdown.rendered(item.body)
         topic = item.topic.key
         topicLabel = item.topic.label
         unit = item.unit

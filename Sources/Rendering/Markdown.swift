@@ -1,4 +1,5 @@
 import Ink
+import Synchronization
 
 /// Renders item bodies (Markdown) for channels: HTML for portals and email, plain text for
 /// channels that show no markup (Zalo, SMS-like receivers, radio scripts before read-aloud
@@ -8,6 +9,21 @@ public enum Markdown {
     public static func html(_ markdown: String) -> String {
         MarkdownParser().html(from: markdown)
     }
+
+    /// HTML and plain text of a body, rendered once and reused: every channel of an item, and every
+    /// attempt, shows the same body, and rendering is the costliest per-delivery step (DESIGN.md §11).
+    public static func rendered(_ markdown: String) -> (html: String, text: String) {
+        if let hit = cache.withLock({ $0[markdown] }) { return hit }
+        let value = (html(markdown), plainText(markdown))
+        cache.withLock { c in
+            // Bounded: items are dispatched close together in time, so a small cache catches them.
+            if c.count >= 512 { c.removeAll(keepingCapacity: true) }
+            c[markdown] = value
+        }
+        return value
+    }
+
+    private static let cache = Mutex<[String: (html: String, text: String)]>([:])
 
     /// The body as readable text without Markdown syntax: headings become lines of their own, list
     /// items start with "- " (ordered lists keep their numbers), links read "text (url)", images

@@ -29,12 +29,13 @@ public enum TemplateContext {
         item: ChannelItem, earlierResults: [String: ChannelResult] = [:], extra: [String: String] = [:],
         timeZone: TimeZone = RFC3339.defaultTimeZone
     ) -> [String: Any] {
+        let body = Markdown.rendered(item.body)
         var values: [String: Any] = [
             "id": item.id,
             "title": item.title,
             "body": item.body,
-            "body_html": Markdown.html(item.body),
-            "body_text": Markdown.plainText(item.body),
+            "body_html": body.html,
+            "body_text": body.text,
             "topic": item.topic.key,
             "topic_label": item.topic.label,
             "unit": item.unit,

@@ -18,10 +18,12 @@ import Transport
 /// It prints both rates and their ratio, lateness (send start − due time) p50/p99, and peak RSS.
 @main
 struct Bench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "cchc-bench", abstract: "Measure dispatch throughput against raw libcurl.")
+    static let configuration = CommandConfiguration(
+        commandName: "cchc-bench", abstract: "Measure dispatch throughput against raw libcurl.")
 
     @Option(help: "Items to queue; each goes to both channels.") var items = 20_000
-    @Option(help: "Total concurrency (split between the 2 channels).") var concurrency = 32
+    @Option(help: "Total concurrency (split between the 2 channels), the same for both measurements.") var concurrency =
+        128
     @Option(help: "Sink event-loop threads.") var sinkThreads = 1
 
     func run() async throws {
@@ -41,7 +43,8 @@ struct Bench: AsyncParsableCommand {
         let body = #"{"title":"Sơn La: 100% thủ tục hành chính được tiếp nhận trực tuyến","content":"<p>Nội dung</p>"}"#
         // It blocks for the whole run: give it a thread of its own, not one of the cooperative pool's
         // (the sink's handlers run there).
-        let (rc, elapsed, failures) = await withCheckedContinuation { (c: CheckedContinuation<(Int32, Double, Int32), Never>) in
+        let (rc, elapsed, failures) = await withCheckedContinuation {
+            (c: CheckedContinuation<(Int32, Double, Int32), Never>) in
             let n = Int32(deliveries)
             let conc = Int32(concurrency)
             Thread {
@@ -78,10 +81,13 @@ struct Bench: AsyncParsableCommand {
         print("queueing \(items) approved items × 2 channels …")
         for i in 0..<items {
             let content = ItemContent(
-                title: "Bài số \(i): cải cách thủ tục hành chính", summary: "Tóm tắt", body: "Nội dung **bài** số \(i).",
+                title: "Bài số \(i): cải cách thủ tục hành chính", summary: "Tóm tắt",
+                body: "Nội dung **bài** số \(i).",
                 topic: "tthc", unit: "Sở Nội vụ", channels: ["portal-a", "portal-b"])
             _ = try await store.addItem(
-                NewItem(id: nil, idMonth: month, content: content, source: "bench", actor: "bench", approval: Approval(by: "bench", at: due)),
+                NewItem(
+                    id: nil, idMonth: month, content: content, source: "bench", actor: "bench",
+                    approval: Approval(by: "bench", at: due)),
                 at: due, plan: { planner.plan($0) })
         }
         let http = try HTTPClient(configuration: config.httpClientConfiguration)
@@ -89,17 +95,21 @@ struct Bench: AsyncParsableCommand {
         let logWriter = DeliveryLogWriter(directory: config.deliveryLogDirectory, store: store, logger: logger)
         try await logWriter.catchUp()  // the queueing events, outside the measurement
         let engine = Engine(
-            store: store, channels: config.channels.map { EngineChannel(channel: channels[$0.name]!, config: $0) }, config: config,
+            store: store, channels: config.channels.map { EngineChannel(channel: channels[$0.name]!, config: $0) },
+            config: config,
             logWriter: logWriter, owner: "bench", singleInstance: true, logger: logger)
         let requestsBefore = sink.requestCount
         let start = Date()
         let task = Task { try await engine.run() }
         while true {
             let stats = try await store.stats()
-            if (stats.deliveriesByState["delivered"] ?? 0) + (stats.deliveriesByState["failed"] ?? 0) >= deliveries { break }
+            if (stats.deliveriesByState["delivered"] ?? 0) + (stats.deliveriesByState["failed"] ?? 0) >= deliveries {
+                break
+            }
             try await Task.sleep(for: .milliseconds(20))
         }
         let engineElapsed = Date().timeIntervalSince(start)
+        let figures = await engine.figures()
         engine.stop()
         try await task.value
         http.shutdown()
@@ -115,23 +125,42 @@ struct Bench: AsyncParsableCommand {
             for line in text.split(separator: "\n") where line.contains("\"event\":\"delivery.delivered\"") {
                 let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
                 let ts = obj["ts"] as! String
-                let finished = try Date(ts, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+                let finished = try Date(
+                    ts,
+                    strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(
+                        separator: .omitted))
                 let startedAt = finished.addingTimeInterval(-Double(obj["duration_ms"] as! Int) / 1000)
                 lateness.append(max(0, startedAt.timeIntervalSince(start)))
             }
         }
         lateness.sort()
-        func pct(_ p: Double) -> Double { lateness.isEmpty ? .nan : lateness[min(lateness.count - 1, Int(Double(lateness.count) * p))] }
+        func pct(_ p: Double) -> Double {
+            lateness.isEmpty ? .nan : lateness[min(lateness.count - 1, Int(Double(lateness.count) * p))]
+        }
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         try await sink.shutdown()
 
         print("")
-        print("cchc-bench: \(items) items × 2 channels = \(deliveries) deliveries, concurrency \(concurrency), loopback sink")
+        print(
+            "cchc-bench: \(items) items × 2 channels = \(deliveries) deliveries, concurrency \(concurrency), loopback sink"
+        )
         print(String(format: "  raw libcurl (C, multi):   %8.0f requests/s  (%.2f s)", rawRate, elapsed))
-        print(String(format: "  cchcd engine end to end:  %8.0f deliveries/s  (%.2f s, %d delivered, sink saw %d)", engineRate, engineElapsed, delivered, sink.requestCount - requestsBefore))
+        print(
+            String(
+                format: "  cchcd engine end to end:  %8.0f deliveries/s  (%.2f s, %d delivered, sink saw %d)",
+                engineRate, engineElapsed, delivered, sink.requestCount - requestsBefore))
         print(String(format: "  ratio engine / raw:       %8.2f", engineRate / rawRate))
-        print(String(format: "  lateness (start − due, measured from engine start): p50 %.3f s, p99 %.3f s", pct(0.5), pct(0.99)))
+        print(
+            String(
+                format: "  lateness (start − due, measured from engine start): p50 %.3f s, p99 %.3f s", pct(0.5),
+                pct(0.99)))
+        print(
+            String(
+                format: "  engine store transactions: %d (%.1f outcomes each, %.2f ms each, %.0f%% of the run)",
+                figures.transactions, Double(figures.outcomesCommitted) / Double(max(1, figures.transactions)),
+                figures.transactionTime.seconds * 1000 / Double(max(1, figures.transactions)),
+                figures.transactionTime.seconds / engineElapsed * 100))
         print("  peak RSS of this process (sink + engine + store): \(usage.ru_maxrss / 1024) MB")
         print("  targets: ≥ 2000 deliveries/s and ratio ≥ 0.5")
         if delivered != deliveries { throw ValidationError("only \(delivered) of \(deliveries) delivered") }

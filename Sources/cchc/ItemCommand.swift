@@ -27,7 +27,9 @@ struct ItemCommand: AsyncParsableCommand {
                     throw CLIError(code: "not-found", message: "không tìm thấy tệp \(file)", exit: Exit.notFound)
                 }
                 let planner = session.planner
-                let intake = ItemIntake(config: session.config, channels: channels, store: session.store) { planner.plan($0) }
+                let intake = ItemIntake(config: session.config, channels: channels, store: session.store) {
+                    planner.plan($0)
+                }
                 let user = ProcessInfo.processInfo.environment["USER"] ?? "cchc"
                 do {
                     // Files given on the command line are never pre-approved: approval is its own step.
@@ -44,7 +46,8 @@ struct ItemCommand: AsyncParsableCommand {
                     }
                 } catch let failure as ItemIntake.Failure {
                     switch failure {
-                    case .invalid(let e): throw CLIError(code: "invalid-item", message: e.description, exit: Exit.invalidItem)
+                    case .invalid(let e):
+                        throw CLIError(code: "invalid-item", message: e.description, exit: Exit.invalidItem)
                     case .store(let e): throw session.storeError(e)
                     }
                 } catch {
@@ -56,7 +59,10 @@ struct ItemCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Liệt kê bài viết (mới nhất trước).")
-        @Option(help: "Lọc theo trạng thái (có thể ghi nhiều lần): \(ItemStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
+        @Option(
+            help:
+                "Lọc theo trạng thái (có thể ghi nhiều lần): \(ItemStatus.allCases.map(\.rawValue).joined(separator: ", "))."
+        )
         var status: [String] = []
         @Option(help: "Lọc theo kênh.") var channel: String?
         @Option(help: "Lọc theo đơn vị.") var unit: String?
@@ -72,7 +78,9 @@ struct ItemCommand: AsyncParsableCommand {
                 for s in status {
                     guard let st = ItemStatus(rawValue: s) else {
                         throw CLIError(
-                            code: "usage", message: "trạng thái \"\(s)\" không có; dùng: \(ItemStatus.allCases.map(\.rawValue).joined(separator: ", "))",
+                            code: "usage",
+                            message:
+                                "trạng thái \"\(s)\" không có; dùng: \(ItemStatus.allCases.map(\.rawValue).joined(separator: ", "))",
                             exit: 64)
                     }
                     statuses.append(st)
@@ -81,12 +89,14 @@ struct ItemCommand: AsyncParsableCommand {
                 func day(_ s: String?, _ name: String) throws(CLIError) -> Date? {
                     guard let s else { return nil }
                     guard let d = DateText.parse(s, timeZone: tz) else {
-                        throw CLIError(code: "usage", message: "--\(name): ngày \"\(s)\" không hợp lệ (YYYY-MM-DD)", exit: 64)
+                        throw CLIError(
+                            code: "usage", message: "--\(name): ngày \"\(s)\" không hợp lệ (YYYY-MM-DD)", exit: 64)
                     }
                     return d
                 }
                 let filter = ItemFilter(
-                    statuses: statuses.isEmpty ? nil : statuses, channel: channel, unit: unit, from: try day(from, "from"),
+                    statuses: statuses.isEmpty ? nil : statuses, channel: channel, unit: unit,
+                    from: try day(from, "from"),
                     to: try day(to, "to"), limit: limit)
                 let items: [ItemRecord]
                 do { items = try await session.store.items(filter) } catch { throw session.storeError(error) }
@@ -99,14 +109,17 @@ struct ItemCommand: AsyncParsableCommand {
                     return
                 }
                 for item in items {
-                    print("\(item.id)  [\(item.status.label)]  \(session.display(item.content.publishAt ?? item.createdAt))  \(item.content.unit)  \(item.content.title)")
+                    print(
+                        "\(item.id)  [\(item.status.label)]  \(session.display(item.content.publishAt ?? item.createdAt))  \(item.content.unit)  \(item.content.title)"
+                    )
                 }
             }
         }
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Xem một bài: trạng thái từng kênh, các lần gửi, đường dẫn.")
+        static let configuration = CommandConfiguration(
+            abstract: "Xem một bài: trạng thái từng kênh, các lần gửi, đường dẫn.")
         @Argument(help: "Mã bài.") var id: String
         @OptionGroup var options: CommonOptions
 
@@ -139,18 +152,24 @@ struct ItemCommand: AsyncParsableCommand {
                 let c = item.content
                 print("Bài \(item.id): \(c.title)")
                 print("  Trạng thái: \(item.status.label)\(item.statusReason.map { " (\($0))" } ?? "")")
-                print("  Đơn vị: \(c.unit) · Lĩnh vực: \(session.config.topicLabel(c.topic)) · Ưu tiên: \(c.priority.label)")
+                print(
+                    "  Đơn vị: \(c.unit) · Lĩnh vực: \(session.config.topicLabel(c.topic)) · Ưu tiên: \(c.priority.label)"
+                )
                 print("  Đăng lúc: \(session.display(c.publishAt)) · Hết hạn: \(session.display(c.expiresAt))")
                 if let by = item.approvedBy { print("  Người duyệt: \(by) lúc \(session.display(item.approvedAt))") }
                 print("  Kênh:")
                 if deliveries.isEmpty { print("    (chưa có — bài chưa được duyệt)") }
                 for (d, attempts) in deliveries {
-                    var line = "    \(d.channel) [\(d.state.label)] hẹn \(session.display(d.dueAt)), \(d.attempts) lần gửi"
+                    var line =
+                        "    \(d.channel) [\(d.state.label)] hẹn \(session.display(d.dueAt)), \(d.attempts) lần gửi"
                     if let url = d.url { line += " → \(url)" }
                     print(line)
-                    if let err = d.lastError, d.state != .delivered { print("      lỗi gần nhất: \(d.lastErrorClass ?? "")\(err.isEmpty ? "" : ": " + err)") }
+                    if let err = d.lastError, d.state != .delivered {
+                        print("      lỗi gần nhất: \(d.lastErrorClass ?? "")\(err.isEmpty ? "" : ": " + err)")
+                    }
                     for a in attempts {
-                        var al = "      #\(a.number) \(session.display(a.startedAt)) \(a.outcome.rawValue) \(a.durationMilliseconds) ms"
+                        var al =
+                            "      #\(a.number) \(session.display(a.startedAt)) \(a.outcome.rawValue) \(a.durationMilliseconds) ms"
                         if let code = a.code { al += " (\(code))" }
                         if let m = a.message { al += " \(m)" }
                         print(al)
@@ -161,7 +180,8 @@ struct ItemCommand: AsyncParsableCommand {
     }
 
     struct Approve: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Duyệt bài (theo đúng nội dung hiện tại); bài sẽ được gửi đúng lịch.")
+        static let configuration = CommandConfiguration(
+            abstract: "Duyệt bài (theo đúng nội dung hiện tại); bài sẽ được gửi đúng lịch.")
         @Argument(help: "Mã bài.") var id: String
         @Option(help: "Họ tên người duyệt.") var by: String
         @OptionGroup var options: CommonOptions
@@ -206,7 +226,11 @@ struct ItemCommand: AsyncParsableCommand {
                     throw session.storeError(error)
                 }
                 session.wakeDaemon()
-                if options.json { Output.printJSON(ItemJSON.item(record, session: session)) } else { print("Đã từ chối bài \(id).") }
+                if options.json {
+                    Output.printJSON(ItemJSON.item(record, session: session))
+                } else {
+                    print("Đã từ chối bài \(id).")
+                }
             }
         }
     }
@@ -226,7 +250,11 @@ struct ItemCommand: AsyncParsableCommand {
                     throw session.storeError(error)
                 }
                 session.wakeDaemon()
-                if options.json { Output.printJSON(ItemJSON.item(record, session: session)) } else { print("Đã hủy bài \(id).") }
+                if options.json {
+                    Output.printJSON(ItemJSON.item(record, session: session))
+                } else {
+                    print("Đã hủy bài \(id).")
+                }
             }
         }
     }
@@ -242,12 +270,15 @@ struct ItemCommand: AsyncParsableCommand {
             try await perform(json: options.json) { () async throws(CLIError) in
                 let session = try Session.open(json: options.json)
                 let requeued: [DeliveryRecord]
-                do { requeued = try await session.store.retry(itemID: id, channel: channel, by: by, at: Date()) } catch {
+                do { requeued = try await session.store.retry(itemID: id, channel: channel, by: by, at: Date()) } catch
+                {
                     throw session.storeError(error)
                 }
                 session.wakeDaemon()
                 if options.json {
-                    Output.printJSON(["requeued": requeued.map { ItemJSON.delivery($0, attempts: [], session: session) }])
+                    Output.printJSON([
+                        "requeued": requeued.map { ItemJSON.delivery($0, attempts: [], session: session) }
+                    ])
                 } else if requeued.isEmpty {
                     print("Bài \(id) không có kênh nào cần gửi lại.")
                 } else {
@@ -263,9 +294,11 @@ enum ItemJSON {
     static func item(_ r: ItemRecord, session: Session) -> [String: Any] {
         let c = r.content
         return [
-            "id": r.id, "status": r.status.rawValue, "title": c.title, "summary": c.summary ?? NSNull(), "topic": c.topic,
+            "id": r.id, "status": r.status.rawValue, "title": c.title, "summary": c.summary ?? NSNull(),
+            "topic": c.topic,
             "unit": c.unit, "author": c.author ?? NSNull(), "channels": c.channels, "priority": c.priority.rawValue,
-            "publish_at": session.rfc3339(c.publishAt) ?? NSNull(), "expires_at": session.rfc3339(c.expiresAt) ?? NSNull(),
+            "publish_at": session.rfc3339(c.publishAt) ?? NSNull(),
+            "expires_at": session.rfc3339(c.expiresAt) ?? NSNull(),
             "approved_by": r.approvedBy ?? NSNull(), "approved_at": session.rfc3339(r.approvedAt) ?? NSNull(),
             "content_hash": r.contentHash, "source": r.source, "created_at": session.rfc3339(r.createdAt)!,
             "updated_at": session.rfc3339(r.updatedAt)!, "status_reason": r.statusReason ?? NSNull(),
@@ -281,9 +314,12 @@ enum ItemJSON {
             "delivered_at": session.rfc3339(d.deliveredAt) ?? NSNull(),
             "attempt_log": attempts.map { a in
                 [
-                    "number": a.number, "started_at": session.rfc3339(a.startedAt)!, "finished_at": session.rfc3339(a.finishedAt)!,
-                    "outcome": a.outcome.rawValue, "error_class": a.errorClass ?? NSNull(), "message": a.message ?? NSNull(),
-                    "code": a.code.map { $0 as Any } ?? NSNull(), "remote_id": a.remoteID ?? NSNull(), "url": a.url ?? NSNull(),
+                    "number": a.number, "started_at": session.rfc3339(a.startedAt)!,
+                    "finished_at": session.rfc3339(a.finishedAt)!,
+                    "outcome": a.outcome.rawValue, "error_class": a.errorClass ?? NSNull(),
+                    "message": a.message ?? NSNull(),
+                    "code": a.code.map { $0 as Any } ?? NSNull(), "remote_id": a.remoteID ?? NSNull(),
+                    "url": a.url ?? NSNull(),
                     "duration_ms": a.durationMilliseconds,
                 ] as [String: Any]
             },

@@ -11,9 +11,11 @@ struct DeliveryCommand: AsyncParsableCommand {
 
     struct Resolve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Quyết định một lần gửi \"chưa rõ kết quả\" (máy chủ dừng giữa chừng): đã đăng, gửi lại, hoặc bỏ.")
+            abstract: "Quyết định một lần gửi \"chưa rõ kết quả\" (máy chủ dừng giữa chừng): đã đăng, gửi lại, hoặc bỏ."
+        )
         @Argument(help: "Mã lần gửi, dạng MÃ-BÀI/TÊN-KÊNH.") var id: String
-        @Option(name: .customLong("as"), help: "delivered (đã đăng), resend (gửi lại) hoặc failed (bỏ).") var resolution: String
+        @Option(name: .customLong("as"), help: "delivered (đã đăng), resend (gửi lại) hoặc failed (bỏ).")
+        var resolution: String
         @Option(help: "Đường dẫn bài đã đăng (với delivered).") var url: String?
         @Option(help: "Mã bài trên kênh (với delivered).") var remoteId: String?
         @Option(help: "Họ tên người quyết định.") var by: String
@@ -34,7 +36,9 @@ struct DeliveryCommand: AsyncParsableCommand {
                     throw session.storeError(error)
                 }
                 session.wakeDaemon()
-                if options.json { Output.printJSON(ItemJSON.delivery(d, attempts: [], session: session)) } else {
+                if options.json {
+                    Output.printJSON(ItemJSON.delivery(d, attempts: [], session: session))
+                } else {
                     print("Đã ghi nhận: \(d.id) → \(d.state.label).")
                 }
             }
@@ -59,7 +63,8 @@ struct ChannelCommand: AsyncParsableCommand {
                     Output.printJSON([
                         "channels": session.config.channels.map { c in
                             [
-                                "name": c.name, "type": c.type, "enabled": c.enabled, "after": c.settings.after ?? NSNull(),
+                                "name": c.name, "type": c.type, "enabled": c.enabled,
+                                "after": c.settings.after ?? NSNull(),
                                 "next_due": session.rfc3339(next[c.name]) ?? NSNull(),
                             ] as [String: Any]
                         }
@@ -78,7 +83,8 @@ struct ChannelCommand: AsyncParsableCommand {
     }
 
     struct Check: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Kiểm tra kết nối và thông tin đăng nhập của một kênh (không đăng gì).")
+        static let configuration = CommandConfiguration(
+            abstract: "Kiểm tra kết nối và thông tin đăng nhập của một kênh (không đăng gì).")
         @Argument(help: "Tên kênh.") var name: String
         @OptionGroup var options: CommonOptions
 
@@ -88,13 +94,19 @@ struct ChannelCommand: AsyncParsableCommand {
                 let (channels, http) = try session.channels()
                 defer { http.shutdown() }
                 guard let channel = channels[name] else {
-                    throw CLIError(code: "not-found", message: "không có kênh \"\(name)\" trong cấu hình", exit: Exit.notFound)
+                    throw CLIError(
+                        code: "not-found", message: "không có kênh \"\(name)\" trong cấu hình", exit: Exit.notFound)
                 }
                 do {
                     let what = try await channel.check()
-                    if options.json { Output.printJSON(["channel": name, "ok": true, "detail": what]) } else { print("\(name): tốt — \(what)") }
+                    if options.json {
+                        Output.printJSON(["channel": name, "ok": true, "detail": what])
+                    } else {
+                        print("\(name): tốt — \(what)")
+                    }
                 } catch {
-                    throw CLIError(code: "check-failed", message: "\(name): kiểm tra thất bại — \(error)", exit: Exit.checkFailed)
+                    throw CLIError(
+                        code: "check-failed", message: "\(name): kiểm tra thất bại — \(error)", exit: Exit.checkFailed)
                 }
             }
         }
@@ -102,7 +114,8 @@ struct ChannelCommand: AsyncParsableCommand {
 }
 
 struct ConfigCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "config", abstract: "Cấu hình.", subcommands: [Check.self])
+    static let configuration = CommandConfiguration(
+        commandName: "config", abstract: "Cấu hình.", subcommands: [Check.self])
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Kiểm tra tệp cấu hình và mọi kênh trong đó.")
@@ -115,13 +128,16 @@ struct ConfigCommand: AsyncParsableCommand {
                 do { config = try ConfigLoader.load(path: path) } catch {
                     throw CLIError(code: "config", message: "cấu hình sai: \(error)", exit: Exit.config)
                 }
-                let session = Session(config: config, store: try Session.open(json: options.json).store, json: options.json)
+                let session = Session(
+                    config: config, store: try Session.open(json: options.json).store, json: options.json)
                 let (_, http) = try session.channels()
                 http.shutdown()
                 if options.json {
                     Output.printJSON(["ok": true, "path": path, "channels": config.channels.map(\.name)])
                 } else {
-                    print("Cấu hình hợp lệ: \(path) (\(config.channels.count) kênh: \(config.channels.map(\.name).joined(separator: ", ")))")
+                    print(
+                        "Cấu hình hợp lệ: \(path) (\(config.channels.count) kênh: \(config.channels.map(\.name).joined(separator: ", ")))"
+                    )
                 }
             }
         }
@@ -129,10 +145,12 @@ struct ConfigCommand: AsyncParsableCommand {
 }
 
 struct LogCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "log", abstract: "Nhật ký phát hành.", subcommands: [Tail.self])
+    static let configuration = CommandConfiguration(
+        commandName: "log", abstract: "Nhật ký phát hành.", subcommands: [Tail.self])
 
     struct Tail: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "In các dòng cuối của nhật ký phát hành (JSON Lines).")
+        static let configuration = CommandConfiguration(
+            abstract: "In các dòng cuối của nhật ký phát hành (JSON Lines).")
         @Option(name: .shortAndLong, help: "Số dòng.") var lines: Int = 20
         @OptionGroup var options: CommonOptions
 

@@ -30,13 +30,17 @@ struct Session {
         do {
             try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
         } catch {
-            throw CLIError(code: "database", message: "không tạo được thư mục \(config.stateDirectory): \(error)", exit: Exit.database)
+            throw CLIError(
+                code: "database", message: "không tạo được thư mục \(config.stateDirectory): \(error)",
+                exit: Exit.database)
         }
         do {
             let store = try SQLiteStore(path: config.databasePath, timeZone: config.timeZone)
             return Session(config: config, store: store, json: json)
         } catch {
-            throw CLIError(code: "database", message: "không mở được cơ sở dữ liệu \(config.databasePath): \(error)", exit: Exit.database)
+            throw CLIError(
+                code: "database", message: "không mở được cơ sở dữ liệu \(config.databasePath): \(error)",
+                exit: Exit.database)
         }
     }
 
@@ -104,7 +108,8 @@ func perform(json: Bool, _ body: () async throws(CLIError) -> Void) async throws
 
 enum Output {
     static func printJSON(_ value: Any) {
-        let data = try! JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted])
+        let data = try! JSONSerialization.data(
+            withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted])
         print(String(decoding: data, as: UTF8.self))
     }
 }

@@ -19,7 +19,8 @@ struct CCHCD: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cchcd",
         abstract: "The cchc-dispatch daemon: publishes approved CCHC items to their channels on schedule.",
-        discussion: "Exit codes: 0 stopped cleanly; 1 failed at run time; 75 another cchcd holds the state folder; 78 configuration error.",
+        discussion:
+            "Exit codes: 0 stopped cleanly; 1 failed at run time; 75 another cchcd holds the state folder; 78 configuration error.",
         version: CCHCDVersion.string)
 
     @Option(name: .long, help: "The configuration file (default: $CCHC_CONFIG, then /etc/cchcd/cchcd.yaml).")
@@ -28,12 +29,29 @@ struct CCHCD: AsyncParsableCommand {
     @Flag(name: .long, help: "Check the configuration (and build every channel), print the result and exit.")
     var checkConfig = false
 
-    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (default: $CCHCD_LOG_LEVEL or info).")
+    @Option(name: .long, help: "Print the sample configuration of a channel type (portal, webhook, exec) and exit.")
+    var sampleConfig: String?
+
+    @Option(
+        name: .long, help: "trace, debug, info, notice, warning, error or critical (default: $CCHCD_LOG_LEVEL or info)."
+    )
     var logLevel: String?
 
     func run() async throws {
         signal(SIGPIPE, SIG_IGN)
-        let level = Logger.Level(rawValue: logLevel ?? ProcessInfo.processInfo.environment["CCHCD_LOG_LEVEL"] ?? "info") ?? .info
+        if let word = sampleConfig {
+            guard let type = BuiltinChannels.type(word) else {
+                printError(
+                    "unknown channel type \"\(word)\" (known: \(BuiltinChannels.all.map(\.type).joined(separator: ", ")))"
+                )
+                throw ExitCode(64)
+            }
+            print(type.sampleConfig)
+            return
+        }
+        let level =
+            Logger.Level(rawValue: logLevel ?? ProcessInfo.processInfo.environment["CCHCD_LOG_LEVEL"] ?? "info")
+            ?? .info
         LoggingSystem.bootstrap { label in
             var handler = JournalLogHandler(label: label)
             handler.logLevel = level
@@ -57,7 +75,9 @@ struct CCHCD: AsyncParsableCommand {
             throw ExitCode(1)
         }
         if checkConfig {
-            print("configuration OK: \(path) (\(channels.count) channels: \(daemonConfig.channels.map(\.name).joined(separator: ", ")))")
+            print(
+                "configuration OK: \(path) (\(channels.count) channels: \(daemonConfig.channels.map(\.name).joined(separator: ", ")))"
+            )
             http.shutdown()
             return
         }
@@ -89,7 +109,10 @@ struct CCHCD: AsyncParsableCommand {
         let planner = DeliveryPlanner(config: daemonConfig)
         let logWriter = DeliveryLogWriter(directory: daemonConfig.deliveryLogDirectory, store: store, logger: logger)
         let engine = Engine(
-            store: store, channels: daemonConfig.channels.compactMap { c in channels[c.name].map { EngineChannel(channel: $0, config: c) } },
+            store: store,
+            channels: daemonConfig.channels.compactMap { c in
+                channels[c.name].map { EngineChannel(channel: $0, config: c) }
+            },
             config: daemonConfig, logWriter: logWriter, owner: "cchcd-\(getpid())-\(UInt32.random(in: 0...UInt32.max))",
             singleInstance: true, logger: logger)
         var services: [any Service] = [engine]
@@ -98,12 +121,15 @@ struct CCHCD: AsyncParsableCommand {
         var inbox = daemonConfig.inbox
         if !inbox.enabled { inbox.path = daemonConfig.stateDirectory + "/.inbox-disabled" }
         services.append(
-            InboxWatcher(intake: intake, settings: inbox, wakeFile: daemonConfig.wakeFilePath, logger: logger) { engine.wake() })
+            InboxWatcher(intake: intake, settings: inbox, wakeFile: daemonConfig.wakeFilePath, logger: logger) {
+                engine.wake()
+            })
 
         logger.info(
             "cchcd started",
             metadata: [
-                "config": "\(path)", "store": "\(daemonConfig.databasePath)", "delivery_log": "\(daemonConfig.deliveryLogDirectory)",
+                "config": "\(path)", "store": "\(daemonConfig.databasePath)",
+                "delivery_log": "\(daemonConfig.deliveryLogDirectory)",
                 "channels": "\(daemonConfig.channels.count)",
             ])
         let group = ServiceGroup(

@@ -3,9 +3,13 @@ import Foundation
 import Queue
 import Testing
 
-private func section(_ entries: [(String, ConfigValue)], path: String = "channels.x", env: [String: String] = [:], credentials: String? = nil) throws -> ConfigSection {
+private func section(
+    _ entries: [(String, ConfigValue)], path: String = "channels.x", env: [String: String] = [:],
+    credentials: String? = nil
+) throws -> ConfigSection {
     let loc = ConfigLocation(file: "cchcd.yaml", line: 1)
-    let map = ConfigValue.map(entries.enumerated().map { (i, e) in (e.0, e.1, ConfigLocation(file: "cchcd.yaml", line: i + 2)) }, loc)
+    let map = ConfigValue.map(
+        entries.enumerated().map { (i, e) in (e.0, e.1, ConfigLocation(file: "cchcd.yaml", line: i + 2)) }, loc)
     return try ConfigSection(
         value: map, path: path, location: loc, baseDirectory: "/etc/cchcd",
         secrets: SecretStore(credentialsDirectory: credentials, environment: env))
@@ -29,7 +33,9 @@ private func section(_ entries: [(String, ConfigValue)], path: String = "channel
     }
 
     @Test func badValuesNameTheKeyAndLine() throws {
-        let s = try section([("n", .scalar("mười")), ("b", .scalar("maybe")), ("d", .scalar("soon")), ("r", .scalar("200"))])
+        let s = try section([
+            ("n", .scalar("mười")), ("b", .scalar("maybe")), ("d", .scalar("soon")), ("r", .scalar("200")),
+        ])
         #expect(throws: ConfigError.self) { try s.int("n") }
         #expect(throws: ConfigError.self) { try s.bool("b") }
         let e = #expect(throws: ConfigError.self) { try s.duration("d") }
@@ -102,7 +108,10 @@ private func section(_ entries: [(String, ConfigValue)], path: String = "channel
     }
 
     @Test func builtinTopicsHaveVietnameseLabelsAndDecodeByKey() throws {
-        #expect(Topic.builtin.map(\.key) == ["the-che", "tthc", "bo-may", "cong-vu", "tai-chinh-cong", "chinh-quyen-so", "chi-so", "khac"])
+        #expect(
+            Topic.builtin.map(\.key) == [
+                "the-che", "tthc", "bo-may", "cong-vu", "tai-chinh-cong", "chinh-quyen-so", "chi-so", "khac",
+            ])
         let t = try JSONDecoder().decode(Topic.self, from: Data("\"tthc\"".utf8))
         #expect(t.label == "Cải cách thủ tục hành chính")
         #expect(String(decoding: try JSONEncoder().encode(t), as: UTF8.self) == "\"tthc\"")
@@ -114,7 +123,6 @@ private func section(_ entries: [(String, ConfigValue)], path: String = "channel
         #expect(ChannelError(.auth, "sai").description == "auth: sai")
     }
 }
-
 
 @Suite struct LogClockTests {
     @Test func formatsRFC3339WithTheZoneOffset() throws {
@@ -135,11 +143,41 @@ private func section(_ entries: [(String, ConfigValue)], path: String = "channel
     }
 
     @Test func logEventLinePutsTheSequenceFirst() {
-        let line = LogLine(ts: "2026-11-25T08:00:02.123+07:00", event: "item.approved", item_id: "2026-11-0001", item_title: "Tiêu đề \"có ngoặc\"", unit: "Sở Nội vụ", topic: "tthc")
+        let line = LogLine(
+            ts: "2026-11-25T08:00:02.123+07:00", event: "item.approved", item_id: "2026-11-0001",
+            item_title: "Tiêu đề \"có ngoặc\"", unit: "Sở Nội vụ", topic: "tthc")
         let event = LogEvent(seq: 42, json: line.encoded())
         #expect(event.line.hasPrefix("{\"seq\":42,"))
         let obj = try? JSONSerialization.jsonObject(with: Data(event.line.utf8)) as? [String: Any]
         #expect(obj?["item_title"] as? String == "Tiêu đề \"có ngoặc\"")
         #expect(obj?["v"] as? Int == 1)
+    }
+}
+
+@Suite struct LogLineEncodingTests {
+    /// The hand-written encoder writes exactly what JSONEncoder with sorted keys writes.
+    @Test(arguments: [
+        "Sơn La: 100% thủ tục \"trực tuyến\"", "a\\b/c", "dòng 1\ndòng 2\r\n\ttab", "\u{01}\u{1F}\u{7F}", "", "😀 emoji",
+    ])
+    func matchesJSONEncoder(text: String) throws {
+        let full = LogLine(
+            ts: "2026-11-25T08:00:02.123+07:00", event: "delivery.retry", item_id: "2026-11-0001", item_title: text,
+            unit: text, topic: "tthc", channel: "portal-tinh", channel_type: "portal",
+            delivery_id: "2026-11-0001/portal-tinh",
+            attempt: 3, state: "retry-wait", error_class: "server", error: text, code: -503, remote_id: text,
+            url: "https://a.vn/x?y=1&z=/",
+            duration_ms: 12, due_at: "2026-11-25T08:00:00.000+07:00", retry_at: "2026-11-25T08:01:00.000+07:00",
+            actor: text,
+            detail: text)
+        let sparse = LogLine(ts: "t", event: "item.approved", item_id: "x", item_title: text, unit: "u", topic: "k")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        for line in [full, sparse] {
+            let mine = line.encoded()
+            let reference = String(decoding: try encoder.encode(line), as: UTF8.self)
+            #expect(mine == reference)
+            let back = try JSONDecoder().decode(LogLine.self, from: Data(mine.utf8))
+            #expect(back == line)
+        }
     }
 }

@@ -18,8 +18,6 @@ struct ConfigLoaderValidTests {
           batch_size: 64
           lease: 2m
           shutdown_grace: 3s
-          commit_batch: 32
-          commit_interval: 10ms
         topics:
           chuyen-doi-so: "Chuyển đổi số"
         channels:
@@ -81,8 +79,7 @@ struct ConfigLoaderValidTests {
         #expect(
             config.engine
                 == EngineSettings(
-                    batchSize: 64, lease: .seconds(120), shutdownGrace: .seconds(3), commitBatch: 32,
-                    commitInterval: .milliseconds(10)))
+                    batchSize: 64, lease: .seconds(120), shutdownGrace: .seconds(3)))
         #expect(config.extraTopics == [Topic(key: "chuyen-doi-so", label: "Chuyển đổi số")])
         #expect(config.topics.count == Topic.builtin.count + 1)
         #expect(config.topicLabel("chuyen-doi-so") == "Chuyển đổi số")
@@ -438,10 +435,9 @@ struct ConfigLoaderErrorTests {
     func numbers() throws {
         let folder = try TempFolder()
         let ok = try ConfigLoader.load(
-            path: try folder.write("ok.yaml", "engine: { batch_size: 1_000, commit_batch: 2_000 }\n"),
+            path: try folder.write("ok.yaml", "engine: { batch_size: 1_000, lease: 10m }\n"),
             secrets: isolatedSecrets)
         #expect(ok.engine.batchSize == 1000)
-        #expect(ok.engine.commitBatch == 2000)
         let big = try #require(try configError("engine:\n  batch_size: 20000\n", in: folder))
         #expect(big.path == "engine.batch_size")
         #expect(big.location.line == 2)

@@ -14,7 +14,11 @@ struct CrashSafetyTests {
             try? await Task.sleep(for: .milliseconds(40))
             return .json(200, #"{"ok":true}"#)
         }
-        defer { Task { try? await site.shutdown(); try? await hook.shutdown() } }
+        defer {
+            Task {
+                try? await site.shutdown(); try? await hook.shutdown()
+            }
+        }
 
         let ws = try Workspace()
         try ws.write("wp-password", site.applicationPassword + "\n")
@@ -43,7 +47,8 @@ struct CrashSafetyTests {
         var daemon = try Daemon(ws, name: "first")
         try await eventually(10, "inbox ready") { FileManager.default.fileExists(atPath: ws.inbox + "/accepted") }
         for i in 0..<count {
-            try FileManager.default.moveItem(atPath: ws.root + "/staging/bai-\(i).md", toPath: ws.inbox + "/bai-\(i).md")
+            try FileManager.default.moveItem(
+                atPath: ws.root + "/staging/bai-\(i).md", toPath: ws.inbox + "/bai-\(i).md")
         }
         // Let it get about a third of the way, then pull the plug.
         try await eventually(60, "a third of the posts sent") { site.posts.count >= count / 3 }
@@ -52,7 +57,8 @@ struct CrashSafetyTests {
 
         daemon = try Daemon(ws, name: "second")
         defer { daemon.terminate() }
-        let store = try SQLiteStore(path: ws.root + "/state/cchcd.sqlite", timeZone: TimeZone(identifier: "Asia/Ho_Chi_Minh")!)
+        let store = try SQLiteStore(
+            path: ws.root + "/state/cchcd.sqlite", timeZone: TimeZone(identifier: "Asia/Ho_Chi_Minh")!)
         do {
             try await eventually(120, "every delivery settled") {
                 let stats = try await store.stats()
@@ -71,19 +77,23 @@ struct CrashSafetyTests {
         // The idempotent portal: every item exactly once, even those interrupted mid-send.
         let titles = Dictionary(grouping: site.posts, by: \.title)
         #expect(titles.count == count)
-        #expect(titles.values.allSatisfy { $0.count == 1 }, "posted twice: \(titles.filter { $0.value.count > 1 }.keys.sorted())")
+        #expect(
+            titles.values.allSatisfy { $0.count == 1 },
+            "posted twice: \(titles.filter { $0.value.count > 1 }.keys.sorted())")
         // The webhook: interrupted sends became uncertain and were not sent again.
         let calls = Dictionary(grouping: hook.requests, by: { $0.header("X-CCHC-Delivery") ?? "" })
         #expect(calls.values.allSatisfy { $0.count == 1 })
 
         // The delivery log: no gap, no duplicate, every line valid.
         try await eventually(10, "log complete") {
-            ws.logLines().filter { ($0["event"] as? String) == "delivery.delivered" }.count == stats.deliveriesByState["delivered"] ?? -1
+            ws.logLines().filter { ($0["event"] as? String) == "delivery.delivered" }.count == stats.deliveriesByState[
+                "delivered"] ?? -1
         }
         let seqs = ws.logLines().compactMap { $0["seq"] as? Int }
         #expect(seqs == Array(1...seqs.count))
         try validateAgainstSchema(ws.logDir)
-        #expect(daemon.output.contains("recovered deliveries interrupted by the last stop") || stats.deliveriesByState["uncertain"] == nil)
+        #expect(
+            daemon.output.contains("recovered deliveries interrupted by the last stop")
+                || stats.deliveriesByState["uncertain"] == nil)
     }
 }
-

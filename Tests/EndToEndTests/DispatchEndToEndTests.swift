@@ -28,7 +28,11 @@ struct DispatchEndToEndTests {
     @Test func publishesToPortalThenWebhookWithThePortalURL() async throws {
         let portal = try await portalSink()
         let hook = try await LoopbackHTTPServer.start { _ in .json(200, #"{"ok":true}"#) }
-        defer { Task { try? await portal.shutdown(); try? await hook.shutdown() } }
+        defer {
+            Task {
+                try? await portal.shutdown(); try? await hook.shutdown()
+            }
+        }
         let ws = try Workspace()
         try ws.write("webhook-secret", "bi-mat-rat-dai-123\n")
         try ws.writeConfig(
@@ -83,12 +87,15 @@ struct DispatchEndToEndTests {
 
         let show = try ws.itemJSON(id)
         #expect(show["status"] as? String == "done")
-        let portalDelivery = try #require((show["deliveries"] as? [[String: Any]])?.first { $0["channel"] as? String == "portal-tinh" })
+        let portalDelivery = try #require(
+            (show["deliveries"] as? [[String: Any]])?.first { $0["channel"] as? String == "portal-tinh" })
         #expect(portalDelivery["url"] as? String == "https://cchc.example.gov.vn/tin-tuc/bai-1")
         #expect(portalDelivery["remote_id"] as? String == "1")
 
         // The delivery log: one line per event, consecutive sequence numbers.
-        try await eventually(5, "delivery log lines") { ws.logLines().filter { $0["event"] as? String == "delivery.delivered" }.count == 2 }
+        try await eventually(5, "delivery log lines") {
+            ws.logLines().filter { $0["event"] as? String == "delivery.delivered" }.count == 2
+        }
         let lines = ws.logLines()
         let seqs = lines.compactMap { $0["seq"] as? Int }
         #expect(seqs == Array(1...seqs.count))
@@ -99,7 +106,8 @@ struct DispatchEndToEndTests {
             #expect(line["item_id"] as? String == id)
             #expect((line["ts"] as? String)?.hasSuffix("+07:00") == true)
         }
-        let delivered = try #require(lines.first { $0["event"] as? String == "delivery.delivered" && $0["channel"] as? String == "portal-tinh" })
+        let delivered = try #require(
+            lines.first { $0["event"] as? String == "delivery.delivered" && $0["channel"] as? String == "portal-tinh" })
         #expect(delivered["url"] as? String == "https://cchc.example.gov.vn/tin-tuc/bai-1")
         #expect(delivered["item_title"] as? String == title)
         #expect(delivered["channel_type"] as? String == "portal")
@@ -123,16 +131,22 @@ struct DispatchEndToEndTests {
                 """, inboxTrusted: true)
         let daemon = try Daemon(ws)
         defer { daemon.terminate() }
-        try await eventually(10, "inbox folder created") { FileManager.default.fileExists(atPath: ws.inbox + "/rejected") }
+        try await eventually(10, "inbox folder created") {
+            FileManager.default.fileExists(atPath: ws.inbox + "/rejected")
+        }
 
         let good = itemFile(
             title: "Thái Nguyên tuyên truyền cải cách hành chính 2026", channels: ["portal-tinh"],
             extra: "approved_by: \"Trần Thị B\"\napproved_at: 2026-11-21 15:30")
         let brokenYAML = "---\ntitle: \"không đóng ngoặc\ntopic: tthc\n---\nNội dung"
         let unknownChannel = itemFile(title: "Kênh lạ", channels: ["zalo-khong-co"])
-        let missingTitle = "---\ntopic: tthc\nunit: \"Sở Nội vụ\"\nchannels: [portal-tinh]\n---\nNội dung không có tiêu đề"
+        let missingTitle =
+            "---\ntopic: tthc\nunit: \"Sở Nội vụ\"\nchannels: [portal-tinh]\n---\nNội dung không có tiêu đề"
         // Write then rename in, as the inbox contract asks.
-        for (name, text) in [("a-good.md", good), ("b-broken.md", brokenYAML), ("c-channel.md", unknownChannel), ("d-title.md", missingTitle)] {
+        for (name, text) in [
+            ("a-good.md", good), ("b-broken.md", brokenYAML), ("c-channel.md", unknownChannel),
+            ("d-title.md", missingTitle),
+        ] {
             try ws.write("staging/\(name)", text)
         }
         for name in ["a-good.md", "b-broken.md", "c-channel.md", "d-title.md"] {
@@ -143,7 +157,9 @@ struct DispatchEndToEndTests {
                 && FileManager.default.fileExists(atPath: ws.inbox + "/accepted/a-good.md")
                 && (try FileManager.default.contentsOfDirectory(atPath: ws.inbox + "/rejected")).count == 6
         }
-        let reason = { (name: String) in (try? String(contentsOfFile: ws.inbox + "/rejected/\(name).error", encoding: .utf8)) ?? "" }
+        let reason = { (name: String) in
+            (try? String(contentsOfFile: ws.inbox + "/rejected/\(name).error", encoding: .utf8)) ?? ""
+        }
         #expect(reason("b-broken.md").contains("YAML"))
         #expect(reason("c-channel.md").contains("zalo-khong-co"))
         #expect(reason("c-channel.md").contains("channels"))
@@ -151,7 +167,9 @@ struct DispatchEndToEndTests {
         // The good one was pre-approved by a trusted upstream and is delivered.
         try await eventually(15, "good item delivered") { portal.requestCount == 1 }
         let list = try ws.cli(["item", "list", "--json"])
-        let items = try #require((try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any])?["items"] as? [[String: Any]])
+        let items = try #require(
+            (try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any])?["items"]
+                as? [[String: Any]])
         #expect(items.count == 1)
         #expect(items.first?["approved_by"] as? String == "Trần Thị B")
         #expect(daemon.process.isRunning)
@@ -161,7 +179,8 @@ struct DispatchEndToEndTests {
         let portal = try await portalSink { title, n in
             switch title {
             case "Lỗi 503 rồi được" where n == 1: .json(503, #"{"message":"bảo trì"}"#, headers: [("Retry-After", "2")])
-            case "Lỗi 429 rồi được" where n == 1: .json(429, #"{"message":"chậm lại"}"#, headers: [("Retry-After", "2")])
+            case "Lỗi 429 rồi được" where n == 1:
+                .json(429, #"{"message":"chậm lại"}"#, headers: [("Retry-After", "2")])
             case "Sai mật khẩu": .json(401, #"{"code":"rest_not_logged_in","message":"Sai thông tin đăng nhập"}"#)
             default: nil
             }
@@ -183,7 +202,8 @@ struct DispatchEndToEndTests {
         defer { daemon.terminate() }
         var ids: [String: String] = [:]
         for (title, channels) in [
-            ("Lỗi 503 rồi được", ["portal-tinh"]), ("Lỗi 429 rồi được", ["portal-tinh"]), ("Sai mật khẩu", ["portal-tinh"]),
+            ("Lỗi 503 rồi được", ["portal-tinh"]), ("Lỗi 429 rồi được", ["portal-tinh"]),
+            ("Sai mật khẩu", ["portal-tinh"]),
             ("Cổng đóng", ["portal-dong"]),
         ] {
             try ws.write("items/\(title).md", itemFile(title: title, channels: channels))
@@ -247,7 +267,15 @@ struct DispatchEndToEndTests {
         #expect(late.status == 4)
         #expect(late.stderr.contains("bị từ chối"))
         #expect(try ws.cli(["item", "approve", ids[3], "--by", "Nguyễn Văn A"]).status == 0)
-        try await eventually(15, "approved item delivered") { try ws.deliveryStates(ids[3])["portal-tinh"] == "delivered" }
+        do {
+            try await eventually(15, "approved item delivered") {
+                try ws.deliveryStates(ids[3])["portal-tinh"] == "delivered"
+            }
+        } catch {
+            Issue.record(
+                "daemon said:\n\(daemon.output)\nitem: \((try? ws.cli(["item", "show", ids[3]]).stdout) ?? "")")
+            throw error
+        }
         try await Task.sleep(for: .milliseconds(500))
         #expect(portal.requestCount == 1)
         #expect(portal.requests.allSatisfy { $0.bodyText.contains("Bài được duyệt") })
@@ -264,7 +292,8 @@ struct DispatchEndToEndTests {
 /// Validates every delivery-log line against docs/delivery-log.schema.json with Python's jsonschema
 /// (installed by scripts/test.sh).
 func validateAgainstSchema(_ logDir: String) throws {
-    let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
     let schema = repo + "/docs/delivery-log.schema.json"
     let script = """
         import json, sys, glob

@@ -6,7 +6,8 @@ import Testing
 enum Binaries {
     static let directory: String = {
         if let dir = ProcessInfo.processInfo.environment["CCHC_BIN_DIR"] { return dir }
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let exe =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
         // The XCTest bundle on Linux is a file in .build/<triple>/debug; Swift Testing may run from a
         // helper inside it.
@@ -49,7 +50,10 @@ final class Workspace {
     }
 
     /// Writes the config with the given channels section (YAML, indented under `channels:`).
-    func writeConfig(channels: String, inboxTrusted: Bool = false, retry: String = "{ initial: 1s, max: 5s, attempts: 5 }", extra: String = "") throws {
+    func writeConfig(
+        channels: String, inboxTrusted: Bool = false, retry: String = "{ initial: 1s, max: 5s, attempts: 5 }",
+        extra: String = ""
+    ) throws {
         try write(
             "cchcd.yaml",
             """
@@ -71,12 +75,16 @@ final class Workspace {
 
     /// All delivery-log lines, parsed.
     func logLines() -> [[String: Any]] {
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: logDir)) ?? []).filter { $0.hasSuffix(".jsonl") }.sorted()
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: logDir)) ?? []).filter {
+            $0.hasSuffix(".jsonl")
+        }.sorted()
         var out: [[String: Any]] = []
         for f in files {
             let text = (try? String(contentsOfFile: logDir + "/" + f, encoding: .utf8)) ?? ""
             for line in text.split(separator: "\n") {
-                if let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] { out.append(obj) }
+                if let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] {
+                    out.append(obj)
+                }
             }
         }
         return out
@@ -84,7 +92,8 @@ final class Workspace {
 
     func itemJSON(_ id: String) throws -> [String: Any] {
         let r = try cli(["item", "show", id, "--json"])
-        guard r.status == 0, let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] else {
+        guard r.status == 0, let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        else {
             throw HarnessError("item show \(id) failed: \(r.status) \(r.stderr) \(r.stdout)")
         }
         return obj
@@ -115,7 +124,9 @@ func run(_ executable: String, _ args: [String]) throws -> CommandResult {
     let o = out.fileHandleForReading.readDataToEndOfFile()
     let e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
-    return CommandResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    return CommandResult(
+        status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+        stderr: String(decoding: e, as: UTF8.self))
 }
 
 /// A running `cchcd`; its stderr goes to a file in the workspace.

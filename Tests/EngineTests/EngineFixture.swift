@@ -26,7 +26,7 @@ final class EngineFixture: @unchecked Sendable {
     ///   - channelsYAML: the `channels:` section's lines (indented by two spaces).
     ///   - extra: more top-level lines (engine:, retry:).
     init(
-        start: Date, channelsYAML: String, engine: String = "{ commit_interval: 1ms, shutdown_grace: 20s }",
+        start: Date, channelsYAML: String, engine: String = "{ shutdown_grace: 20s }",
         extra: String = "", channels: [ScriptedChannel]
     ) throws {
         folder = try ConfigFolder(

@@ -155,7 +155,7 @@ struct EngineTests {
         // notice the retry's due time once it is committed.
         let f = try EngineFixture(
             start: monday8, channelsYAML: "  portal: { type: portal }",
-            engine: "{ commit_interval: 20ms, shutdown_grace: 20s }", channels: [portal])
+            engine: "{ shutdown_grace: 20s }", channels: [portal])
         try await f.addApproved(id: "tin-1", channels: ["portal"])
         f.start()
 
@@ -449,7 +449,7 @@ struct EngineTests {
         let portal = ScriptedChannel(name: "portal", script: [.hangUntilCancelled])
         let f = try EngineFixture(
             start: monday8, channelsYAML: "  portal: { type: portal }",
-            engine: "{ commit_interval: 1ms, shutdown_grace: 10ms }",
+            engine: "{ shutdown_grace: 10ms }",
             channels: [portal])
         try await f.addApproved(id: "tin-1", channels: ["portal"])
         f.start()

@@ -92,3 +92,24 @@ struct SQLiteStoreSchemaTests {
         #expect(try await f.store.lastLogSeq() == 4)  // the failed transaction left nothing behind
     }
 }
+
+@Suite struct ConcurrentOpenTests {
+    /// The daemon and `cchc` may create the store at the same moment: neither may fail.
+    @Test func manyOpenersOfANewStoreAllSucceed() async throws {
+        let dir = NSTemporaryDirectory() + "cchc-open-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/cchcd.sqlite"
+        let opened = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    let store = try SQLiteStore(path: path, timeZone: TimeZone(identifier: "Asia/Ho_Chi_Minh")!)
+                    _ = try await store.stats()
+                    return 1
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(opened == 8)
+    }
+}

@@ -1,0 +1,56 @@
+import ChannelKit
+import ChannelRegistry
+import Config
+import Foundation
+import Logging
+import Testing
+import Transport
+
+private let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
+
+@Suite struct RegistryAndExampleTests {
+    /// Telegraf's meta-test: every plugin folder is registered, has a README, and the README embeds
+    /// the sample configuration the code prints.
+    @Test func everyPluginFolderIsRegisteredAndDocumented() throws {
+        let folders = try FileManager.default.contentsOfDirectory(atPath: repository + "/Plugins").filter {
+            !$0.hasPrefix(".")
+        }
+        #expect(!folders.isEmpty)
+        let registered = Set(BuiltinChannels.all.map(\.type))
+        for folder in folders {
+            #expect(registered.contains(folder.lowercased()), "Plugins/\(folder) is not in BuiltinChannels.all")
+            let readme = try String(contentsOfFile: "\(repository)/Plugins/\(folder)/README.md", encoding: .utf8)
+            let sample = try #require(BuiltinChannels.type(folder.lowercased())).sampleConfig
+            let firstKey = sample.split(separator: "\n").first { !$0.hasPrefix("#") && $0.hasSuffix(":") }
+            #expect(firstKey.map { readme.contains($0) } == true, "Plugins/\(folder)/README.md lacks the sample config")
+        }
+        #expect(registered.count == BuiltinChannels.all.count, "a type word is registered twice")
+    }
+
+    /// config/cchcd.yaml documents every key: it must load, and show every channel type's sample.
+    @Test func theAnnotatedExampleConfigLoadsAndShowsEveryChannelType() throws {
+        let config = try ConfigLoader.load(path: repository + "/config/cchcd.yaml")
+        #expect(config.timeZone.identifier == "Asia/Ho_Chi_Minh")
+        #expect(config.httpListen == "127.0.0.1:8640")
+        let types = Set(config.channels.map(\.type))
+        for type in BuiltinChannels.all.map(\.type) {
+            #expect(types.contains(type), "config/cchcd.yaml has no \(type) channel")
+        }
+        let text = try String(contentsOfFile: repository + "/config/cchcd.yaml", encoding: .utf8)
+        for key in ["slots:", "quiet_hours:", "max_per_day:", "min_gap:", "rate:", "max_concurrency:", "after:"] {
+            #expect(text.contains(key), "config/cchcd.yaml does not document \(key)")
+        }
+    }
+
+    /// The demo configuration the README's first command runs must build completely.
+    @Test func theDemoConfigBuildsEveryChannel() throws {
+        let config = try ConfigLoader.load(path: repository + "/config/demo/cchcd.yaml")
+        let http = try HTTPClient()
+        defer { http.shutdown() }
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let channels = try BuiltinChannels.build(config, http: http, logger: logger)
+        #expect(Set(channels.keys) == ["portal-demo", "tonghop-demo"])
+    }
+}
