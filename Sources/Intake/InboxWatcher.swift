@@ -5,7 +5,7 @@ import Logging
 import Queue
 import ServiceLifecycle
 
-/// Watches the inbox folder (and the wake file `cchc` touches) and takes each complete item file in.
+/// Watches the inbox folder (unless disabled) and the wake file `cchc` touches, and takes each complete item file in.
 ///
 /// Only complete files are read: the watcher reacts to files closed after writing or renamed into the
 /// folder, and ignores dot-files and `*.tmp`/`*.part`, so write-then-rename is safe. An accepted file
@@ -33,20 +33,28 @@ public final class InboxWatcher: Service, Sendable {
 
     public func run() async throws {
         let fm = FileManager.default
-        for sub in ["", "/accepted", "/rejected"] {
-            try fm.createDirectory(atPath: settings.path + sub, withIntermediateDirectories: true)
-        }
         let wakeDirectory = URL(fileURLWithPath: wakeFile).deletingLastPathComponent().path
         let wakeName = URL(fileURLWithPath: wakeFile).lastPathComponent
-        let watch = try DirectoryWatch(directories: [settings.path, wakeDirectory])
+        var watched = [wakeDirectory]
+        if settings.enabled {
+            for sub in ["", "/accepted", "/rejected"] {
+                try fm.createDirectory(atPath: settings.path + sub, withIntermediateDirectories: true)
+            }
+            watched.append(settings.path)
+        }
+        let watch = try DirectoryWatch(directories: watched)
         defer { watch.close() }
-        logger.info("watching the inbox", metadata: ["path": "\(settings.path)", "trusted": "\(settings.trusted)"])
-        await scan()
+        if settings.enabled {
+            logger.info("watching the inbox", metadata: ["path": "\(settings.path)", "trusted": "\(settings.trusted)"])
+            await scan()
+        } else {
+            logger.info("the inbox is disabled; watching only for cchc's changes")
+        }
         await withTaskCancellationHandler {
             for await event in watch.events.cancelOnGracefulShutdown() {
                 if event.directory == wakeDirectory && event.name == wakeName {
                     onChange()
-                } else if event.directory == settings.path {
+                } else if settings.enabled && event.directory == settings.path {
                     await scan()
                 }
             }

@@ -165,13 +165,16 @@ public struct ItemRecord: Sendable, Hashable, Codable {
         self.statusReason = statusReason
     }
 
-    /// The item as channels see it, with this channel's overrides.
+    /// The item as channels see it, with this channel's overrides: `title`, `summary` and `body`
+    /// replace the item's own; the rest (`text`, `script`) reach the channel in ``ChannelItem/override``.
     public func channelItem(for channel: String, topicLabel: (String) -> String) -> ChannelItem {
-        ChannelItem(
-            id: id, title: content.title, summary: content.summary, body: content.body,
+        let override = content.overrides[channel] ?? [:]
+        return ChannelItem(
+            id: id, title: override["title"] ?? content.title, summary: override["summary"] ?? content.summary,
+            body: override["body"] ?? content.body,
             topic: Topic(key: content.topic, label: topicLabel(content.topic)), unit: content.unit,
             author: content.author, media: content.media, publishAt: content.publishAt, priority: content.priority,
-            override: content.overrides[channel] ?? [:], contentHash: contentHash, approvedBy: approvedBy,
+            override: override, contentHash: contentHash, approvedBy: approvedBy,
             approvedAt: approvedAt)
     }
 }

@@ -8,6 +8,7 @@ import Foundation
 /// | `id`, `title`, `summary`, `unit`, `author` | the item's fields (absent ones are empty/false) |
 /// | `body` | the body as written (Markdown) |
 /// | `body_html`, `body_text` | the body rendered as HTML / plain text |
+/// | `text` | the item's `text` override for this channel, else `body_text` |
 /// | `topic`, `topic_label` | the topic key (`tthc`) and its Vietnamese label |
 /// | `priority`, `priority_label` | `thuong`/`uu-tien`/`khan-cap` and its label |
 /// | `publish_at` | RFC 3339 with the configured offset (`2026-11-25T08:00:00+07:00`) |
@@ -44,6 +45,8 @@ public enum TemplateContext {
             "has_media": !item.media.isEmpty,
         ]
         if let summary = item.summary, !summary.isEmpty { values["summary"] = summary }
+        // The officer's own text for this channel (`overrides: { <channel>: { text: … } }`), else the body as text.
+        values["text"] = item.override["text"] ?? body.text
         if let author = item.author, !author.isEmpty { values["author"] = author }
         if let publishAt = item.publishAt { values["publish_at"] = RFC3339.string(from: publishAt, timeZone: timeZone) }
         values["media"] = item.media.map { media -> [String: Any] in

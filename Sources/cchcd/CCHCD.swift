@@ -117,11 +117,11 @@ struct CCHCD: AsyncParsableCommand {
             singleInstance: true, logger: logger)
         var services: [any Service] = [engine]
         let intake = ItemIntake(config: daemonConfig, channels: channels, store: store, planner: { planner.plan($0) })
-        // The watcher also reports `cchc`'s wake file; without an inbox only that is watched.
-        var inbox = daemonConfig.inbox
-        if !inbox.enabled { inbox.path = daemonConfig.stateDirectory + "/.inbox-disabled" }
+        // The watcher also reports `cchc`'s wake file; with the inbox disabled only that is watched.
         services.append(
-            InboxWatcher(intake: intake, settings: inbox, wakeFile: daemonConfig.wakeFilePath, logger: logger) {
+            InboxWatcher(
+                intake: intake, settings: daemonConfig.inbox, wakeFile: daemonConfig.wakeFilePath, logger: logger
+            ) {
                 engine.wake()
             })
 

@@ -181,3 +181,44 @@ private func section(
         }
     }
 }
+
+@Suite struct ChannelItemOverrideTests {
+    @Test func overridesReplaceFieldsForTheirChannelOnly() {
+        let content = ItemContent(
+            title: "Tiêu đề gốc", summary: "Tóm tắt", body: "Nội dung **gốc**", topic: "tthc", unit: "Sở Nội vụ",
+            channels: ["portal-tinh", "fb-sonoivu"],
+            overrides: ["fb-sonoivu": ["title": "Tiêu đề ngắn", "text": "Bài đăng Facebook #CCHC"]])
+        let record = ItemRecord(
+            id: "2026-11-0001", content: content, contentHash: content.contentHash, status: .approved, source: "test",
+            createdAt: Date(), updatedAt: Date())
+        let facebook = record.channelItem(for: "fb-sonoivu") { _ in "Cải cách thủ tục hành chính" }
+        #expect(facebook.title == "Tiêu đề ngắn")
+        #expect(facebook.body == "Nội dung **gốc**")
+        #expect(facebook.override["text"] == "Bài đăng Facebook #CCHC")
+        #expect(facebook.topic.label == "Cải cách thủ tục hành chính")
+        let portal = record.channelItem(for: "portal-tinh") { $0 }
+        #expect(portal.title == "Tiêu đề gốc")
+        #expect(portal.override.isEmpty)
+    }
+
+    @Test func theContentHashChangesWithEveryField() {
+        let base = ItemContent(title: "A", body: "B", topic: "tthc", unit: "U", channels: ["x"])
+        var edits: [ItemContent] = []
+        var e = base
+        e.title = "A2"
+        edits.append(e)
+        e = base
+        e.channels = ["x", "y"]
+        edits.append(e)
+        e = base
+        e.publishAt = Date(timeIntervalSince1970: 1)
+        edits.append(e)
+        e = base
+        e.overrides = ["x": ["text": "t"]]
+        edits.append(e)
+        #expect(
+            base.contentHash
+                == ItemContent(title: "A", body: "B", topic: "tthc", unit: "U", channels: ["x"]).contentHash)
+        for edit in edits { #expect(edit.contentHash != base.contentHash) }
+    }
+}

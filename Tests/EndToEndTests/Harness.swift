@@ -51,7 +51,8 @@ final class Workspace {
 
     /// Writes the config with the given channels section (YAML, indented under `channels:`).
     func writeConfig(
-        channels: String, inboxTrusted: Bool = false, retry: String = "{ initial: 1s, max: 5s, attempts: 5 }",
+        channels: String, inboxTrusted: Bool = false, inboxEnabled: Bool = true,
+        retry: String = "{ initial: 1s, max: 5s, attempts: 5 }",
         extra: String = ""
     ) throws {
         try write(
@@ -59,7 +60,7 @@ final class Workspace {
             """
             timezone: Asia/Ho_Chi_Minh
             state_dir: state
-            inbox: { path: inbox, trusted: \(inboxTrusted) }
+            inbox: { path: inbox, trusted: \(inboxTrusted), enabled: \(inboxEnabled) }
             delivery_log: { dir: log }
             retry: \(retry)
             engine: { shutdown_grace: 5s }
