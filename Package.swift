@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Architecture (DESIGN.md §2): executables → Engine, Intake, Reports, Config, plugins → ChannelKit, Queue,
-// Transport → CCurlShims → CCurl. Plugins depend on ChannelKit, Transport and Rendering only.
+// Transport → CCurlShims → CCurl. Plugins depend on ChannelKit, Transport, ChannelHTTP and Rendering only.
 
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny")
@@ -46,6 +46,12 @@ let package = Package(
         .target(
             name: "ChannelKit",
             dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // What HTTP-based channels share: HTTP answers and transport failures → outcomes; JSON pointers.
+        .target(
+            name: "ChannelHTTP",
+            dependencies: ["ChannelKit", "Transport"],
             swiftSettings: swiftSettings
         ),
         // Markdown → HTML / plain text, and Mustache templates, for channels.
@@ -92,14 +98,16 @@ let package = Package(
         // Plugins: each a channel type.
         .target(
             name: "Portal",
-            dependencies: ["ChannelKit", "Transport", "Rendering"],
+            dependencies: ["ChannelKit", "Transport", "ChannelHTTP", "Rendering"],
             path: "Plugins/Portal",
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Webhook",
-            dependencies: ["ChannelKit", "Transport", "Rendering", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "ChannelKit", "Transport", "ChannelHTTP", "Rendering", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             path: "Plugins/Webhook",
             exclude: ["README.md"],
             swiftSettings: swiftSettings

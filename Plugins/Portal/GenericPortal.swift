@@ -1,3 +1,4 @@
+import ChannelHTTP
 import ChannelKit
 import Foundation
 import Rendering

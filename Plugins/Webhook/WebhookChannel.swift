@@ -1,3 +1,4 @@
+import ChannelHTTP
 import ChannelKit
 import Crypto
 import Foundation
@@ -105,10 +106,10 @@ public struct WebhookChannel: Channel {
             response = try await http.execute(
                 HTTPRequest(method: "POST", url: url, headers: headers, body: bytes, timeout: timeout))
         } catch {
-            return WebhookOutcome.failure(error, action: "POST to the webhook")
+            return HTTPOutcome.failure(error, action: "POST to the webhook")
         }
         guard (200...299).contains(response.status) else {
-            return WebhookOutcome.failure(response, action: "POST to the webhook")
+            return HTTPOutcome.failure(response, action: "POST to the webhook")
         }
         // The receiver may answer anything; an `id`/`url` in a JSON answer is recorded.
         var result = ChannelResult()

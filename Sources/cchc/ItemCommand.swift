@@ -219,18 +219,8 @@ struct ItemCommand: AsyncParsableCommand {
         @OptionGroup var options: CommonOptions
 
         func run() async throws {
-            try await perform(json: options.json) { () async throws(CLIError) in
-                let session = try Session.open(json: options.json)
-                let record: ItemRecord
-                do { record = try await session.store.reject(itemID: id, by: by, reason: reason, at: Date()) } catch {
-                    throw session.storeError(error)
-                }
-                session.wakeDaemon()
-                if options.json {
-                    Output.printJSON(ItemJSON.item(record, session: session))
-                } else {
-                    print("Đã từ chối bài \(id).")
-                }
+            try await closeItem(id, json: options.json, done: "Đã từ chối bài \(id).") { store in
+                try await store.reject(itemID: id, by: by, reason: reason, at: Date())
             }
         }
     }
@@ -243,18 +233,8 @@ struct ItemCommand: AsyncParsableCommand {
         @OptionGroup var options: CommonOptions
 
         func run() async throws {
-            try await perform(json: options.json) { () async throws(CLIError) in
-                let session = try Session.open(json: options.json)
-                let record: ItemRecord
-                do { record = try await session.store.cancel(itemID: id, by: by, reason: reason, at: Date()) } catch {
-                    throw session.storeError(error)
-                }
-                session.wakeDaemon()
-                if options.json {
-                    Output.printJSON(ItemJSON.item(record, session: session))
-                } else {
-                    print("Đã hủy bài \(id).")
-                }
+            try await closeItem(id, json: options.json, done: "Đã hủy bài \(id).") { store in
+                try await store.cancel(itemID: id, by: by, reason: reason, at: Date())
             }
         }
     }
@@ -286,6 +266,19 @@ struct ItemCommand: AsyncParsableCommand {
                 }
             }
         }
+    }
+}
+
+/// Rejects or cancels an item: the store operation, then the wake-up and the answer.
+private func closeItem(
+    _ id: String, json: Bool, done: String, _ operation: @escaping (SQLiteStore) async throws -> ItemRecord
+) async throws {
+    try await perform(json: json) { () async throws(CLIError) in
+        let session = try Session.open(json: json)
+        let record: ItemRecord
+        do { record = try await operation(session.store) } catch { throw session.storeError(error) }
+        session.wakeDaemon()
+        if json { Output.printJSON(ItemJSON.item(record, session: session)) } else { print(done) }
     }
 }
 

@@ -2,7 +2,7 @@ import ChannelKit
 import Foundation
 import Transport
 
-/// How HTTP answers and transport failures become outcomes, the same for every preset:
+/// How HTTP answers and transport failures become outcomes, the same for every HTTP channel:
 ///
 /// | answer | outcome |
 /// |---|---|
@@ -16,9 +16,9 @@ import Transport
 /// | cancelled | retry, `cancelled` |
 /// | response too large, protocol error | retry, `bad-response` |
 /// | invalid request (bad URL) | failed, `config` |
-enum HTTPOutcome {
+public enum HTTPOutcome {
     /// The outcome of a non-2xx answer.
-    static func failure(_ response: HTTPResponse, action: String) -> PublishOutcome {
+    public static func failure(_ response: HTTPResponse, action: String) -> PublishOutcome {
         let error = channelError(response, action: action)
         switch response.status {
         case 408, 425, 429, 500...599: return .retry(error, after: response.retryAfter())
@@ -26,7 +26,7 @@ enum HTTPOutcome {
         }
     }
 
-    static func channelError(_ response: HTTPResponse, action: String) -> ChannelError {
+    public static func channelError(_ response: HTTPResponse, action: String) -> ChannelError {
         let status = response.status
         let errorClass: ChannelError.Class =
             switch status {
@@ -48,7 +48,7 @@ enum HTTPOutcome {
     }
 
     /// The outcome of a transport failure.
-    static func failure(_ error: TransportError, action: String) -> PublishOutcome {
+    public static func failure(_ error: TransportError, action: String) -> PublishOutcome {
         let message = "\(action): \(error.message.prefix(300))"
         switch error.kind {
         case .connect: return .retry(ChannelError(.network, message))
@@ -63,7 +63,7 @@ enum HTTPOutcome {
 
     /// What the server said, at most 300 characters: WordPress-style `code: message` when the body is
     /// `{"code","message"}`, the `message`/`error` of other JSON errors, else the start of the body.
-    static func errorDetail(_ response: HTTPResponse) -> String {
+    public static func errorDetail(_ response: HTTPResponse) -> String {
         let text: String
         if let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] {
             let code = object["code"] as? String
@@ -84,7 +84,7 @@ enum HTTPOutcome {
     }
 
     /// A 2xx body that should be JSON and is not: the post may exist, but we cannot tell its id.
-    static func malformed(_ response: HTTPResponse, action: String, idempotent: Bool) -> PublishOutcome {
+    public static func malformed(_ response: HTTPResponse, action: String, idempotent: Bool) -> PublishOutcome {
         var excerpt = response.bodyText.prefix(200)
         if response.bodyText.count > 200 { excerpt += "…" }
         let risk = idempotent ? "" : " (the portal may have published it: a retry can duplicate it)"
@@ -93,49 +93,5 @@ enum HTTPOutcome {
                 .badResponse,
                 "\(action): HTTP \(response.status) with a body that is not the expected JSON\(risk): \(excerpt)",
                 code: response.status))
-    }
-}
-
-/// RFC 6901 JSON pointers (`/id`, `/data/link`, `/items/0/id`) into a decoded JSON document.
-struct JSONPointer: Sendable, Hashable, CustomStringConvertible {
-    let tokens: [String]
-    let description: String
-
-    init?(_ text: String) {
-        guard text.isEmpty || text.hasPrefix("/") else { return nil }
-        description = text
-        tokens =
-            text.isEmpty
-            ? []
-            : text.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map {
-                $0.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
-            }
-    }
-
-    func resolve(in document: Any) -> Any? {
-        var current: Any = document
-        for token in tokens {
-            if let object = current as? [String: Any] {
-                guard let next = object[token] else { return nil }
-                current = next
-            } else if let array = current as? [Any] {
-                guard let index = Int(token), index >= 0, index < array.count, String(index) == token else {
-                    return nil
-                }
-                current = array[index]
-            } else {
-                return nil
-            }
-        }
-        return current
-    }
-
-    /// The value as text: strings as they are, numbers in their shortest form; nil for null, objects, lists.
-    func string(in document: Any) -> String? {
-        switch resolve(in: document) {
-        case let s as String: s
-        case let n as NSNumber: n.stringValue
-        default: nil
-        }
     }
 }
