@@ -26,7 +26,7 @@ echo "== Items (cchc item list) =="
 "$bin/cchc" --config config/demo/cchcd.yaml item list
 echo
 echo "== Where to look =="
-echo "  portal pages:   demo-run/portal/index.html"
+echo "  portal pages:   demo-run/portal/index.html  (to browse: python3 -m http.server 8000 -d demo-run/portal)"
 echo "  exec channel:   demo-run/exec-received.jsonl"
 echo "  delivery log:   demo-run/log/delivery-*.jsonl   (cchc --config config/demo/cchcd.yaml log tail)"
 echo "  one item:       $bin/cchc --config config/demo/cchcd.yaml item show <ID>"

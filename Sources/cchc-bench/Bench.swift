@@ -98,6 +98,7 @@ struct Bench: AsyncParsableCommand {
             store: store, channels: config.channels.map { EngineChannel(channel: channels[$0.name]!, config: $0) },
             config: config,
             logWriter: logWriter, owner: "bench", singleInstance: true, logger: logger)
+        print("dispatching …")
         let requestsBefore = sink.requestCount
         let start = Date()
         let task = Task { try await engine.run() }
