@@ -127,6 +127,8 @@ public struct ExecChannel: Channel {
         -> PublishOutcome
     {
         if result.cancelled {
+            // The program may have published and acknowledged just before the stop: that counts.
+            if let ack = try? ExecAck.parse(stdout: result.stdout), ack.status == .delivered { return delivered(ack) }
             return .retry(ChannelError(.cancelled, "the program was stopped (shutdown)"))
         }
         if result.timedOut {

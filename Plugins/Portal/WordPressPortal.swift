@@ -79,7 +79,9 @@ struct WordPressPortal: Sendable {
         let item = request.item
         let slug = Self.slug(for: item.id)
 
-        if request.previousAttemptInterrupted {
+        // Any earlier attempt may have created the post (a timeout, a 5xx after the insert, a crash):
+        // look it up by its slug before posting again.
+        if request.attempt > 1 || request.previousAttemptInterrupted {
             switch await findPost(slug: slug) {
             case .found(let result): return .delivered(result, detail: "found by slug \(slug); not re-posted")
             case .notFound: break

@@ -22,9 +22,11 @@ struct ChannelGate {
     mutating func capacity(now: Date, batch: Int) -> (count: Int, notBefore: Date?) {
         let s = policy.settings
         rollDay(now)
-        if s.quietHours != nil {
-            let end = policy.leavingQuietHours(now)
-            if end > now { return (0, end) }
+        if s.quietHours != nil || !s.slots.isEmpty {
+            // Slots and quiet hours hold at send time too: a delivery held back by a daily cap, a rate or
+            // a stop of the daemon goes out at the next permitted time, not outside it.
+            let allowed = policy.fit(now)
+            if allowed > now { return (0, allowed) }
         }
         var count = min(batch, s.maxConcurrency - inFlight)
         if count <= 0 { return (0, nil) }

@@ -100,31 +100,62 @@ public actor DeliveryLogWriter {
         return (found ?? nil) ?? "unknown"
     }
 
-    /// Finds the highest `seq` in the two newest files, first cutting a torn last line.
+    /// Finds the highest `seq` in the two newest files, first cutting a torn last line. Reads only the
+    /// end of each file (start-up time must not grow with the size of the month's log).
     private func scanLastSequence() throws -> Int64 {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return 0 }
         let files = names.filter { $0.hasPrefix("delivery-") && $0.hasSuffix(".jsonl") }.sorted().suffix(2)
         var best: Int64 = 0
         for name in files {
             let path = "\(directory)/\(name)"
-            guard let data = FileManager.default.contents(atPath: path) else { continue }
-            var bytes = [UInt8](data)
-            if let lastByte = bytes.last, lastByte != 0x0A {
-                // A crash cut the last line short: drop it; catchUp() writes it again from the store.
-                let keep = (bytes.lastIndex(of: 0x0A).map { $0 + 1 }) ?? 0
-                logger.warning("delivery log: removing a partial last line", metadata: ["file": "\(path)"])
-                guard truncate(path, off_t(keep)) == 0 else {
-                    throw LogFileError(path: path, message: String(cString: strerror(errno)))
-                }
-                bytes.removeSubrange(keep...)
-            }
-            guard !bytes.isEmpty else { continue }
-            let end = bytes.count - 1
-            let start = (bytes[..<end].lastIndex(of: 0x0A).map { $0 + 1 }) ?? 0
-            let line = String(decoding: bytes[start..<end], as: UTF8.self)
-            if let seq = Self.sequence(ofLine: line) { best = max(best, seq) }
+            if let seq = try lastSequence(inFile: path) { best = max(best, seq) }
         }
         return best
+    }
+
+    /// The `seq` of the last complete line of a file, after removing a torn last line.
+    private func lastSequence(inFile path: String) throws -> Int64? {
+        let fd = open(path, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { throw LogFileError(path: path, message: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw LogFileError(path: path, message: String(cString: strerror(errno))) }
+        var size = Int(info.st_size)
+        var window = 64 * 1024
+        while size > 0 {
+            let start = max(0, size - window)
+            var bytes = [UInt8](repeating: 0, count: size - start)
+            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(start)) }
+            guard n == bytes.count else { throw LogFileError(path: path, message: "short read") }
+            if bytes.last != 0x0A {
+                // A crash cut the last line short: drop it; catchUp() writes it again from the store.
+                guard let lastNewline = bytes.lastIndex(of: 0x0A) else {
+                    if start > 0 {
+                        window *= 4
+                        continue
+                    }
+                    try cut(fd, path: path, to: 0)
+                    return nil
+                }
+                try cut(fd, path: path, to: start + lastNewline + 1)
+                size = start + lastNewline + 1
+                bytes.removeSubrange((lastNewline + 1)...)
+            }
+            let end = bytes.count - 1
+            if let previous = bytes[..<end].lastIndex(of: 0x0A) {
+                return Self.sequence(ofLine: String(decoding: bytes[(previous + 1)..<end], as: UTF8.self))
+            }
+            if start == 0 { return Self.sequence(ofLine: String(decoding: bytes[..<end], as: UTF8.self)) }
+            window *= 4  // a line longer than the window: read more
+        }
+        return nil
+    }
+
+    private func cut(_ fd: Int32, path: String, to length: Int) throws {
+        logger.warning("delivery log: removing a partial last line", metadata: ["file": "\(path)"])
+        guard ftruncate(fd, off_t(length)) == 0 else {
+            throw LogFileError(path: path, message: String(cString: strerror(errno)))
+        }
     }
 
     static func sequence(ofLine line: String) -> Int64? {

@@ -169,6 +169,8 @@ actor EngineCore {
                 let deadline = clock.now().addingTimeInterval(grace.seconds)
                 while gates.values.contains(where: { $0.inFlight > 0 }) && clock.now() < deadline {
                     await signal.wait(until: deadline, clock: clock)
+                    // Commit what finished meanwhile: a stop that overruns systemd's timeout loses nothing known.
+                    await flushNow()
                 }
                 if gates.values.contains(where: { $0.inFlight > 0 }) {
                     logger.warning("stopping: abandoning sends still in flight; they are recovered at the next start")
@@ -215,7 +217,8 @@ actor EngineCore {
             }
             // Claim in batches: with sends in flight, wait until a quarter of the places are free, so one
             // transaction claims many deliveries instead of one each.
-            if gates[name]!.inFlight > 0 && capacity < max(1, maxConcurrency / 4) && capacity < config.engine.batchSize
+            let headroom = maxConcurrency - gates[name]!.inFlight
+            if gates[name]!.inFlight > 0 && headroom < max(1, maxConcurrency / 4) && headroom < config.engine.batchSize
             {
                 continue
             }
@@ -263,7 +266,7 @@ actor EngineCore {
             }
         }
         if !drained.isEmpty {
-            let next = try await store.nextDue()
+            let next = try await store.nextDue(now: now)
             for name in drained {
                 guard let due = next[name] else { continue }
                 knownNextDue[name] = due
@@ -286,7 +289,7 @@ actor EngineCore {
             earlierResults: claimed.earlierResults, logger: requestLogger)
         let outcome = await entry.channel.publish(request)
         let finishedAt = clock.now()
-        if Task.isCancelled {
+        if Task.isCancelled, case .retry(let error, _) = outcome, error.errorClass == .cancelled {
             // Abandoned at shutdown: the delivery stays leased and is recovered on the next start.
             gates[entry.name]!.finished(published: true, startedAt: startedAt)
             signal.notify()

@@ -26,13 +26,23 @@ final class DirectoryWatch: Sendable {
         fd = inotify_init1(Int32(IN_CLOEXEC))
         guard fd >= 0 else { throw WatchError(message: "inotify_init1: \(String(cString: strerror(errno)))") }
         var pipeFDs: [Int32] = [0, 0]
-        guard pipe(&pipeFDs) == 0 else { throw WatchError(message: "pipe: \(String(cString: strerror(errno)))") }
+        guard pipe(&pipeFDs) == 0 else {
+            let message = "pipe: \(String(cString: strerror(errno)))"
+            Glibc.close(fd)
+            throw WatchError(message: message)
+        }
+        // pipe2() is not visible from Swift here; close-on-exec so exec'd programs do not inherit it.
+        for d in pipeFDs { _ = fcntl(d, F_SETFD, FD_CLOEXEC) }
         stopPipe = (pipeFDs[0], pipeFDs[1])
         var map: [Int32: String] = [:]
         let mask = UInt32(IN_CLOSE_WRITE) | UInt32(IN_MOVED_TO) | UInt32(IN_ATTRIB)
         for dir in Set(directories) {
             let wd = inotify_add_watch(fd, dir, mask)
-            guard wd >= 0 else { throw WatchError(message: "cannot watch \(dir): \(String(cString: strerror(errno)))") }
+            guard wd >= 0 else {
+                let message = "cannot watch \(dir): \(String(cString: strerror(errno)))"
+                for d in [fd, pipeFDs[0], pipeFDs[1]] { Glibc.close(d) }
+                throw WatchError(message: message)
+            }
             map[wd] = dir
         }
         (events, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(1024))

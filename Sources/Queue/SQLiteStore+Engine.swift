@@ -120,9 +120,9 @@ extension SQLiteStore {
         return result
     }
 
-    public func nextDue() async throws(StoreError) -> [String: Date] {
-        // The expiry check needs a "now": the wall clock, as the engine's own `now` is.
-        let nowMs = millis(Date())
+    public func nextDue(now: Date) async throws(StoreError) -> [String: Date] {
+        // The same "now" as the engine's claims, so the two never disagree about expired items.
+        let nowMs = millis(now)
         return try await read("find next due deliveries") { db in
             let channels = try String.fetchAll(
                 db, sql: "SELECT DISTINCT channel FROM deliveries WHERE state IN ('pending','retry-wait')")

@@ -68,7 +68,7 @@ public protocol Store: Sendable {
 
     /// The earliest due time of a claimable delivery per channel (same conditions as ``claimDue``
     /// except the time), for the engine to sleep until.
-    func nextDue() async throws(StoreError) -> [String: Date]
+    func nextDue(now: Date) async throws(StoreError) -> [String: Date]
 
     /// Records outcomes: each attempt row, the delivery's new state and its log line, all in one
     /// transaction. A `failed` delivery fails the waiting deliveries of the same item that depend on it

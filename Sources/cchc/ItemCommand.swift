@@ -189,9 +189,7 @@ struct ItemCommand: AsyncParsableCommand {
         func run() async throws {
             try await perform(json: options.json) { () async throws(CLIError) in
                 let session = try Session.open(json: options.json)
-                guard !by.trimmingCharacters(in: .whitespaces).isEmpty else {
-                    throw CLIError(code: "usage", message: "--by: cần họ tên người duyệt", exit: 64)
-                }
+                let by = try requireName(by)
                 let planner = session.planner
                 let record: ItemRecord
                 do {
@@ -219,7 +217,7 @@ struct ItemCommand: AsyncParsableCommand {
         @OptionGroup var options: CommonOptions
 
         func run() async throws {
-            try await closeItem(id, json: options.json, done: "Đã từ chối bài \(id).") { store in
+            try await closeItem(id, by: by, json: options.json, done: "Đã từ chối bài \(id).") { store, by in
                 try await store.reject(itemID: id, by: by, reason: reason, at: Date())
             }
         }
@@ -233,7 +231,7 @@ struct ItemCommand: AsyncParsableCommand {
         @OptionGroup var options: CommonOptions
 
         func run() async throws {
-            try await closeItem(id, json: options.json, done: "Đã hủy bài \(id).") { store in
+            try await closeItem(id, by: by, json: options.json, done: "Đã hủy bài \(id).") { store, by in
                 try await store.cancel(itemID: id, by: by, reason: reason, at: Date())
             }
         }
@@ -248,6 +246,7 @@ struct ItemCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await perform(json: options.json) { () async throws(CLIError) in
+                let by = try requireName(by)
                 let session = try Session.open(json: options.json)
                 let requeued: [DeliveryRecord]
                 do { requeued = try await session.store.retry(itemID: id, channel: channel, by: by, at: Date()) } catch
@@ -271,12 +270,14 @@ struct ItemCommand: AsyncParsableCommand {
 
 /// Rejects or cancels an item: the store operation, then the wake-up and the answer.
 private func closeItem(
-    _ id: String, json: Bool, done: String, _ operation: @escaping (SQLiteStore) async throws -> ItemRecord
+    _ id: String, by: String, json: Bool, done: String,
+    _ operation: @escaping (SQLiteStore, String) async throws -> ItemRecord
 ) async throws {
     try await perform(json: json) { () async throws(CLIError) in
+        let by = try requireName(by)
         let session = try Session.open(json: json)
         let record: ItemRecord
-        do { record = try await operation(session.store) } catch { throw session.storeError(error) }
+        do { record = try await operation(session.store, by) } catch { throw session.storeError(error) }
         session.wakeDaemon()
         if json { Output.printJSON(ItemJSON.item(record, session: session)) } else { print(done) }
     }

@@ -23,6 +23,7 @@ struct DeliveryCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await perform(json: options.json) { () async throws(CLIError) in
+                let by = try requireName(by)
                 let session = try Session.open(json: options.json)
                 let r: Resolution
                 switch resolution {
@@ -58,7 +59,7 @@ struct ChannelCommand: AsyncParsableCommand {
             try await perform(json: options.json) { () async throws(CLIError) in
                 let session = try Session.open(json: options.json)
                 let next: [String: Date]
-                do { next = try await session.store.nextDue() } catch { throw session.storeError(error) }
+                do { next = try await session.store.nextDue(now: Date()) } catch { throw session.storeError(error) }
                 if options.json {
                     Output.printJSON([
                         "channels": session.config.channels.map { c in
@@ -156,6 +157,9 @@ struct LogCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await perform(json: options.json) { () async throws(CLIError) in
+                guard lines >= 1 else {
+                    throw CLIError(code: "usage", message: "-n: số dòng phải từ 1 trở lên", exit: 64)
+                }
                 let path = ConfigLoader.resolvePath(nil)
                 let config: DaemonConfig
                 do { config = try ConfigLoader.load(path: path) } catch {

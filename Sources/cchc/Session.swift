@@ -92,6 +92,15 @@ struct Session {
     func rfc3339(_ date: Date?) -> String? { date.map { LogClock(timeZone: config.timeZone).format($0) } }
 }
 
+/// The officer's name given with `--by`: never empty (it goes into the audit trail and the log).
+func requireName(_ by: String) throws(CLIError) -> String {
+    let name = by.trimmingCharacters(in: .whitespacesAndNewlines)
+    guard !name.isEmpty else {
+        throw CLIError(code: "usage", message: "--by: cần ghi họ tên người thực hiện", exit: 64)
+    }
+    return name
+}
+
 /// Runs a command body, printing errors the way officers and scripts expect.
 func perform(json: Bool, _ body: () async throws(CLIError) -> Void) async throws {
     do {

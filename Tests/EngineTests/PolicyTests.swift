@@ -305,3 +305,21 @@ struct DeliveryPlannerTests {
         #expect(unknown.map(\.channel) == ["portal"])
     }
 }
+
+@Suite("ChannelGate: slots at send time")
+struct GateSlotTests {
+    @Test("a delivery held past its slot (daily cap, downtime) waits for the next slot, not the first free minute")
+    func slotsHoldAtSendTime() throws {
+        var gate = ChannelGate(
+            policy: ChannelPolicy(settings: try settings("slots: [\"06:00/15m\", \"17:00/15m\"]"), timeZone: hcm))
+        // Inside a slot: may send.
+        #expect(gate.capacity(now: local(2026, 11, 25, 6, 5), batch: 10).count > 0)
+        // Midnight after a daily cap reset, or a restart at 09:00: wait for the next slot.
+        let atMidnight = gate.capacity(now: local(2026, 11, 26, 0, 0), batch: 10)
+        #expect(atMidnight.count == 0)
+        #expect(atMidnight.notBefore == local(2026, 11, 26, 6, 0))
+        let morning = gate.capacity(now: local(2026, 11, 25, 9, 0), batch: 10)
+        #expect(morning.count == 0)
+        #expect(morning.notBefore == local(2026, 11, 25, 17, 0))
+    }
+}

@@ -59,6 +59,22 @@ import TestSupport
         #expect(lookup.query["status"]?.contains("draft") == true)
     }
 
+    @Test func aRetryAfterAFailedAttemptLooksThePostUpFirst() async throws {
+        let site = try await FakeWordPress.start()
+        defer { Task { try? await site.shutdown() } }
+        let portal = try portal(site)
+        _ = await portal.publish(request())
+        // Attempt 1 created the post but its answer was lost (a timeout, a 502 from a proxy): attempt 2
+        // is an ordinary retry, not an interruption, and must still not post again.
+        let retry = await portal.publish(request(interrupted: false, attempt: 2))
+        guard case .delivered(_, let detail) = retry else {
+            Issue.record("expected delivered, got \(retry)")
+            return
+        }
+        #expect(detail?.hasPrefix("found by slug") == true)
+        #expect(site.posts.count == 1)
+    }
+
     @Test func interruptedAttemptThatNeverArrivedPostsOnce() async throws {
         let site = try await FakeWordPress.start()
         defer { Task { try? await site.shutdown() } }

@@ -57,7 +57,7 @@ struct SQLiteStoreEngineTests {
         #expect(try await f.store.claim("portal", now: t0 - 1).isEmpty)
         // The expired item's deliveries are not claimable even before `expire` runs.
         #expect(try await f.store.delivery("expired/portal")?.state == .pending)
-        #expect(try await f.store.nextDue() == ["fb": t0])
+        #expect(try await f.store.nextDue(now: Date()) == ["fb": t0])
     }
 
     @Test("`after:` waits for the sibling; its result reaches the dependent")
@@ -65,15 +65,15 @@ struct SQLiteStoreEngineTests {
         let f = try StoreFixture()
         let id = try await f.store.addApproved(plan: planner(after: ["fb": "portal"]))
         #expect(try await f.store.claim("fb").isEmpty)
-        #expect(try await f.store.nextDue() == ["portal": t0])
+        #expect(try await f.store.nextDue(now: Date()) == ["portal": t0])
 
         let portal = try #require(try await f.store.claim("portal").first)
-        #expect(try await f.store.nextDue().isEmpty)
+        #expect(try await f.store.nextDue(now: Date()).isEmpty)
         #expect(try await f.store.claim("fb").isEmpty)
         let result = ChannelResult(remoteID: "42", url: "https://cchc.example.gov.vn/tin/42")
         try await f.store.record([outcome(portal, .delivered, result: result)], at: t0 + 1)
         #expect(try await f.store.item(id)?.status == .dispatching)
-        #expect(try await f.store.nextDue() == ["fb": t0])
+        #expect(try await f.store.nextDue(now: Date()) == ["fb": t0])
 
         let fb = try #require(try await f.store.claim("fb", now: t0 + 2).first)
         #expect(fb.earlierResults == ["portal": result])
@@ -121,7 +121,7 @@ struct SQLiteStoreEngineTests {
         #expect(attempts.first?.durationMilliseconds == 250)
 
         #expect(try await f.store.claim("fb", now: retryAt - 1).isEmpty)
-        #expect(try await f.store.nextDue() == ["fb": retryAt])
+        #expect(try await f.store.nextDue(now: Date()) == ["fb": retryAt])
         let again = try #require(try await f.store.claim("fb", now: retryAt).first)
         #expect(again.delivery.attempts == 2 && again.delivery.lastError == "HTTP 429")
         #expect(again.earlierResults == ["portal": ChannelResult(remoteID: "7", url: "https://p/7")])
@@ -189,7 +189,7 @@ struct SQLiteStoreEngineTests {
         #expect(try await f.store.attempts(deliveryID: "\(id)/portal").first?.finishedAt == at)
         // In order of lease expiry, then delivery id.
         #expect(try await f.store.eventNames().suffix(2) == ["delivery.uncertain", "delivery.recovered"])
-        #expect(try await f.store.nextDue() == ["portal": at])
+        #expect(try await f.store.nextDue(now: Date()) == ["portal": at])
 
         let again = try #require(try await f.store.claim("portal", now: at).first)
         #expect(again.delivery.interrupted && again.delivery.attempts == 2)
@@ -228,7 +228,7 @@ struct SQLiteStoreEngineTests {
     @Test("nextDue: per channel, only what can be claimed")
     func nextDue() async throws {
         let f = try StoreFixture()
-        #expect(try await f.store.nextDue().isEmpty)
+        #expect(try await f.store.nextDue(now: Date()).isEmpty)
         try await f.store.addApproved(
             id: "blocked", plan: planner(dues: ["portal": t0 + 100, "fb": t0], after: ["fb": "portal"]))
         try await f.store.addApproved(id: "later", content(channels: ["email"]), plan: planner(due: t0 + 500))
@@ -237,7 +237,7 @@ struct SQLiteStoreEngineTests {
             id: "gone", content(channels: ["email", "zalo"], expiresAt: Date().addingTimeInterval(-60)),
             plan: planner(due: t0))
         _ = try await f.store.addItem(newItem(id: "waiting", content(channels: ["radio"])), at: t0, plan: noPlan)
-        #expect(try await f.store.nextDue() == ["portal": t0 + 100, "email": t0 + 50])
+        #expect(try await f.store.nextDue(now: Date()) == ["portal": t0 + 100, "email": t0 + 50])
     }
 
     @Test("retry re-queues failed deliveries with a fresh budget")
