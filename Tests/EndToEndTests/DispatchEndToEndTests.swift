@@ -123,12 +123,7 @@ struct DispatchEndToEndTests {
         defer { Task { try? await portal.shutdown() } }
         let ws = try Workspace()
         try ws.writeConfig(
-            channels: """
-                  portal-tinh:
-                    type: portal
-                    preset: generic
-                    url: \(portal.baseURL)/api/articles
-                """, inboxTrusted: true)
+            channels: genericPortal("portal-tinh", url: "\(portal.baseURL)/api/articles"), inboxTrusted: true)
         let daemon = try Daemon(ws)
         defer { daemon.terminate() }
         try await eventually(10, "inbox folder created") {
@@ -188,16 +183,9 @@ struct DispatchEndToEndTests {
         defer { Task { try? await portal.shutdown() } }
         let ws = try Workspace()
         try ws.writeConfig(
-            channels: """
-                  portal-tinh:
-                    type: portal
-                    preset: generic
-                    url: \(portal.baseURL)/api/articles
-                  portal-dong:
-                    type: portal
-                    preset: generic
-                    url: http://127.0.0.1:9/api/articles
-                """, retry: "{ initial: 1s, max: 2s, attempts: 10 }")
+            channels: genericPortal("portal-tinh", url: "\(portal.baseURL)/api/articles")
+                + genericPortal("portal-dong", url: "http://127.0.0.1:9/api/articles"),
+            retry: "{ initial: 1s, max: 2s, attempts: 10 }")
         let daemon = try Daemon(ws)
         defer { daemon.terminate() }
         var ids: [String: String] = [:]
@@ -246,12 +234,7 @@ struct DispatchEndToEndTests {
         defer { Task { try? await portal.shutdown() } }
         let ws = try Workspace()
         try ws.writeConfig(
-            channels: """
-                  portal-tinh:
-                    type: portal
-                    preset: generic
-                    url: \(portal.baseURL)/api/articles
-                """, inboxEnabled: false)
+            channels: genericPortal("portal-tinh", url: "\(portal.baseURL)/api/articles"), inboxEnabled: false)
         let daemon = try Daemon(ws)
         // With the inbox disabled the daemon still hears cchc's changes (the wake file) and makes no inbox.
         defer { daemon.terminate() }

@@ -189,3 +189,14 @@ func itemFile(title: String, channels: [String], extra: String = "", body: Strin
     \(body ?? "Năm 2026, **100%** thủ tục hành chính đủ điều kiện được cung cấp dịch vụ công trực tuyến toàn trình.\n\n- Bộ phận một cửa tiếp nhận hồ sơ.\n- Kết quả trả qua bưu chính công ích.")
     """
 }
+
+/// A generic-preset portal channel section (indented for `channels:`).
+func genericPortal(_ name: String, url: String) -> String {
+    """
+      \(name):
+        type: portal
+        preset: generic
+        url: \(url)
+
+    """
+}
