@@ -422,6 +422,6 @@ actor EngineCore {
             line.error = error.message
             line.code = error.code
         }
-        return DeliveryOutcome(deliveryID: delivery.id, attempt: attempt, next: next, logLine: line)
+        return DeliveryOutcome(deliveryID: delivery.id, attempt: attempt, next: next, logLine: line, leaseOwner: owner)
     }
 }

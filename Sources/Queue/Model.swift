@@ -317,12 +317,17 @@ public struct DeliveryOutcome: Sendable {
     public var next: Next
     /// The delivery-log line for this outcome (the store assigns its sequence number).
     public var logLine: LogLine
+    /// The worker that leased the delivery: the state changes only while it still holds the lease
+    /// (with several workers, a late outcome must not overwrite a delivery someone else re-claimed).
+    /// Nil: no check.
+    public var leaseOwner: String?
 
-    public init(deliveryID: String, attempt: AttemptRecord, next: Next, logLine: LogLine) {
+    public init(deliveryID: String, attempt: AttemptRecord, next: Next, logLine: LogLine, leaseOwner: String? = nil) {
         self.deliveryID = deliveryID
         self.attempt = attempt
         self.next = next
         self.logLine = logLine
+        self.leaseOwner = leaseOwner
     }
 }
 

@@ -146,7 +146,7 @@ extension SQLiteStore {
 
     func recordOutcomes(_ db: Database, _ outcomes: [DeliveryOutcome], at: Date) throws {
         let select = try db.cachedStatement(
-            sql: "SELECT item_id, channel, state FROM deliveries WHERE id = ?")
+            sql: "SELECT item_id, channel, state, lease_owner FROM deliveries WHERE id = ?")
         let delivered = try db.cachedStatement(
             sql: """
                 UPDATE deliveries SET state = 'delivered', remote_id = ?, url = ?, delivered_at = ?, \
@@ -178,9 +178,11 @@ extension SQLiteStore {
             let state = DeliveryState(rawValue: row[2])
             try self.insertAttempt(db, outcome.attempt, deliveryID: outcome.deliveryID)
             try self.appendLog(db, outcome.logLine, at: at)
-            // A delivery already final (resolved by a person meanwhile) keeps its state: the attempt
-            // and its line are still what happened.
+            // A delivery already final (resolved by a person meanwhile), or leased again by another
+            // worker after this one's lease expired, keeps its state: the attempt and its line are
+            // still what happened.
             guard let state, !state.isFinal else { continue }
+            if let owner = outcome.leaseOwner, state != .leased || (row[3] as String?) != owner { continue }
             let a = outcome.attempt
             switch outcome.next {
             case .delivered:

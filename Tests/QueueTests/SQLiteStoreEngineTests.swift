@@ -348,3 +348,26 @@ struct SQLiteStoreEngineTests {
         try await f.store.expectGapFreeLog()
     }
 }
+
+@Suite struct LeaseOwnerTests {
+    /// With several workers (a future PostgreSQL store), an outcome that arrives after the lease passed
+    /// to another worker is kept as an attempt but does not change the delivery.
+    @Test func anOutcomeFromAWorkerThatLostTheLeaseDoesNotChangeTheDelivery() async throws {
+        let f = try StoreFixture()
+        try await f.store.addApproved(content(channels: ["portal"]))
+        let claimed = try #require(try await f.store.claim("portal").first)
+        var stale = outcome(claimed, .delivered, result: ChannelResult(remoteID: "1", url: "https://a.vn/1"))
+        stale.leaseOwner = "another-worker"
+        try await f.store.record([stale], at: t0.addingTimeInterval(1))
+        let after = try #require(try await f.store.delivery(claimed.delivery.id))
+        #expect(after.state == .leased)
+        #expect(after.leaseOwner == engineOwner)
+        #expect(try await f.store.attempts(deliveryID: claimed.delivery.id).count == 1)
+
+        var mine = outcome(claimed, .delivered, result: ChannelResult(remoteID: "1", url: "https://a.vn/1"))
+        mine.leaseOwner = engineOwner
+        try await f.store.record([mine], at: t0.addingTimeInterval(2))
+        #expect(try await f.store.delivery(claimed.delivery.id)?.state == .delivered)
+        try await f.store.expectGapFreeLog()
+    }
+}
