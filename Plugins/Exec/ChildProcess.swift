@@ -175,10 +175,19 @@ struct ChildProcess: Sendable {
             for p in envp { free(p) }
         }
         var pid: pid_t = 0
-        let rc = (argv + [nil]).withUnsafeBufferPointer { argvBuffer in
-            (envp + [nil]).withUnsafeBufferPointer { envpBuffer in
-                posix_spawn(&pid, executable, &actions, &attributes, argvBuffer.baseAddress!, envpBuffer.baseAddress!)
+        var rc: Int32 = 0
+        for attempt in 1...5 {
+            rc = (argv + [nil]).withUnsafeBufferPointer { argvBuffer in
+                (envp + [nil]).withUnsafeBufferPointer { envpBuffer in
+                    posix_spawn(
+                        &pid, executable, &actions, &attributes, argvBuffer.baseAddress!, envpBuffer.baseAddress!)
+                }
             }
+            // ETXTBSY: the program file is still open for writing somewhere — an operator replacing the
+            // script, or a descriptor that another thread's fork inherited for an instant while the file
+            // was written. It clears by itself within milliseconds.
+            guard rc == ETXTBSY else { break }
+            usleep(UInt32(20_000 * attempt))
         }
         guard rc == 0 else {
             return .failure(LaunchError(message: "cannot start \(executable): \(String(cString: strerror(rc)))"))

@@ -81,7 +81,7 @@ public final class InboxWatcher: Service, Sendable {
             if let existing = try? await intake.store.items(ItemFilter(source: source, limit: 1)).first {
                 logger.info(
                     "inbox: file already taken in; moving it", metadata: ["file": "\(name)", "item": "\(existing.id)"])
-                move(path, to: "accepted", name: name)
+                move(path, into: "accepted", name: name)
                 continue
             }
             do {
@@ -90,7 +90,7 @@ public final class InboxWatcher: Service, Sendable {
                 for warning in result.warnings {
                     logger.warning("inbox: \(warning)", metadata: ["file": "\(name)", "item": "\(result.item.id)"])
                 }
-                move(path, to: "accepted", name: name)
+                move(path, into: "accepted", name: name)
                 accepted += 1
                 logger.info(
                     "inbox: item taken in",
@@ -130,14 +130,19 @@ public final class InboxWatcher: Service, Sendable {
 
     private func reject(_ path: String, name: String, reason: String) {
         logger.warning("inbox: file rejected", metadata: ["file": "\(name)", "reason": "\(reason)"])
-        let target = move(path, to: "rejected", name: name)
-        let errorPath = (target ?? (settings.path + "/rejected/" + name)) + ".error"
-        _ = FileManager.default.createFile(atPath: errorPath, contents: Data((reason + "\n").utf8))
+        // The reason is in place, complete (written atomically), before the file appears in rejected/,
+        // so whoever watches rejected/ never finds a file without its reason.
+        let target = freeTarget(in: "rejected", name: name)
+        do {
+            try Data((reason + "\n").utf8).write(to: URL(fileURLWithPath: target + ".error"), options: .atomic)
+        } catch {
+            logger.error("inbox: cannot write the reason file", metadata: ["file": "\(name)", "error": "\(error)"])
+        }
+        move(path, to: target, name: name)
     }
 
-    /// Moves a file into a sub-folder, never overwriting an earlier file of the same name.
-    @discardableResult
-    private func move(_ path: String, to folder: String, name: String) -> String? {
+    /// A path in a sub-folder that neither an earlier file nor an earlier reason file uses.
+    private func freeTarget(in folder: String, name: String) -> String {
         let fm = FileManager.default
         var target = "\(settings.path)/\(folder)/\(name)"
         var n = 1
@@ -147,13 +152,20 @@ public final class InboxWatcher: Service, Sendable {
             target =
                 "\(settings.path)/\(folder)/\(url.deletingPathExtension().lastPathComponent).\(n).\(url.pathExtension)"
         }
+        return target
+    }
+
+    /// Moves a file into a sub-folder, never overwriting an earlier file of the same name.
+    private func move(_ path: String, into folder: String, name: String) {
+        move(path, to: freeTarget(in: folder, name: name), name: name)
+    }
+
+    private func move(_ path: String, to target: String, name: String) {
         do {
-            try fm.moveItem(atPath: path, toPath: target)
-            return target
+            try FileManager.default.moveItem(atPath: path, toPath: target)
         } catch {
             logger.error(
-                "inbox: cannot move the file", metadata: ["file": "\(name)", "to": "\(folder)", "error": "\(error)"])
-            return nil
+                "inbox: cannot move the file", metadata: ["file": "\(name)", "to": "\(target)", "error": "\(error)"])
         }
     }
 }

@@ -31,12 +31,13 @@ public final class SQLiteStore: Store {
         }
         let pool: DatabasePool
         do {
-            pool = try DatabasePool(path: path, configuration: config)
-            // The daemon and `cchc` may open a new store at the same moment: GRDB's migrator decides
-            // what to apply before it takes the write lock, so two processes could both apply v1.
-            // An exclusive file lock around the migration makes the second one see it done.
+            // The daemon and `cchc` may open a new store at the same moment: switching a new file to WAL
+            // needs an exclusive lock (SQLite answers "database is locked" at once rather than waiting),
+            // and GRDB's migrator decides what to apply before it takes the write lock. An exclusive
+            // file lock around opening and migrating makes the second process find it all done.
             let lock = try MigrationLock(path: path + ".migrate-lock")
             defer { lock.release() }
+            pool = try DatabasePool(path: path, configuration: config)
             try Self.makeMigrator().migrate(pool)
         } catch {
             throw Self.mapped("open store at \(path)", error)

@@ -67,7 +67,7 @@ struct DispatchEndToEndTests {
 
         let approve = try ws.cli(["item", "approve", id, "--by", "Nguyễn Văn A"])
         #expect(approve.status == 0, "\(approve.stderr)")
-        try await eventually(15, "both channels delivered") {
+        try await eventually(15, "both channels delivered", daemon: daemon) {
             try ws.deliveryStates(id) == ["portal-tinh": "delivered", "webhook-tonghop": "delivered"]
         }
 
@@ -147,7 +147,7 @@ struct DispatchEndToEndTests {
         for name in ["a-good.md", "b-broken.md", "c-channel.md", "d-title.md"] {
             try FileManager.default.moveItem(atPath: ws.root + "/staging/\(name)", toPath: ws.inbox + "/\(name)")
         }
-        try await eventually(15, "files sorted") {
+        try await eventually(15, "files sorted", daemon: daemon) {
             try FileManager.default.contentsOfDirectory(atPath: ws.inbox).filter { $0.hasSuffix(".md") }.isEmpty
                 && FileManager.default.fileExists(atPath: ws.inbox + "/accepted/a-good.md")
                 && (try FileManager.default.contentsOfDirectory(atPath: ws.inbox + "/rejected")).count == 6
@@ -160,7 +160,7 @@ struct DispatchEndToEndTests {
         #expect(reason("c-channel.md").contains("channels"))
         #expect(reason("d-title.md").contains("title"))
         // The good one was pre-approved by a trusted upstream and is delivered.
-        try await eventually(15, "good item delivered") { portal.requestCount == 1 }
+        try await eventually(15, "good item delivered", daemon: daemon) { portal.requestCount == 1 }
         let list = try ws.cli(["item", "list", "--json"])
         let items = try #require(
             (try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any])?["items"]
@@ -201,7 +201,7 @@ struct DispatchEndToEndTests {
             ids[title] = id
             #expect(try ws.cli(["item", "approve", id, "--by", "Nguyễn Văn A"]).status == 0)
         }
-        try await eventually(20, "retried deliveries delivered") {
+        try await eventually(20, "retried deliveries delivered", daemon: daemon) {
             try ws.deliveryStates(ids["Lỗi 503 rồi được"]!)["portal-tinh"] == "delivered"
                 && ws.deliveryStates(ids["Lỗi 429 rồi được"]!)["portal-tinh"] == "delivered"
         }

@@ -165,14 +165,18 @@ final class Daemon {
 }
 
 /// Waits for a condition, checking every 50 ms, for at most `seconds`. Waiting for a state, not timing.
-func eventually(_ seconds: Double = 15, _ what: String, _ condition: () async throws -> Bool) async throws {
+/// On time-out the error carries what the daemon said, to tell a slow machine from a bug.
+func eventually(
+    _ seconds: Double = 15, _ what: String, daemon: Daemon? = nil, _ condition: () async throws -> Bool
+) async throws {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if (try? await condition()) == true { return }
         try await Task.sleep(for: .milliseconds(50))
     }
     if try await condition() { return }
-    throw HarnessError("timed out waiting for: \(what)")
+    throw HarnessError(
+        "timed out waiting for: \(what)" + (daemon.map { "\n--- cchcd said:\n\($0.output.suffix(4000))" } ?? ""))
 }
 
 /// A CCHC news item file, with the given channels and extra front-matter lines.

@@ -211,7 +211,9 @@ struct HTTPClientTests {
         let elapsed = clock.now - start
         #expect(error?.curlCode == 28)
         #expect(elapsed >= .milliseconds(250))
-        #expect(elapsed < .seconds(2), "took \(elapsed)")
+        // Well before the server's 5 s answer: the timeout cut it short. (Not a speed check: a loaded
+        // machine may take a while to get there.)
+        #expect(elapsed < .milliseconds(4500), "took \(elapsed)")
     }
 
     @Test func clientTimeoutFromConfiguration() async throws {
@@ -303,7 +305,8 @@ struct HTTPClientTests {
         let start = clock.now
         task.cancel()
         let result = await task.result
-        #expect(clock.now - start < .milliseconds(500))
+        // Long before the server's 10 s answer: the cancellation, not the response, ended it.
+        #expect(clock.now - start < .seconds(5))
         #expect(transportError(result)?.kind == .cancelled)
         // The client keeps working after a cancellation.
         let fast = try await LoopbackHTTPServer.start { _ in .text(200, "ok") }
@@ -347,7 +350,8 @@ struct HTTPClientTests {
         for task in tasks {
             #expect(transportError(await task.result)?.kind == .cancelled)
         }
-        #expect(clock.now - start < .seconds(2))
+        // Long before the server's 10 s answer.
+        #expect(clock.now - start < .seconds(5))
         // After shutdown, new requests fail at once.
         _ = await expectTransportError(.cancelled) { try await client.execute(HTTPRequest(url: url)) }
     }
