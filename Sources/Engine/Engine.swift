@@ -90,6 +90,7 @@ actor EngineCore {
 
     private var gates: [String: ChannelGate] = [:]
     private let retryPolicies: [String: RetryPolicy]
+    private let policies: [String: ChannelPolicy]
     private let idempotent: Set<String>
     /// Channel → the next due time the store reported; dropped when something may have changed it.
     private var knownNextDue: [String: Date] = [:]
@@ -111,12 +112,16 @@ actor EngineCore {
         self.clock = clock
         self.signal = signal
         self.logger = logger
-        var policies: [String: RetryPolicy] = [:]
+        var retries: [String: RetryPolicy] = [:]
+        var policies: [String: ChannelPolicy] = [:]
         for c in channels {
-            gates[c.name] = ChannelGate(policy: ChannelPolicy(settings: c.config.settings, timeZone: config.timeZone))
-            policies[c.name] = RetryPolicy(settings: c.config.settings.retry ?? config.retry)
+            let policy = ChannelPolicy(settings: c.config.settings, timeZone: config.timeZone)
+            policies[c.name] = policy
+            gates[c.name] = ChannelGate(policy: policy)
+            retries[c.name] = RetryPolicy(settings: c.config.settings.retry ?? config.retry)
         }
-        retryPolicies = policies
+        retryPolicies = retries
+        self.policies = policies
         idempotent = Set(channels.filter { $0.channel.traits.idempotent }.map(\.name))
     }
 
@@ -278,7 +283,9 @@ actor EngineCore {
 
     private func earliest(_ a: Date?, _ b: Date) -> Date { a.map { min($0, b) } ?? b }
 
-    private func send(_ claimed: ClaimedDelivery, via entry: EngineChannel, startedAt: Date) async {
+    /// Publishes one delivery. Runs off the actor (building the request, the send, the outcome and its
+    /// log line are per-delivery work that both cores can share); only the bookkeeping hops back.
+    private nonisolated func send(_ claimed: ClaimedDelivery, via entry: EngineChannel, startedAt: Date) async {
         let delivery = claimed.delivery
         var requestLogger = logger
         requestLogger[metadataKey: "delivery"] = "\(delivery.id)"
@@ -291,22 +298,28 @@ actor EngineCore {
         let finishedAt = clock.now()
         if Task.isCancelled, case .retry(let error, _) = outcome, error.errorClass == .cancelled {
             // Abandoned at shutdown: the delivery stays leased and is recovered on the next start.
-            gates[entry.name]!.finished(published: true, startedAt: startedAt)
-            signal.notify()
+            await finished(nil, channel: entry.name, startedAt: startedAt)
             return
         }
         let record = outcomeRecord(
             claimed, entry: entry, outcome: outcome, startedAt: startedAt, finishedAt: finishedAt)
         logOutcome(record, logger: requestLogger)
-        var published = false
-        if case .delivered = record.next { published = true }
-        gates[entry.name]!.finished(published: published, startedAt: startedAt)
-        if case .retry = record.next { knownNextDue[entry.name] = nil }
-        pending.append(record)
+        await finished(record, channel: entry.name, startedAt: startedAt)
+    }
+
+    /// A send ended: free its place, and queue its outcome for the next round's commit (nil: abandoned).
+    private func finished(_ record: DeliveryOutcome?, channel: String, startedAt: Date) {
+        var published = true
+        if let record {
+            if case .delivered = record.next {} else { published = false }
+            if case .retry = record.next { knownNextDue[channel] = nil }
+            pending.append(record)
+        }
+        gates[channel]!.finished(published: published, startedAt: startedAt)
         signal.notify()
     }
 
-    private func logOutcome(_ record: DeliveryOutcome, logger: Logger) {
+    private nonisolated func logOutcome(_ record: DeliveryOutcome, logger: Logger) {
         let line = record.logLine
         switch record.next {
         case .delivered:
@@ -360,7 +373,7 @@ actor EngineCore {
         try await logWriter.catchUp()
     }
 
-    private func outcomeRecord(
+    private nonisolated func outcomeRecord(
         _ claimed: ClaimedDelivery, entry: EngineChannel, outcome: PublishOutcome, startedAt: Date, finishedAt: Date
     ) -> DeliveryOutcome {
         let delivery = claimed.delivery
@@ -397,7 +410,7 @@ actor EngineCore {
             line.code = error.code
             if policy.allowsAnother(afterAttempt: made) {
                 let delay = policy.delay(afterAttempt: made, retryAfter: after)
-                let at = gates[entry.name]!.policy.fit(finishedAt.addingTimeInterval(delay.seconds))
+                let at = policies[entry.name]!.fit(finishedAt.addingTimeInterval(delay.seconds))
                 next = .retry(at: at)
                 attempt.outcome = .retry
                 line.event = "delivery.retry"
