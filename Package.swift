@@ -42,6 +42,8 @@ let package = Package(
             dependencies: ["CCurl", "CCurlShims", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // sd_notify without libsystemd.
+        .target(name: "Systemd", swiftSettings: swiftSettings),
         // The plugin API. Foundation and swift-log only.
         .target(
             name: "ChannelKit",
@@ -128,7 +130,7 @@ let package = Package(
         .executableTarget(
             name: "cchcd",
             dependencies: [
-                "Engine", "Intake", "Config", "Queue", "ChannelRegistry", "Transport",
+                "Engine", "Intake", "Config", "Queue", "ChannelRegistry", "Transport", "Systemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -5,6 +5,8 @@ set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 need=(libcurl4-openssl-dev libsqlite3-dev pkg-config ca-certificates python3)
+# The tests also verify the systemd unit with systemd-analyze.
+if [ "${1:-}" = "--test" ]; then need+=(systemd); fi
 missing=()
 for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

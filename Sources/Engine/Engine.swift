@@ -13,6 +13,8 @@ public struct EngineFigures: Sendable {
     public var outcomesCommitted = 0
     /// Time spent waiting for those transactions.
     public var transactionTime: Duration = .zero
+    /// When the last delivery was published.
+    public var lastDelivery: Date?
 }
 
 /// A configured channel as the engine drives it.
@@ -74,6 +76,13 @@ public final class Engine: Service, Sendable {
 
     /// Counters of the engine's store transactions since it started.
     public func figures() async -> EngineFigures { await core.figures }
+
+    /// Whether the engine has recovered leases and caught the delivery log up (it is serving).
+    public func isStarted() async -> Bool { await core.started }
+
+    /// How long the current round has been running (nil between rounds). The actor answering at all
+    /// shows it is not blocked; a round that runs for long shows the store or the loop is stuck.
+    public func roundAge() async -> Duration? { await core.roundAge() }
 }
 
 /// The engine's state, owned by one actor so the loop, the sends and the recorder never race.
@@ -132,6 +141,10 @@ actor EngineCore {
     func inFlightCounts() -> [String: Int] { gates.mapValues(\.inFlight) }
 
     private(set) var figures = EngineFigures()
+    private(set) var started = false
+    private var roundStartedAt: ContinuousClock.Instant?
+
+    func roundAge() -> Duration? { roundStartedAt.map { ContinuousClock.now - $0 } }
 
     func run() async throws {
         let start = clock.now()
@@ -152,16 +165,19 @@ actor EngineCore {
         logger.info(
             "engine started",
             metadata: ["channels": "\(channels.map(\.name).joined(separator: ","))", "owner": "\(owner)"])
+        started = true
 
         await withDiscardingTaskGroup { group in
             while !isStopping && !Task.isCancelled {
                 let wake: Date?
+                roundStartedAt = .now
                 do {
                     wake = try await round(group: &group)
                 } catch {
                     logger.error("engine round failed; trying again shortly", metadata: ["error": "\(error)"])
                     wake = clock.now().addingTimeInterval(1)
                 }
+                roundStartedAt = nil
                 if isStopping { break }
                 await signal.wait(until: wake, clock: clock)
             }
@@ -311,7 +327,11 @@ actor EngineCore {
     private func finished(_ record: DeliveryOutcome?, channel: String, startedAt: Date) {
         var published = true
         if let record {
-            if case .delivered = record.next {} else { published = false }
+            if case .delivered = record.next {
+                figures.lastDelivery = record.attempt.finishedAt
+            } else {
+                published = false
+            }
             if case .retry = record.next { knownNextDue[channel] = nil }
             pending.append(record)
         }

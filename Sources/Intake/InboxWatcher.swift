@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Queue
 import ServiceLifecycle
+import Synchronization
 
 /// Watches the inbox folder (unless disabled) and the wake file `cchc` touches, and takes each complete item file in.
 ///
@@ -17,6 +18,10 @@ public final class InboxWatcher: Service, Sendable {
     let wakeFile: String
     let onChange: @Sendable () -> Void
     let logger: Logger
+    private let watching = Mutex(false)
+
+    /// True once the watcher is set up (and, with the inbox enabled, the first scan is done).
+    public var isWatching: Bool { watching.withLock { $0 } }
 
     /// - Parameters:
     ///   - onChange: called after an item was taken in, and when `cchc` touches the wake file.
@@ -50,6 +55,7 @@ public final class InboxWatcher: Service, Sendable {
         } else {
             logger.info("the inbox is disabled; watching only for cchc's changes")
         }
+        watching.withLock { $0 = true }
         await withTaskCancellationHandler {
             for await event in watch.events.cancelOnGracefulShutdown() {
                 if event.directory == wakeDirectory && event.name == wakeName {

@@ -8,6 +8,7 @@ import Intake
 import Logging
 import Queue
 import ServiceLifecycle
+import Systemd
 import Transport
 
 #if canImport(Glibc)
@@ -118,12 +119,18 @@ struct CCHCD: AsyncParsableCommand {
         var services: [any Service] = [engine]
         let intake = ItemIntake(config: daemonConfig, channels: channels, store: store, planner: { planner.plan($0) })
         // The watcher also reports `cchc`'s wake file; with the inbox disabled only that is watched.
-        services.append(
-            InboxWatcher(
-                intake: intake, settings: daemonConfig.inbox, wakeFile: daemonConfig.wakeFilePath, logger: logger
-            ) {
-                engine.wake()
-            })
+        let inbox = InboxWatcher(
+            intake: intake, settings: daemonConfig.inbox, wakeFile: daemonConfig.wakeFilePath, logger: logger
+        ) { engine.wake() }
+        services.append(inbox)
+        // Last, so that on shutdown it is told first and systemd hears STOPPING=1 at once.
+        let notifier = SystemdNotifier()
+        if notifier.isActive {
+            services.append(
+                Supervision(
+                    notifier: notifier, engine: engine, inbox: inbox, store: store, timeZone: daemonConfig.timeZone,
+                    logger: logger))
+        }
 
         logger.info(
             "cchcd started",

@@ -135,10 +135,13 @@ final class Daemon {
     let process: Process
     let logPath: String
 
-    init(_ ws: Workspace, name: String = "cchcd") throws {
+    init(_ ws: Workspace, name: String = "cchcd", environment: [String: String] = [:]) throws {
         process = Process()
         process.executableURL = URL(fileURLWithPath: Binaries.cchcd)
         process.arguments = ["--config", ws.configPath]
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         logPath = ws.root + "/\(name)-\(UUID().uuidString.prefix(4)).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let handle = FileHandle(forWritingAtPath: logPath)!
