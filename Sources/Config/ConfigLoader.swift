@@ -164,6 +164,16 @@ public enum ConfigLoader {
         }
         settings.maxConcurrency = try s.int("max_concurrency", range: 1...1024) ?? 16
         settings.retry = try readRetry(s, key: "retry")
+        if let c = try s.section("circuit") {
+            settings.circuit.failures = try c.int("failures", range: 0...10_000) ?? settings.circuit.failures
+            settings.circuit.pause = try positive(c, "pause") ?? settings.circuit.pause
+            settings.circuit.maxPause = try positive(c, "max_pause") ?? settings.circuit.maxPause
+            if settings.circuit.maxPause < settings.circuit.pause {
+                throw c.error(
+                    "max_pause", "must not be shorter than pause (\(DurationText.format(settings.circuit.pause)))")
+            }
+            try c.finish()
+        }
         return ChannelConfig(
             name: name, type: type, enabled: enabled, settings: settings, section: value, location: location,
             baseDirectory: directory, keyPath: path)

@@ -109,10 +109,12 @@ public struct ChannelSettings: Sendable, Hashable {
     public var maxConcurrency: Int
     /// Overrides the global retry settings.
     public var retry: RetrySettings?
+    public var circuit: CircuitSettings
 
     public init(
         after: String? = nil, slots: [Slot] = [], quietHours: QuietHours? = nil, maxPerDay: Int? = nil,
-        minGap: Duration? = nil, rate: RateLimit? = nil, maxConcurrency: Int = 16, retry: RetrySettings? = nil
+        minGap: Duration? = nil, rate: RateLimit? = nil, maxConcurrency: Int = 16, retry: RetrySettings? = nil,
+        circuit: CircuitSettings = CircuitSettings()
     ) {
         self.after = after
         self.slots = slots
@@ -122,13 +124,29 @@ public struct ChannelSettings: Sendable, Hashable {
         self.rate = rate
         self.maxConcurrency = maxConcurrency
         self.retry = retry
+        self.circuit = circuit
     }
 
     /// Keys of a channel section that belong to the engine, not to the plugin.
     public static let engineKeys = [
         "type", "enabled", "after", "slots", "quiet_hours", "max_per_day", "min_gap", "rate", "max_concurrency",
-        "retry",
+        "retry", "circuit",
     ]
+}
+
+/// When a channel pauses after failing (its circuit breaker).
+public struct CircuitSettings: Sendable, Hashable {
+    /// Consecutive failed attempts that open the circuit (0: never).
+    public var failures: Int
+    /// The first pause; it doubles each time the probe fails.
+    public var pause: Duration
+    public var maxPause: Duration
+
+    public init(failures: Int = 5, pause: Duration = .seconds(30), maxPause: Duration = .seconds(1800)) {
+        self.failures = failures
+        self.pause = pause
+        self.maxPause = maxPause
+    }
 }
 
 /// A time of day, minutes after midnight.

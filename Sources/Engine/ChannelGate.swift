@@ -12,10 +12,12 @@ struct ChannelGate {
     /// Sends counted against `max_per_day` on `day` (claims, less those that ended unpublished).
     var publishedToday = 0
     var day: Date?
+    var circuit: CircuitBreaker
 
     init(policy: ChannelPolicy) {
         self.policy = policy
         tokens = Double(policy.settings.rate?.count ?? 0)
+        circuit = CircuitBreaker(settings: policy.settings.circuit)
     }
 
     /// How many deliveries may start now, and if none, the earliest time one may (nil: when a send finishes).
@@ -30,6 +32,11 @@ struct ChannelGate {
         }
         var count = min(batch, s.maxConcurrency - inFlight)
         if count <= 0 { return (0, nil) }
+        let (probeLimit, pausedUntil) = circuit.admit(now: now)
+        if let probeLimit {
+            if probeLimit == 0 { return (0, pausedUntil) }
+            count = min(count, probeLimit)
+        }
         if let cap = s.maxPerDay {
             let left = cap - publishedToday
             if left <= 0 { return (0, policy.startOfNextDay(now)) }
@@ -58,6 +65,7 @@ struct ChannelGate {
         guard n > 0 else { return }
         inFlight += n
         lastStart = now
+        circuit.started(n, now: now)
         publishedToday += n
         if policy.settings.rate != nil { tokens -= Double(n) }
     }

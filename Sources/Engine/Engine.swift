@@ -320,11 +320,28 @@ actor EngineCore {
         let record = outcomeRecord(
             claimed, entry: entry, outcome: outcome, startedAt: startedAt, finishedAt: finishedAt)
         logOutcome(record, logger: requestLogger)
-        await finished(record, channel: entry.name, startedAt: startedAt)
+        await finished(record, outcome: outcome, channel: entry.name, startedAt: startedAt)
     }
 
     /// A send ended: free its place, and queue its outcome for the next round's commit (nil: abandoned).
-    private func finished(_ record: DeliveryOutcome?, channel: String, startedAt: Date) {
+    private func finished(
+        _ record: DeliveryOutcome?, outcome: PublishOutcome? = nil, channel: String, startedAt: Date
+    ) {
+        if let outcome, let changed = gates[channel]!.circuit.record(outcome, now: clock.now()) {
+            switch changed {
+            case .open(let until):
+                logger.warning(
+                    "channel paused after failures (circuit open)",
+                    metadata: [
+                        "channel": "\(channel)", "failures": "\(gates[channel]!.circuit.consecutiveFailures)",
+                        "until": "\(LogClock(timeZone: config.timeZone).format(until))",
+                    ])
+            case .closed:
+                logger.info("channel works again (circuit closed)", metadata: ["channel": "\(channel)"])
+            case .probing:
+                break
+            }
+        }
         var published = true
         if let record {
             if case .delivered = record.next {

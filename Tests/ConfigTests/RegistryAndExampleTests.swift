@@ -54,3 +54,24 @@ private let repository = URL(fileURLWithPath: #filePath).deletingLastPathCompone
         #expect(Set(channels.keys) == ["portal-demo", "tonghop-demo"])
     }
 }
+
+@Suite struct CircuitConfigTests {
+    @Test func circuitSettingsAreReadAndCheckedPerChannel() throws {
+        let folder = try TempFolder()
+        let ok = try ConfigLoader.load(
+            path: try folder.write(
+                "ok.yaml",
+                "channels:\n  a: { type: webhook, circuit: { failures: 3, pause: 10s, max_pause: 5m } }\n  b: { type: webhook }\n"
+            ))
+        #expect(
+            ok.channels[0].settings.circuit
+                == CircuitSettings(failures: 3, pause: .seconds(10), maxPause: .seconds(300)))
+        #expect(ok.channels[1].settings.circuit == CircuitSettings())
+        let short = try #require(
+            try configError("channels:\n  a: { type: webhook, circuit: { pause: 10m, max_pause: 1m } }\n", in: folder))
+        #expect(short.path == "channels.a.circuit.max_pause")
+        let typo = try #require(
+            try configError("channels:\n  a: { type: webhook, circuit: { failure: 3 } }\n", in: folder))
+        #expect(typo.path == "channels.a.circuit.failure")
+    }
+}

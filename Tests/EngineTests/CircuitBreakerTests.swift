@@ -1,0 +1,108 @@
+import ChannelKit
+import Config
+import Foundation
+import Testing
+
+@testable import Engine
+
+@Suite("CircuitBreaker")
+struct CircuitBreakerTests {
+    let t = Date(timeIntervalSince1970: 1_800_000_000)
+    let down = PublishOutcome.retry(ChannelError(.server, "503"))
+    let ok = PublishOutcome.delivered(ChannelResult(remoteID: "1"))
+
+    @Test("opens after N consecutive channel failures, probes once after the pause, doubles on a failed probe")
+    func opensProbesAndBacksOff() {
+        var c = CircuitBreaker(settings: CircuitSettings(failures: 3, pause: .seconds(30), maxPause: .seconds(100)))
+        #expect(c.admit(now: t) == (nil, nil))
+        c.record(down, now: t)
+        c.record(down, now: t)
+        #expect(c.state == .closed)
+        #expect(c.record(down, now: t) == .open(until: t + 30))
+        #expect(c.admit(now: t + 10) == (0, t + 30))
+        // In-flight sends failing while open do not lengthen the pause.
+        #expect(c.record(down, now: t + 11) == nil)
+        #expect(c.state == .open(until: t + 30))
+        // After the pause: one probe.
+        #expect(c.admit(now: t + 30) == (1, nil))
+        c.started(1, now: t + 30)
+        #expect(c.state == .probing)
+        #expect(c.admit(now: t + 31) == (0, nil))
+        // The probe fails: 60 s, then capped at 100 s.
+        #expect(c.record(down, now: t + 32) == .open(until: t + 92))
+        c.started(1, now: t + 92)
+        #expect(c.record(down, now: t + 93) == .open(until: t + 193))
+        // A successful probe closes it and forgets the history.
+        c.started(1, now: t + 193)
+        #expect(c.record(ok, now: t + 194) == .closed)
+        #expect(c.consecutiveFailures == 0)
+        #expect(c.admit(now: t + 195) == (nil, nil))
+    }
+
+    @Test("an item's own rejection or a shutdown says nothing about the channel")
+    func contentRejectionsDoNotCount() {
+        var c = CircuitBreaker(settings: CircuitSettings(failures: 1))
+        c.record(.failed(ChannelError(.rejected, "title too long")), now: t)
+        c.record(.retry(ChannelError(.cancelled, "stopping")), now: t)
+        #expect(c.state == .closed)
+        c.record(.failed(ChannelError(.auth, "token expired")), now: t)
+        #expect(c.state == .open(until: t + 30))
+    }
+
+    @Test("failures: 0 never opens")
+    func disabled() {
+        var c = CircuitBreaker(settings: CircuitSettings(failures: 0))
+        for _ in 0..<50 { c.record(down, now: t) }
+        #expect(c.state == .closed)
+    }
+
+    @Test("the gate holds a paused channel and lets the probe through alone")
+    func gate() throws {
+        var gate = ChannelGate(
+            policy: ChannelPolicy(settings: try settings("circuit: { failures: 2, pause: 1m }"), timeZone: hcm))
+        #expect(gate.capacity(now: t, batch: 10).count == 10)
+        gate.started(2, now: t)
+        gate.circuit.record(down, now: t)
+        gate.finished(published: false, startedAt: t)
+        gate.circuit.record(down, now: t)
+        gate.finished(published: false, startedAt: t)
+        let paused = gate.capacity(now: t + 1, batch: 10)
+        #expect(paused.count == 0 && paused.notBefore == t + 60)
+        #expect(gate.capacity(now: t + 60, batch: 10).count == 1)
+    }
+}
+
+extension Date {
+    fileprivate static func + (lhs: Date, rhs: Double) -> Date { lhs.addingTimeInterval(rhs) }
+}
+
+@Suite("Engine with a circuit breaker")
+struct EngineCircuitTests {
+    @Test("after 2 failures the channel pauses: the third item waits for the pause, not its own retries")
+    func pausedChannelHoldsItsDeliveries() async throws {
+        let server = ChannelError(.server, "503 bảo trì", code: 503)
+        let portal = ScriptedChannel(
+            name: "portal",
+            script: [.outcome(.retry(server, after: .seconds(1))), .outcome(.retry(server, after: .seconds(1)))])
+        let f = try EngineFixture(
+            start: monday8,
+            channelsYAML: "  portal: { type: portal, max_concurrency: 1, circuit: { failures: 2, pause: 1m } }",
+            extra: "", channels: [portal])
+        try await f.addApproved(id: "tin-1", channels: ["portal"])
+        try await f.addApproved(id: "tin-2", channels: ["portal"])
+        try await f.addApproved(id: "tin-3", channels: ["portal"])
+        f.start()
+        // Two sends fail; the circuit opens for a minute: nothing more is sent until then.
+        #expect(try await f.waitForState("tin-1", "portal", .retryWait))
+        #expect(try await f.waitForState("tin-2", "portal", .retryWait))
+        #expect(await f.waitForSleep(until: monday8.addingTimeInterval(60)))
+        #expect(portal.requests.count == 2)
+        #expect(try await f.state("tin-3", "portal") == .pending)
+        // The pause ends: one probe, it succeeds, and the rest follow.
+        f.clock.advance(by: 60)
+        #expect(try await f.waitForState("tin-3", "portal", .delivered))
+        #expect(try await f.waitForState("tin-1", "portal", .delivered))
+        #expect(try await f.waitForState("tin-2", "portal", .delivered))
+        #expect(await f.stop())
+    }
+}
