@@ -59,6 +59,12 @@ public final class Engine: Service, Sendable {
         }
     }
 
+    /// Applies a reloaded configuration: new, changed and removed channels (see
+    /// ``EngineCore/reconfigure(channels:config:)``). Sends in flight finish with the setup they began with.
+    public func reconfigure(channels: [EngineChannel], config: DaemonConfig) async {
+        await core.reconfigure(channels: channels, config: config)
+    }
+
     /// Look at the queue now (a new or approved item, a changed delivery).
     public func wake() {
         core.invalidate()
@@ -85,11 +91,37 @@ public final class Engine: Service, Sendable {
     public func roundAge() async -> Duration? { await core.roundAge() }
 }
 
+/// What the engine is configured with; replaced whole on reload. Sends capture the one they started
+/// with, so a reload never disturbs a delivery in flight.
+struct EngineSetup: Sendable {
+    let config: DaemonConfig
+    /// The enabled channels.
+    let channels: [EngineChannel]
+    let retryPolicies: [String: RetryPolicy]
+    let policies: [String: ChannelPolicy]
+    let idempotent: Set<String>
+
+    init(channels: [EngineChannel], config: DaemonConfig) {
+        self.config = config
+        self.channels = channels.filter { $0.config.enabled }
+        var retries: [String: RetryPolicy] = [:]
+        var policies: [String: ChannelPolicy] = [:]
+        for c in channels {
+            policies[c.name] = ChannelPolicy(settings: c.config.settings, timeZone: config.timeZone)
+            retries[c.name] = RetryPolicy(settings: c.config.settings.retry ?? config.retry)
+        }
+        retryPolicies = retries
+        self.policies = policies
+        idempotent = Set(channels.filter { $0.channel.traits.idempotent }.map(\.name))
+    }
+}
+
 /// The engine's state, owned by one actor so the loop, the sends and the recorder never race.
 actor EngineCore {
     let store: any Store
-    let channels: [EngineChannel]
-    let config: DaemonConfig
+    private(set) var setup: EngineSetup
+    var channels: [EngineChannel] { setup.channels }
+    var config: DaemonConfig { setup.config }
     let logWriter: DeliveryLogWriter?
     let owner: String
     let singleInstance: Bool
@@ -98,9 +130,6 @@ actor EngineCore {
     let logger: Logger
 
     private var gates: [String: ChannelGate] = [:]
-    private let retryPolicies: [String: RetryPolicy]
-    private let policies: [String: ChannelPolicy]
-    private let idempotent: Set<String>
     /// Channel → the next due time the store reported; dropped when something may have changed it.
     private var knownNextDue: [String: Date] = [:]
     private let stale = Mutex(false)
@@ -113,25 +142,40 @@ actor EngineCore {
         owner: String, singleInstance: Bool, clock: any EngineClock, signal: WakeSignal, logger: Logger
     ) {
         self.store = store
-        self.channels = channels.filter { $0.config.enabled }
-        self.config = config
+        let setup = EngineSetup(channels: channels, config: config)
+        self.setup = setup
         self.logWriter = logWriter
         self.owner = owner
         self.singleInstance = singleInstance
         self.clock = clock
         self.signal = signal
         self.logger = logger
-        var retries: [String: RetryPolicy] = [:]
-        var policies: [String: ChannelPolicy] = [:]
-        for c in channels {
-            let policy = ChannelPolicy(settings: c.config.settings, timeZone: config.timeZone)
-            policies[c.name] = policy
-            gates[c.name] = ChannelGate(policy: policy)
-            retries[c.name] = RetryPolicy(settings: c.config.settings.retry ?? config.retry)
+        for (name, policy) in setup.policies { gates[name] = ChannelGate(policy: policy) }
+    }
+
+    /// Replaces the channels and settings (a reload). A channel that stays keeps its runtime state —
+    /// sends in flight, the day's count, its circuit — under its new rules; a removed channel's waiting
+    /// deliveries stay waiting in the store (orphaned) until it comes back.
+    func reconfigure(channels: [EngineChannel], config: DaemonConfig) {
+        let next = EngineSetup(channels: channels, config: config)
+        var nextGates: [String: ChannelGate] = [:]
+        for (name, policy) in next.policies {
+            var gate = ChannelGate(policy: policy)
+            if let old = gates[name] {
+                gate.inFlight = old.inFlight
+                gate.lastStart = old.lastStart
+                gate.publishedToday = old.publishedToday
+                gate.day = old.day
+                if old.policy.settings.circuit == policy.settings.circuit { gate.circuit = old.circuit }
+            }
+            nextGates[name] = gate
         }
-        retryPolicies = retries
-        self.policies = policies
-        idempotent = Set(channels.filter { $0.channel.traits.idempotent }.map(\.name))
+        // Channels removed while sends were in flight keep a gate until those finish.
+        for (name, gate) in gates where nextGates[name] == nil && gate.inFlight > 0 { nextGates[name] = gate }
+        gates = nextGates
+        setup = next
+        knownNextDue.removeAll()
+        signal.notify()
     }
 
     nonisolated func invalidate() { stale.withLock { $0 = true } }
@@ -149,7 +193,7 @@ actor EngineCore {
     func run() async throws {
         let start = clock.now()
         let recovered = try await store.recoverLeases(
-            before: singleInstance ? .distantFuture : start, idempotentChannels: idempotent, at: start)
+            before: singleInstance ? .distantFuture : start, idempotentChannels: setup.idempotent, at: start)
         if recovered.requeued + recovered.uncertain > 0 {
             logger.warning(
                 "recovered deliveries interrupted by the last stop",
@@ -281,9 +325,10 @@ actor EngineCore {
             knownNextDue[name] = nil
             gates[name]!.started(got.count, now: now)
             let entry = channels.first { $0.name == name }!
+            let setup = self.setup
             for delivery in got {
                 let startedAt = now
-                group.addTask { await self.send(delivery, via: entry, startedAt: startedAt) }
+                group.addTask { await self.send(delivery, via: entry, setup: setup, startedAt: startedAt) }
             }
         }
         if !drained.isEmpty {
@@ -301,14 +346,16 @@ actor EngineCore {
 
     /// Publishes one delivery. Runs off the actor (building the request, the send, the outcome and its
     /// log line are per-delivery work that both cores can share); only the bookkeeping hops back.
-    private nonisolated func send(_ claimed: ClaimedDelivery, via entry: EngineChannel, startedAt: Date) async {
+    private nonisolated func send(
+        _ claimed: ClaimedDelivery, via entry: EngineChannel, setup: EngineSetup, startedAt: Date
+    ) async {
         let delivery = claimed.delivery
         var requestLogger = logger
         requestLogger[metadataKey: "delivery"] = "\(delivery.id)"
         let request = PublishRequest(
             deliveryID: delivery.id, attempt: delivery.attempts,
             previousAttemptInterrupted: delivery.interrupted,
-            item: claimed.item.channelItem(for: entry.name, topicLabel: config.topicLabel),
+            item: claimed.item.channelItem(for: entry.name, topicLabel: setup.config.topicLabel),
             earlierResults: claimed.earlierResults, logger: requestLogger)
         let outcome = await entry.channel.publish(request)
         let finishedAt = clock.now()
@@ -318,7 +365,7 @@ actor EngineCore {
             return
         }
         let record = outcomeRecord(
-            claimed, entry: entry, outcome: outcome, startedAt: startedAt, finishedAt: finishedAt)
+            claimed, entry: entry, setup: setup, outcome: outcome, startedAt: startedAt, finishedAt: finishedAt)
         logOutcome(record, logger: requestLogger)
         await finished(record, outcome: outcome, channel: entry.name, startedAt: startedAt)
     }
@@ -411,11 +458,12 @@ actor EngineCore {
     }
 
     private nonisolated func outcomeRecord(
-        _ claimed: ClaimedDelivery, entry: EngineChannel, outcome: PublishOutcome, startedAt: Date, finishedAt: Date
+        _ claimed: ClaimedDelivery, entry: EngineChannel, setup: EngineSetup, outcome: PublishOutcome, startedAt: Date,
+        finishedAt: Date
     ) -> DeliveryOutcome {
         let delivery = claimed.delivery
         let item = claimed.item
-        let logClock = LogClock(timeZone: config.timeZone)
+        let logClock = LogClock(timeZone: setup.config.timeZone)
         var line = LogLine(
             ts: logClock.format(finishedAt), event: "", item_id: item.id, item_title: item.content.title,
             unit: item.content.unit, topic: item.content.topic, channel: entry.name, channel_type: entry.config.type,
@@ -437,7 +485,7 @@ actor EngineCore {
             line.url = result.url
             line.detail = detail
         case .retry(let error, let after):
-            let policy = retryPolicies[entry.name]!
+            let policy = setup.retryPolicies[entry.name]!
             let made = delivery.attempts - delivery.attemptBase
             attempt.errorClass = error.errorClass.rawValue
             attempt.message = error.message
@@ -447,7 +495,7 @@ actor EngineCore {
             line.code = error.code
             if policy.allowsAnother(afterAttempt: made) {
                 let delay = policy.delay(afterAttempt: made, retryAfter: after)
-                let at = policies[entry.name]!.fit(finishedAt.addingTimeInterval(delay.seconds))
+                let at = setup.policies[entry.name]!.fit(finishedAt.addingTimeInterval(delay.seconds))
                 next = .retry(at: at)
                 attempt.outcome = .retry
                 line.event = "delivery.retry"

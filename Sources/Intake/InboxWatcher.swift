@@ -13,7 +13,12 @@ import Synchronization
 /// moves to `accepted/`; a bad one to `rejected/` with a sibling `.error` file saying what and where.
 /// One bad file never blocks the others.
 public final class InboxWatcher: Service, Sendable {
-    let intake: ItemIntake
+    private let currentIntake: Mutex<ItemIntake>
+    /// How items are checked and stored; replaced on reload.
+    public var intake: ItemIntake { currentIntake.withLock { $0 } }
+
+    /// Uses a reloaded configuration's channels and rules for the next files.
+    public func update(intake: ItemIntake) { currentIntake.withLock { $0 = intake } }
     let settings: InboxSettings
     let wakeFile: String
     let onChange: @Sendable () -> Void
@@ -29,7 +34,7 @@ public final class InboxWatcher: Service, Sendable {
         intake: ItemIntake, settings: InboxSettings, wakeFile: String, logger: Logger,
         onChange: @escaping @Sendable () -> Void
     ) {
-        self.intake = intake
+        self.currentIntake = Mutex(intake)
         self.settings = settings
         self.wakeFile = wakeFile
         self.logger = logger
@@ -75,6 +80,7 @@ public final class InboxWatcher: Service, Sendable {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: settings.path) else { return (0, 0) }
         var accepted = 0
         var rejected = 0
+        let intake = self.intake
         for name in names.sorted() where Self.isCandidate(name) {
             let path = settings.path + "/" + name
             var isDirectory: ObjCBool = false

@@ -10,6 +10,7 @@ import Queue
 import ServiceLifecycle
 import Systemd
 import Transport
+import UnixSignals
 
 #if canImport(Glibc)
     import Glibc
@@ -123,8 +124,14 @@ struct CCHCD: AsyncParsableCommand {
             intake: intake, settings: daemonConfig.inbox, wakeFile: daemonConfig.wakeFilePath, logger: logger
         ) { engine.wake() }
         services.append(inbox)
-        // Last, so that on shutdown it is told first and systemd hears STOPPING=1 at once.
+        // SIGHUP is trapped before anything can send it (its default action would end the process).
         let notifier = SystemdNotifier()
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        services.append(
+            Reloader(
+                hangups: hangups, configPath: path, initial: daemonConfig, http: http, engine: engine, inbox: inbox,
+                store: store, notifier: notifier, logger: logger))
+        // Last, so that on shutdown it is told first and systemd hears STOPPING=1 at once.
         if notifier.isActive {
             services.append(
                 Supervision(

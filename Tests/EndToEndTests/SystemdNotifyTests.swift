@@ -114,3 +114,56 @@ struct SystemdNotifyTests {
         #expect(systemd.count("STOPPING=1") == 1)
     }
 }
+
+@Suite(.serialized)
+struct ReloadTests {
+    @Test func sighupAppliesAGoodConfigAndRefusesABadOne() async throws {
+        let portal = try await portalSink()
+        let hook = try await LoopbackHTTPServer.start { _ in .json(200, #"{"ok":true}"#) }
+        defer {
+            Task {
+                try? await portal.shutdown(); try? await hook.shutdown()
+            }
+        }
+        let ws = try Workspace()
+        let portalSection = genericPortal("portal-tinh", url: "\(portal.baseURL)/api/articles")
+        try ws.writeConfig(channels: portalSection)
+        let systemd = try NotifySocket(path: ws.root + "/notify.sock")
+        let daemon = try Daemon(ws, environment: ["NOTIFY_SOCKET": systemd.address])
+        defer { daemon.terminate() }
+        try await eventually(10, "READY=1", daemon: daemon) { systemd.count("READY=1") == 1 }
+
+        // A good new configuration: a webhook channel appears.
+        try ws.writeConfig(channels: portalSection + "  hook:\n    type: webhook\n    url: \(hook.baseURL)/hooks\n")
+        kill(daemon.process.processIdentifier, SIGHUP)
+        try await eventually(10, "RELOADING=1 then READY=1", daemon: daemon) { systemd.count("READY=1") == 2 }
+        let reloading = try #require(systemd.first(containing: "RELOADING=1"))
+        #expect(reloading.message.contains("MONOTONIC_USEC="))
+        try ws.write("items/hook.md", itemFile(title: "Qua kênh mới", channels: ["hook"]))
+        let hookItem = try ws.cli(["item", "add", ws.root + "/items/hook.md"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try ws.cli(["item", "approve", hookItem, "--by", "Nguyễn Văn A"]).status == 0)
+        try await eventually(10, "the new channel delivers", daemon: daemon) {
+            try ws.deliveryStates(hookItem)["hook"] == "delivered"
+        }
+
+        // A broken one: refused, with the reason; the running configuration keeps working.
+        let good = try String(contentsOfFile: ws.configPath, encoding: .utf8)
+        try (good + "khong_co_khoa_nay: 1\n").write(toFile: ws.configPath, atomically: true, encoding: .utf8)
+        kill(daemon.process.processIdentifier, SIGHUP)
+        try await eventually(10, "READY=1 after the refused reload", daemon: daemon) { systemd.count("READY=1") == 3 }
+        #expect(daemon.output.contains("reload refused"))
+        #expect(daemon.output.contains("khong_co_khoa_nay"))
+        try good.write(toFile: ws.configPath, atomically: true, encoding: .utf8)  // for cchc
+        try ws.write("items/portal.md", itemFile(title: "Vẫn gửi được", channels: ["portal-tinh", "hook"]))
+        let item = try ws.cli(["item", "add", ws.root + "/items/portal.md"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try ws.cli(["item", "approve", item, "--by", "Nguyễn Văn A"]).status == 0)
+        try await eventually(10, "still delivering after the refused reload", daemon: daemon) {
+            try ws.deliveryStates(item) == ["portal-tinh": "delivered", "hook": "delivered"]
+        }
+        #expect(daemon.process.isRunning)
+        daemon.terminate()
+        #expect(daemon.process.terminationStatus == 0)
+    }
+}
