@@ -17,5 +17,7 @@ fi
 if [ "${1:-}" = "--test" ]; then
     # jsonschema validates the delivery log against docs/delivery-log.schema.json in the tests.
     python3 -c 'import jsonschema' 2>/dev/null || python3 -m pip install --quiet jsonschema
+    # prometheus-client parses /metrics in the tests (a real parser, not string matching).
+    python3 -c 'import prometheus_client' 2>/dev/null || python3 -m pip install --quiet prometheus-client
 fi
 command -v swift >/dev/null || { echo "swift 6 is not on PATH (https://www.swift.org/install/linux/)"; exit 1; }

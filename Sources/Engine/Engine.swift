@@ -2,6 +2,7 @@ import ChannelKit
 import Config
 import Foundation
 import Logging
+import Metrics
 import Queue
 import ServiceLifecycle
 import Synchronization
@@ -15,6 +16,19 @@ public struct EngineFigures: Sendable {
     public var transactionTime: Duration = .zero
     /// When the last delivery was published.
     public var lastDelivery: Date?
+}
+
+/// How a channel is doing, for `/status` and operators.
+public struct ChannelHealth: Sendable, Codable, Equatable {
+    public var lastSuccess: Date?
+    public var lastFailure: Date?
+    /// The last failure's error class and message.
+    public var lastError: String?
+    public var consecutiveFailures: Int
+    /// `closed`, `open` (paused) or `probing`.
+    public var circuit: String
+    public var pausedUntil: Date?
+    public var inFlight: Int
 }
 
 /// A configured channel as the engine drives it.
@@ -82,6 +96,9 @@ public final class Engine: Service, Sendable {
 
     /// Counters of the engine's store transactions since it started.
     public func figures() async -> EngineFigures { await core.figures }
+
+    /// Each configured channel's health.
+    public func channelHealth() async -> [String: ChannelHealth] { await core.channelHealth() }
 
     /// Whether the engine has recovered leases and caught the delivery log up (it is serving).
     public func isStarted() async -> Bool { await core.started }
@@ -185,6 +202,29 @@ actor EngineCore {
     func inFlightCounts() -> [String: Int] { gates.mapValues(\.inFlight) }
 
     private(set) var figures = EngineFigures()
+    private var outcomesSeen: [String: (success: Date?, failure: Date?, error: String?)] = [:]
+
+    func channelHealth() -> [String: ChannelHealth] {
+        var out: [String: ChannelHealth] = [:]
+        for entry in channels {
+            guard let gate = gates[entry.name] else { continue }
+            let seen = outcomesSeen[entry.name]
+            var circuit = "closed"
+            var pausedUntil: Date?
+            switch gate.circuit.state {
+            case .closed: break
+            case .probing: circuit = "probing"
+            case .open(let until):
+                circuit = "open"
+                pausedUntil = until
+            }
+            out[entry.name] = ChannelHealth(
+                lastSuccess: seen?.success, lastFailure: seen?.failure, lastError: seen?.error,
+                consecutiveFailures: gate.circuit.consecutiveFailures, circuit: circuit, pausedUntil: pausedUntil,
+                inFlight: gate.inFlight)
+        }
+        return out
+    }
     private(set) var started = false
     private var roundStartedAt: ContinuousClock.Instant?
 
@@ -324,6 +364,8 @@ actor EngineCore {
             guard !got.isEmpty else { continue }
             knownNextDue[name] = nil
             gates[name]!.started(got.count, now: now)
+            let lateness = Metrics.Timer(label: "cchc_dispatch_lateness_seconds", dimensions: [("channel", name)])
+            for delivery in got { lateness.record(max(0, now.timeIntervalSince(delivery.delivery.dueAt))) }
             let entry = channels.first { $0.name == name }!
             let setup = self.setup
             for delivery in got {
@@ -357,8 +399,11 @@ actor EngineCore {
             previousAttemptInterrupted: delivery.interrupted,
             item: claimed.item.channelItem(for: entry.name, topicLabel: setup.config.topicLabel),
             earlierResults: claimed.earlierResults, logger: requestLogger)
+        let sendStart = ContinuousClock.now
         let outcome = await entry.channel.publish(request)
         let finishedAt = clock.now()
+        Metrics.Timer(label: "cchc_send_duration_seconds", dimensions: [("channel_type", entry.config.type)])
+            .record(duration: ContinuousClock.now - sendStart)
         if Task.isCancelled, case .retry(let error, _) = outcome, error.errorClass == .cancelled {
             // Abandoned at shutdown: the delivery stays leased and is recovered on the next start.
             await finished(nil, channel: entry.name, startedAt: startedAt)
@@ -374,6 +419,20 @@ actor EngineCore {
     private func finished(
         _ record: DeliveryOutcome?, outcome: PublishOutcome? = nil, channel: String, startedAt: Date
     ) {
+        if let outcome {
+            let now = clock.now()
+            let word: String
+            switch outcome {
+            case .delivered:
+                word = "delivered"
+                outcomesSeen[channel, default: (nil, nil, nil)].success = now
+            case .retry(let error, _), .failed(let error):
+                if case .retry = outcome { word = "retry" } else { word = "failed" }
+                outcomesSeen[channel, default: (nil, nil, nil)].failure = now
+                outcomesSeen[channel, default: (nil, nil, nil)].error = error.description
+            }
+            Counter(label: "cchc_attempts_total", dimensions: [("channel", channel), ("outcome", word)]).increment()
+        }
         if let outcome, let changed = gates[channel]!.circuit.record(outcome, now: clock.now()) {
             switch changed {
             case .open(let until):

@@ -5,7 +5,10 @@ import Config
 import Engine
 import Foundation
 import Intake
+import Listener
 import Logging
+import Metrics
+import Prometheus
 import Queue
 import ServiceLifecycle
 import Systemd
@@ -76,6 +79,15 @@ struct CCHCD: AsyncParsableCommand {
             printError("cannot start: \(error)")
             throw ExitCode(1)
         }
+        var listen: (host: String, port: Int)?
+        if let text = daemonConfig.httpListen {
+            guard let address = Listener.address(text) else {
+                printError(
+                    "configuration error: \(path): http.listen: \"\(text)\" is not an address like 127.0.0.1:8640")
+                throw ExitCode(78)
+            }
+            listen = address
+        }
         if checkConfig {
             print(
                 "configuration OK: \(path) (\(channels.count) channels: \(daemonConfig.channels.map(\.name).joined(separator: ", ")))"
@@ -108,6 +120,8 @@ struct CCHCD: AsyncParsableCommand {
             printError("cannot open the store \(daemonConfig.databasePath): \(error)")
             throw ExitCode(1)
         }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let planner = DeliveryPlanner(config: daemonConfig)
         let logWriter = DeliveryLogWriter(directory: daemonConfig.deliveryLogDirectory, store: store, logger: logger)
         let engine = Engine(
@@ -124,6 +138,12 @@ struct CCHCD: AsyncParsableCommand {
             intake: intake, settings: daemonConfig.inbox, wakeFile: daemonConfig.wakeFilePath, logger: logger
         ) { engine.wake() }
         services.append(inbox)
+        if let listen {
+            services.append(
+                Listener.application(
+                    host: listen.host, port: listen.port, engine: engine, store: store, registry: registry,
+                    logger: logger, onRunning: { _ in }))
+        }
         // SIGHUP is trapped before anything can send it (its default action would end the process).
         let notifier = SystemdNotifier()
         let hangups = await UnixSignalsSequence(trapping: .sighup)

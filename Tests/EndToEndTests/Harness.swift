@@ -51,7 +51,7 @@ final class Workspace {
 
     /// Writes the config with the given channels section (YAML, indented under `channels:`).
     func writeConfig(
-        channels: String, inboxTrusted: Bool = false, inboxEnabled: Bool = true,
+        channels: String, inboxTrusted: Bool = false, inboxEnabled: Bool = true, http: String? = nil,
         retry: String = "{ initial: 1s, max: 5s, attempts: 5 }",
         extra: String = ""
     ) throws {
@@ -64,6 +64,7 @@ final class Workspace {
             delivery_log: { dir: log }
             retry: \(retry)
             engine: { shutdown_grace: 5s }
+            \(http.map { "http: { listen: \"\($0)\" }" } ?? "")
             \(extra)
             channels:
             \(channels)

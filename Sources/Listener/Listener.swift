@@ -1,0 +1,110 @@
+import Engine
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+import Queue
+
+/// The daemon's HTTP listener (127.0.0.1 unless configured otherwise): `GET /healthz`, `GET /status`
+/// and `GET /metrics` (Prometheus text format). Inbound webhooks of later channels register here.
+public enum Listener {
+    /// Parses `http.listen`: `127.0.0.1:8640`, `[::1]:8640`, `0.0.0.0:8640` or a bare port (127.0.0.1).
+    public static func address(_ text: String) -> (host: String, port: Int)? {
+        if let port = Int(text), (0...65535).contains(port) { return ("127.0.0.1", port) }
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port)
+        else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { return nil }
+        return (host, port)
+    }
+
+    /// The application, ready to run as a service.
+    /// - Parameters:
+    ///   - onRunning: called with the bound port (useful with port 0).
+    public static func application(
+        host: String, port: Int, engine: Engine, store: any Store, registry: PrometheusCollectorRegistry,
+        logger: Logger, onRunning: @escaping @Sendable (Int) -> Void
+    ) -> some ApplicationProtocol {
+        let router = Router()
+        let probe = HealthProbe(engine: engine, store: store)
+        router.get("/healthz") { _, _ -> Response in
+            let report = await probe.check()
+            return json(report.ok ? .ok : .serviceUnavailable, report.body)
+        }
+        router.get("/status") { _, _ -> Response in
+            let stats = try? await store.stats()
+            let health = await engine.channelHealth()
+            var channels: [String: Any] = [:]
+            for (name, h) in health {
+                channels[name] =
+                    [
+                        "circuit": h.circuit, "consecutive_failures": h.consecutiveFailures, "in_flight": h.inFlight,
+                        "last_success": h.lastSuccess.map(iso) ?? NSNull(),
+                        "last_failure": h.lastFailure.map(iso) ?? NSNull(),
+                        "last_error": h.lastError ?? NSNull(), "paused_until": h.pausedUntil.map(iso) ?? NSNull(),
+                    ] as [String: Any]
+            }
+            return json(
+                .ok,
+                [
+                    "items": stats?.itemsByStatus ?? [:], "deliveries": stats?.deliveriesByState ?? [:],
+                    "channels": channels,
+                ])
+        }
+        router.get("/metrics") { _, _ -> Response in
+            // Queue depth is read at scrape time, so the figures are the store's, not a copy.
+            if let stats = try? await store.stats() {
+                for state in DeliveryState.allCases {
+                    Gauge(label: "cchc_deliveries", dimensions: [("state", state.rawValue)])
+                        .record(stats.deliveriesByState[state.rawValue] ?? 0)
+                }
+            }
+            for (name, h) in await engine.channelHealth() {
+                Gauge(label: "cchc_channel_paused", dimensions: [("channel", name)]).record(
+                    h.circuit == "closed" ? 0 : 1)
+            }
+            var buffer: [UInt8] = []
+            registry.emit(into: &buffer)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: buffer)))
+        }
+        return Application(
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "cchcd"),
+            onServerRunning: { channel in
+                let bound = channel.localAddress?.port ?? port
+                logger.info("http listener on \(host):\(bound)", metadata: ["port": "\(bound)"])
+                onRunning(bound)
+            }, logger: logger)
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: [UInt8](data))))
+    }
+
+    static func iso(_ date: Date) -> String { date.formatted(.iso8601) }
+}
+
+/// `/healthz`: 200 only when the store answers and the engine's loop answers without a stuck round.
+struct HealthProbe: Sendable {
+    let engine: Engine
+    let store: any Store
+    /// A round running longer than this means the engine is stuck (a store that does not answer).
+    var stuckAfter: Duration = .seconds(30)
+
+    func check() async -> (ok: Bool, body: [String: Any]) {
+        var problems: [String] = []
+        do { _ = try await store.stats() } catch { problems.append("store: \(error)") }
+        if !(await engine.isStarted()) { problems.append("engine: not started yet") }
+        if let age = await engine.roundAge(), age > stuckAfter {
+            problems.append("engine: a round has been running for \(age)")
+        }
+        return problems.isEmpty ? (true, ["status": "ok"]) : (false, ["status": "unhealthy", "problems": problems])
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+import Transport
+
+@Suite(.serialized)
+struct ListenerTests {
+    /// The port the daemon's listener bound (it logs it; the test asks for port 0).
+    func port(of daemon: Daemon) async throws -> Int {
+        var found: Int?
+        try await eventually(10, "the http listener", daemon: daemon) {
+            guard let r = daemon.output.range(of: "http listener on 127.0.0.1:") else { return false }
+            found = Int(daemon.output[r.upperBound...].prefix { $0.isNumber })
+            return found != nil
+        }
+        return found!
+    }
+
+    @Test func healthStatusAndMetricsFollowTheDeliveries() async throws {
+        let portal = try await portalSink()
+        defer { Task { try? await portal.shutdown() } }
+        let ws = try Workspace()
+        try ws.writeConfig(
+            channels: genericPortal("portal-tinh", url: "\(portal.baseURL)/api/articles"), http: "127.0.0.1:0")
+        let daemon = try Daemon(ws)
+        defer { daemon.terminate() }
+        let base = "http://127.0.0.1:\(try await port(of: daemon))"
+        let http = try HTTPClient()
+        defer { http.shutdown() }
+
+        var health = try await http.execute(HTTPRequest(url: base + "/healthz"))
+        try await eventually(10, "healthy", daemon: daemon) {
+            health = try await http.execute(HTTPRequest(url: base + "/healthz"))
+            return health.status == 200
+        }
+        #expect(health.bodyText.contains("\"status\":\"ok\""))
+
+        try ws.write("items/a.md", itemFile(title: "Đếm được", channels: ["portal-tinh"]))
+        let id = try ws.cli(["item", "add", ws.root + "/items/a.md"]).stdout.trimmingCharacters(
+            in: .whitespacesAndNewlines)
+        #expect(try ws.cli(["item", "approve", id, "--by", "Nguyễn Văn A"]).status == 0)
+        try await eventually(10, "delivered", daemon: daemon) {
+            try ws.deliveryStates(id)["portal-tinh"] == "delivered"
+        }
+
+        let status = try await http.execute(HTTPRequest(url: base + "/status"))
+        #expect(status.status == 200)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(status.body)) as? [String: Any])
+        let channel = try #require((object["channels"] as? [String: Any])?["portal-tinh"] as? [String: Any])
+        #expect(channel["circuit"] as? String == "closed")
+        #expect(channel["last_success"] is String)
+        #expect((object["deliveries"] as? [String: Int])?["delivered"] == 1)
+
+        // /metrics, read by Prometheus's own parser.
+        let metrics = try await http.execute(HTTPRequest(url: base + "/metrics"))
+        #expect(metrics.status == 200)
+        let file = ws.root + "/metrics.txt"
+        try Data(metrics.body).write(to: URL(fileURLWithPath: file))
+        let script = """
+            import sys
+            from prometheus_client.parser import text_string_to_metric_families
+            values = {}
+            for family in text_string_to_metric_families(open(sys.argv[1]).read()):
+                for s in family.samples:
+                    values[(s.name, tuple(sorted(s.labels.items())))] = s.value
+            def get(name, **labels):
+                return values.get((name, tuple(sorted(labels.items()))))
+            assert get("cchc_attempts_total", channel="portal-tinh", outcome="delivered") == 1, values
+            assert get("cchc_deliveries", state="delivered") == 1, values
+            assert get("cchc_deliveries", state="pending") == 0, values
+            assert get("cchc_channel_paused", channel="portal-tinh") == 0, values
+            assert get("cchc_send_duration_seconds_count", channel_type="portal") == 1, values
+            print("ok")
+            """
+        let parsed = try run("/usr/bin/env", ["python3", "-c", script, file])
+        #expect(
+            parsed.status == 0 && parsed.stdout.contains("ok"), "\(parsed.stdout)\(parsed.stderr)\n\(metrics.bodyText)")
+    }
+}
