@@ -372,8 +372,14 @@ public enum Resolution: Sendable, Hashable {
 public struct QueueStats: Sendable, Hashable, Codable {
     public var itemsByStatus: [String: Int]
     public var deliveriesByState: [String: Int]
-    public init(itemsByStatus: [String: Int] = [:], deliveriesByState: [String: Int] = [:]) {
+    /// Deliveries waiting (pending or retry-wait) per channel name, configured or not.
+    public var waitingByChannel: [String: Int]
+    public init(
+        itemsByStatus: [String: Int] = [:], deliveriesByState: [String: Int] = [:],
+        waitingByChannel: [String: Int] = [:]
+    ) {
         self.itemsByStatus = itemsByStatus
         self.deliveriesByState = deliveriesByState
+        self.waitingByChannel = waitingByChannel
     }
 }

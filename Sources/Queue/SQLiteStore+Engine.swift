@@ -356,6 +356,15 @@ extension SQLiteStore {
             for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) FROM deliveries GROUP BY state") {
                 stats.deliveriesByState[row[0]] = row[1]
             }
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT channel, COUNT(*) FROM deliveries INDEXED BY deliveries_waiting
+                    WHERE state IN ('pending','retry-wait') GROUP BY channel
+                    """)
+            {
+                stats.waitingByChannel[row[0]] = row[1]
+            }
             return stats
         }
     }

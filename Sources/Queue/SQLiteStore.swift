@@ -321,3 +321,21 @@ struct MigrationLock {
         close(fd)
     }
 }
+
+extension SQLiteStore {
+    /// Copies the whole store to a new file with SQLite's online backup, consistent even while the
+    /// daemon writes (`cchc backup`). The destination must not exist yet.
+    public func backup(to destination: String) async throws(StoreError) {
+        guard !FileManager.default.fileExists(atPath: destination) else {
+            throw StoreError(.invalidState, subject: destination, "the backup file \(destination) already exists")
+        }
+        do {
+            let target = try DatabaseQueue(path: destination)
+            try pool.backup(to: target)
+            try target.close()
+        } catch {
+            try? FileManager.default.removeItem(atPath: destination)
+            throw Self.mapped("back up the store to \(destination)", error)
+        }
+    }
+}

@@ -12,7 +12,10 @@ struct CCHC: AsyncParsableCommand {
             78 cấu hình sai.
             """,
         version: "0.1.0",
-        subcommands: [ItemCommand.self, DeliveryCommand.self, ChannelCommand.self, ConfigCommand.self, LogCommand.self])
+        subcommands: [
+            ItemCommand.self, DeliveryCommand.self, ChannelCommand.self, ConfigCommand.self, LogCommand.self,
+            BackupCommand.self,
+        ])
 }
 
 /// Options every command shares.
@@ -56,3 +59,4 @@ extension ChannelCommand.List: AsyncRunnable {}
 extension ChannelCommand.Check: AsyncRunnable {}
 extension ConfigCommand.Check: AsyncRunnable {}
 extension LogCommand.Tail: AsyncRunnable {}
+extension BackupCommand: AsyncRunnable {}

@@ -59,16 +59,25 @@ struct ChannelCommand: AsyncParsableCommand {
             try await perform(json: options.json) { () async throws(CLIError) in
                 let session = try Session.open(json: options.json)
                 let next: [String: Date]
-                do { next = try await session.store.nextDue(now: Date()) } catch { throw session.storeError(error) }
+                let waiting: [String: Int]
+                do {
+                    next = try await session.store.nextDue(now: Date())
+                    waiting = try await session.store.stats().waitingByChannel
+                } catch { throw session.storeError(error) }
+                let configured = Set(session.config.channels.map(\.name))
+                // Deliveries of channels no longer in the configuration wait, untouched, until the
+                // channel comes back (or an officer cancels the items).
+                let orphaned = waiting.keys.filter { !configured.contains($0) }.sorted()
                 if options.json {
                     Output.printJSON([
                         "channels": session.config.channels.map { c in
                             [
                                 "name": c.name, "type": c.type, "enabled": c.enabled,
-                                "after": c.settings.after ?? NSNull(),
+                                "after": c.settings.after ?? NSNull(), "waiting": waiting[c.name] ?? 0,
                                 "next_due": session.rfc3339(next[c.name]) ?? NSNull(),
                             ] as [String: Any]
-                        }
+                        },
+                        "orphaned": orphaned.map { ["name": $0, "waiting": waiting[$0] ?? 0] as [String: Any] },
                     ])
                     return
                 }
@@ -76,8 +85,13 @@ struct ChannelCommand: AsyncParsableCommand {
                     var line = "\(c.name)  (\(c.type))"
                     if !c.enabled { line += "  [tắt]" }
                     if let after = c.settings.after { line += "  sau \(after)" }
-                    if let due = next[c.name] { line += "  lần gửi kế tiếp: \(session.display(due))" }
+                    line += "  \(waiting[c.name] ?? 0) lần gửi đang chờ"
+                    if let due = next[c.name] { line += ", kế tiếp: \(session.display(due))" }
                     print(line)
+                }
+                for name in orphaned {
+                    print(
+                        "\(name)  (không còn trong cấu hình)  \(waiting[name] ?? 0) lần gửi đang chờ kênh này trở lại")
                 }
             }
         }
@@ -180,6 +194,28 @@ struct LogCommand: AsyncParsableCommand {
                 // The lines are JSON already: --json prints them unchanged, one per line.
                 for line in collected { print(line) }
             }
+        }
+    }
+}
+
+struct BackupCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup",
+        abstract: "Sao lưu cơ sở dữ liệu (bài viết, các lần gửi, nhật ký) ra một tệp mới, kể cả khi cchcd đang chạy.")
+    @Argument(help: "Tệp sao lưu (chưa tồn tại).") var file: String
+    @OptionGroup var options: CommonOptions
+
+    func run() async throws {
+        try await perform(json: options.json) { () async throws(CLIError) in
+            let session = try Session.open(json: options.json)
+            let path = ConfigLoader.resolvePath(file, environment: [:])
+            if FileManager.default.fileExists(atPath: path) {
+                throw CLIError(code: "usage", message: "tệp \(path) đã có; hãy chọn tên khác (không ghi đè)", exit: 64)
+            }
+            do { try await session.store.backup(to: path) } catch {
+                throw CLIError(code: "database", message: "không sao lưu được: \(error)", exit: Exit.database)
+            }
+            if options.json { Output.printJSON(["backup": path]) } else { print("Đã sao lưu vào \(path).") }
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Queue
 import Transport
 
 @Suite(.serialized)
@@ -74,5 +75,52 @@ struct ListenerTests {
         let parsed = try run("/usr/bin/env", ["python3", "-c", script, file])
         #expect(
             parsed.status == 0 && parsed.stdout.contains("ok"), "\(parsed.stdout)\(parsed.stderr)\n\(metrics.bodyText)")
+    }
+}
+
+@Suite struct OrphanedChannelTests {
+    @Test func channelListShowsWaitingDeliveriesOfARemovedChannel() throws {
+        let ws = try Workspace()
+        let both =
+            genericPortal("portal-tinh", url: "http://127.0.0.1:9/a") + genericPortal("cu", url: "http://127.0.0.1:9/b")
+        try ws.writeConfig(channels: both)
+        try ws.write("items/a.md", itemFile(title: "Chờ kênh cũ", channels: ["portal-tinh", "cu"]))
+        let id = try ws.cli(["item", "add", ws.root + "/items/a.md"]).stdout.trimmingCharacters(
+            in: .whitespacesAndNewlines)
+        #expect(try ws.cli(["item", "approve", id, "--by", "Nguyễn Văn A"]).status == 0)
+        // The channel "cu" leaves the configuration (no daemon runs: nothing is sent meanwhile).
+        try ws.writeConfig(channels: genericPortal("portal-tinh", url: "http://127.0.0.1:9/a"))
+        let list = try ws.cli(["channel", "list", "--json"])
+        #expect(list.status == 0, "\(list.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any])
+        let orphaned = try #require(object["orphaned"] as? [[String: Any]])
+        #expect(orphaned.count == 1)
+        #expect(orphaned.first?["name"] as? String == "cu")
+        #expect(orphaned.first?["waiting"] as? Int == 1)
+        let channels = try #require(object["channels"] as? [[String: Any]])
+        #expect(channels.first?["waiting"] as? Int == 1)
+        let text = try ws.cli(["channel", "list"])
+        #expect(text.stdout.contains("cu  (không còn trong cấu hình)  1 lần gửi đang chờ"))
+    }
+}
+
+@Suite struct BackupTests {
+    @Test func backupCopiesTheStoreWhileTheDaemonRunsAndNeverOverwrites() async throws {
+        let ws = try Workspace()
+        try ws.writeConfig(channels: genericPortal("portal-tinh", url: "http://127.0.0.1:9/a"))
+        let daemon = try Daemon(ws)
+        defer { daemon.terminate() }
+        try ws.write("items/a.md", itemFile(title: "Sao lưu", channels: ["portal-tinh"]))
+        let id = try ws.cli(["item", "add", ws.root + "/items/a.md"]).stdout.trimmingCharacters(
+            in: .whitespacesAndNewlines)
+        let backup = try ws.cli(["backup", ws.root + "/backup.sqlite"])
+        #expect(backup.status == 0, "\(backup.stderr)")
+        #expect(backup.stdout.contains("Đã sao lưu"))
+        let copy = try SQLiteStore(
+            path: ws.root + "/backup.sqlite", timeZone: TimeZone(identifier: "Asia/Ho_Chi_Minh")!)
+        #expect(try await copy.item(id)?.content.title == "Sao lưu")
+        let again = try ws.cli(["backup", ws.root + "/backup.sqlite"])
+        #expect(again.status == 64)
+        #expect(again.stderr.contains("đã có"))
     }
 }
