@@ -17,6 +17,7 @@ public actor DeliveryLogWriter {
     private let store: any Store
     private let logger: Logger
     private var lastWritten: Int64?
+    private var checkedAgainstStore = false
 
     public init(directory: String, store: any Store, logger: Logger) {
         self.directory = directory
@@ -36,6 +37,20 @@ public actor DeliveryLogWriter {
     @discardableResult
     public func catchUp() async throws -> Int {
         var after = try lastSequenceInFiles()
+        if !checkedAgainstStore {
+            // Files ahead of the store: the store was replaced by an older copy (a restore). New events
+            // would reuse sequence numbers the files already hold, so stop rather than break the contract.
+            let storeLast = try await store.lastLogSeq()
+            if after > storeLast {
+                throw LogFileError(
+                    path: directory,
+                    message:
+                        "the delivery log ends at sequence \(after) but the store at \(storeLast): the store is older than "
+                        + "the log (restored from a backup?). Move the log files aside (cchcd writes them again from "
+                        + "the store) and start again")
+            }
+            checkedAgainstStore = true
+        }
         var written = 0
         while true {
             let events = try await store.logEvents(after: after, limit: 4096)

@@ -52,3 +52,17 @@ import Testing
         #expect(try await writer(dir).lastSequenceInFiles() == 9)
     }
 }
+
+@Suite struct RestoredStoreTests {
+    @Test func aLogAheadOfTheStoreStopsTheWriterInsteadOfReusingSequenceNumbers() async throws {
+        let dir = NSTemporaryDirectory() + "cchc-restore-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir + "/log", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: dir + "/state", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "{\"seq\":5}\n".write(toFile: dir + "/log/delivery-2026-11.jsonl", atomically: true, encoding: .utf8)
+        let store = try SQLiteStore(
+            path: dir + "/state/cchcd.sqlite", timeZone: TimeZone(identifier: "Asia/Ho_Chi_Minh")!)
+        let writer = DeliveryLogWriter(directory: dir + "/log", store: store, logger: Logger(label: "test"))
+        await #expect(throws: LogFileError.self) { try await writer.catchUp() }
+    }
+}
