@@ -58,6 +58,7 @@ public enum ConfigLoader {
             engine.batchSize = try s.int("batch_size", range: 1...10_000) ?? engine.batchSize
             engine.lease = try positive(s, "lease") ?? engine.lease
             engine.shutdownGrace = try s.duration("shutdown_grace") ?? engine.shutdownGrace
+            engine.stuckAfter = try positive(s, "stuck_after") ?? engine.stuckAfter
             try s.finish()
         }
 

@@ -71,6 +71,8 @@ public struct EngineSettings: Sendable, Hashable {
     public var lease: Duration
     /// On stop, how long in-flight sends may take before they are abandoned (kept recoverable).
     public var shutdownGrace: Duration
+    /// A round running longer than this counts as stuck: /healthz answers 503.
+    public var stuckAfter: Duration = .seconds(30)
 
     public init(
         batchSize: Int = 256, lease: Duration = .seconds(300), shutdownGrace: Duration = .seconds(20)

@@ -292,6 +292,7 @@ actor EngineCore {
     /// transaction (group commit: sends that finish while it commits go into the next one). Returns
     /// when to look again (nil: only when woken).
     private func round(group: inout DiscardingTaskGroup) async throws -> Date? {
+        await wedgeForTests()
         var now = clock.now()
         if stale.withLock({
             let s = $0; $0 = false; return s
@@ -383,6 +384,16 @@ actor EngineCore {
         }
         return wake
     }
+
+    /// Test hook for the watchdog and /healthz tests: with `CCHCD_TEST_WEDGE_FILE` set in the
+    /// environment, a round does not proceed while that file exists — as if the store hung.
+    /// Without the variable this does nothing.
+    private nonisolated func wedgeForTests() async {
+        guard let file = Self.wedgeFile else { return }
+        while FileManager.default.fileExists(atPath: file) { try? await Task.sleep(for: .milliseconds(50)) }
+    }
+
+    private static let wedgeFile = ProcessInfo.processInfo.environment["CCHCD_TEST_WEDGE_FILE"]
 
     private func earliest(_ a: Date?, _ b: Date) -> Date { a.map { min($0, b) } ?? b }
 

@@ -25,11 +25,12 @@ public enum Listener {
     /// - Parameters:
     ///   - onRunning: called with the bound port (useful with port 0).
     public static func application(
-        host: String, port: Int, engine: Engine, store: any Store, registry: PrometheusCollectorRegistry,
+        host: String, port: Int, engine: Engine, store: any Store, stuckAfter: Duration = .seconds(30),
+        registry: PrometheusCollectorRegistry,
         logger: Logger, onRunning: @escaping @Sendable (Int) -> Void
     ) -> some ApplicationProtocol {
         let router = Router()
-        let probe = HealthProbe(engine: engine, store: store)
+        let probe = HealthProbe(engine: engine, store: store, stuckAfter: stuckAfter)
         router.get("/healthz") { _, _ -> Response in
             let report = await probe.check()
             return json(report.ok ? .ok : .serviceUnavailable, report.body)
@@ -96,7 +97,7 @@ struct HealthProbe: Sendable {
     let engine: Engine
     let store: any Store
     /// A round running longer than this means the engine is stuck (a store that does not answer).
-    var stuckAfter: Duration = .seconds(30)
+    var stuckAfter: Duration
 
     func check() async -> (ok: Bool, body: [String: Any]) {
         var problems: [String] = []

@@ -141,7 +141,8 @@ struct CCHCD: AsyncParsableCommand {
         if let listen {
             services.append(
                 Listener.application(
-                    host: listen.host, port: listen.port, engine: engine, store: store, registry: registry,
+                    host: listen.host, port: listen.port, engine: engine, store: store,
+                    stuckAfter: daemonConfig.engine.stuckAfter, registry: registry,
                     logger: logger, onRunning: { _ in }))
         }
         // SIGHUP is trapped before anything can send it (its default action would end the process).

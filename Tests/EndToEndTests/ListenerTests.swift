@@ -124,3 +124,59 @@ struct ListenerTests {
         #expect(again.stderr.contains("đã có"))
     }
 }
+
+@Suite(.serialized)
+struct WedgedEngineTests {
+    /// A round that does not finish (the store hangs): watchdog pings stop and /healthz says 503;
+    /// when it finishes, both recover.
+    @Test func aStuckRoundStopsTheWatchdogAndFailsHealth() async throws {
+        let ws = try Workspace()
+        try ws.writeConfig(channels: genericPortal("portal-tinh", url: "http://127.0.0.1:9/a"), http: "127.0.0.1:0")
+        // This test's engine settings replace the harness's line.
+        let config = try String(contentsOfFile: ws.configPath, encoding: .utf8)
+            .replacingOccurrences(
+                of: "engine: { shutdown_grace: 5s }", with: "engine: { shutdown_grace: 2s, stuck_after: 1s }")
+        try config.write(toFile: ws.configPath, atomically: true, encoding: .utf8)
+        let wedge = ws.root + "/wedge"
+        let systemd = try NotifySocket(path: ws.root + "/notify.sock")
+        let daemon = try Daemon(
+            ws,
+            environment: [
+                "NOTIFY_SOCKET": systemd.address, "WATCHDOG_USEC": "400000", "CCHCD_TEST_WEDGE_FILE": wedge,
+            ])
+        defer { daemon.terminate() }
+        let port = try await ListenerTests().port(of: daemon)
+        let http = try HTTPClient()
+        defer { http.shutdown() }
+        let healthz = "http://127.0.0.1:\(port)/healthz"
+        try await eventually(10, "READY and pings", daemon: daemon) {
+            systemd.count("READY=1") == 1 && systemd.count("WATCHDOG=1") >= 2
+        }
+        #expect(try await http.execute(HTTPRequest(url: healthz)).status == 200)
+
+        // Wedge the next round, and cause one (cchc's change wakes the engine).
+        _ = FileManager.default.createFile(atPath: wedge, contents: nil)
+        try ws.write("items/a.md", itemFile(title: "Đánh thức", channels: ["portal-tinh"]))
+        #expect(try ws.cli(["item", "add", ws.root + "/items/a.md"]).status == 0)
+        var unhealthy: HTTPResponse?
+        try await eventually(10, "/healthz 503", daemon: daemon) {
+            let r = try await http.execute(HTTPRequest(url: healthz))
+            unhealthy = r
+            return r.status == 503
+        }
+        #expect(unhealthy?.bodyText.contains("a round has been running") == true)
+        // No pings while stuck (the round has been running longer than WATCHDOG_USEC).
+        try await Task.sleep(for: .milliseconds(700))
+        let before = systemd.count("WATCHDOG=1")
+        try await Task.sleep(for: .milliseconds(900))
+        #expect(systemd.count("WATCHDOG=1") == before)
+
+        // Unwedged: healthy again, pings resume.
+        try FileManager.default.removeItem(atPath: wedge)
+        try await eventually(10, "healthy again", daemon: daemon) {
+            try await http.execute(HTTPRequest(url: healthz)).status == 200
+        }
+        let after = systemd.count("WATCHDOG=1")
+        try await eventually(5, "pings resume", daemon: daemon) { systemd.count("WATCHDOG=1") > after }
+    }
+}
