@@ -21,13 +21,11 @@ public enum Listener {
         return (host, port)
     }
 
-    /// The application, ready to run as a service.
-    /// - Parameters:
-    ///   - onRunning: called with the bound port (useful with port 0).
+    /// The application, ready to run as a service. It logs the port it bound (useful with port 0).
     public static func application(
         host: String, port: Int, engine: Engine, store: any Store, stuckAfter: Duration = .seconds(30),
         registry: PrometheusCollectorRegistry,
-        logger: Logger, onRunning: @escaping @Sendable (Int) -> Void
+        logger: Logger
     ) -> some ApplicationProtocol {
         let router = Router()
         let probe = HealthProbe(engine: engine, store: store, stuckAfter: stuckAfter)
@@ -78,7 +76,6 @@ public enum Listener {
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? port
                 logger.info("http listener on \(host):\(bound)", metadata: ["port": "\(bound)"])
-                onRunning(bound)
             }, logger: logger)
     }
 

@@ -138,14 +138,9 @@ struct ConfigCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await perform(json: options.json) { () async throws(CLIError) in
-                let path = ConfigLoader.resolvePath(nil)
-                let config: DaemonConfig
-                do { config = try ConfigLoader.load(path: path) } catch {
-                    throw CLIError(code: "config", message: "cấu hình sai: \(error)", exit: Exit.config)
-                }
-                let session = Session(
-                    config: config, store: try Session.open(json: options.json).store, json: options.json)
-                let (_, http) = try session.channels()
+                // Checking the configuration needs no store: nothing is opened or created.
+                let (config, path) = try Session.loadConfig()
+                let (_, http) = try Session.channels(for: config)
                 http.shutdown()
                 if options.json {
                     Output.printJSON(["ok": true, "path": path, "channels": config.channels.map(\.name)])
@@ -174,11 +169,7 @@ struct LogCommand: AsyncParsableCommand {
                 guard lines >= 1 else {
                     throw CLIError(code: "usage", message: "-n: số dòng phải từ 1 trở lên", exit: 64)
                 }
-                let path = ConfigLoader.resolvePath(nil)
-                let config: DaemonConfig
-                do { config = try ConfigLoader.load(path: path) } catch {
-                    throw CLIError(code: "config", message: "cấu hình sai: \(error)", exit: Exit.config)
-                }
+                let config = try Session.loadConfig().config
                 let dir = config.deliveryLogDirectory
                 let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
                     .filter { $0.hasPrefix("delivery-") && $0.hasSuffix(".jsonl") }.sorted()

@@ -19,14 +19,18 @@ struct Session {
     let store: SQLiteStore
     let json: Bool
 
-    static func open(json: Bool) throws(CLIError) -> Session {
+    /// The configuration (`--config`, `$CCHC_CONFIG`, `/etc/cchcd/cchcd.yaml`) and the file it came from.
+    static func loadConfig() throws(CLIError) -> (config: DaemonConfig, path: String) {
         let path = ConfigLoader.resolvePath(nil)
-        let config: DaemonConfig
         do {
-            config = try ConfigLoader.load(path: path)
+            return (try ConfigLoader.load(path: path), path)
         } catch {
             throw CLIError(code: "config", message: "cấu hình sai: \(error)", exit: Exit.config)
         }
+    }
+
+    static func open(json: Bool) throws(CLIError) -> Session {
+        let config = try loadConfig().config
         do {
             try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
         } catch {
@@ -46,6 +50,12 @@ struct Session {
 
     /// Builds the channels (for validation and checks). Secrets are read; nothing is sent.
     func channels() throws(CLIError) -> (channels: [String: any Channel], http: HTTPClient) {
+        try Self.channels(for: config)
+    }
+
+    static func channels(for config: DaemonConfig) throws(CLIError) -> (
+        channels: [String: any Channel], http: HTTPClient
+    ) {
         var logger = Logger(label: "cchc")
         logger.logLevel = .warning
         do {

@@ -143,7 +143,7 @@ struct CCHCD: AsyncParsableCommand {
                 Listener.application(
                     host: listen.host, port: listen.port, engine: engine, store: store,
                     stuckAfter: daemonConfig.engine.stuckAfter, registry: registry,
-                    logger: logger, onRunning: { _ in }))
+                    logger: logger))
         }
         // SIGHUP is trapped before anything can send it (its default action would end the process).
         let notifier = SystemdNotifier()

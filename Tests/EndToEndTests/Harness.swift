@@ -71,7 +71,7 @@ final class Workspace {
             """)
     }
 
-    func cli(_ args: [String], stdin: String? = nil) throws -> CommandResult {
+    func cli(_ args: [String]) throws -> CommandResult {
         try run(Binaries.cchc, args + ["--config", configPath])
     }
 

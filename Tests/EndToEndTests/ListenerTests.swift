@@ -180,3 +180,43 @@ struct WedgedEngineTests {
         try await eventually(5, "pings resume", daemon: daemon) { systemd.count("WATCHDOG=1") > after }
     }
 }
+
+@Suite struct BadInputTests {
+    @Test func badFilesConfigsAndArgumentsGetSpecificErrorsAndExitCodes() throws {
+        let ws = try Workspace()
+        try ws.writeConfig(channels: genericPortal("portal-tinh", url: "http://127.0.0.1:9/a"))
+        // An item file with an unknown key: exit 5, the file, line and field named, nothing stored.
+        try ws.write(
+            "items/bad.md",
+            "---\ntitle: \"Tin\"\ntopic: tthc\nunit: U\nchannels: [portal-tinh]\ntieu_de: x\n---\nNội dung\n")
+        let bad = try ws.cli(["item", "add", ws.root + "/items/bad.md"])
+        #expect(bad.status == 5)
+        #expect(bad.stderr.contains("bad.md:6"))
+        #expect(bad.stderr.contains("tieu_de"))
+        #expect(try ws.cli(["item", "list", "--json"]).stdout.contains("\"items\" : ["))
+        #expect(!(try ws.cli(["item", "list"]).stdout.contains("Tin")))
+        // A missing file: exit 3.
+        #expect(try ws.cli(["item", "add", ws.root + "/items/none.md"]).status == 3)
+        // An empty --by: exit 64, in Vietnamese.
+        let noName = try ws.cli(["item", "reject", "2026-11-0001", "--by", " "])
+        #expect(noName.status == 64)
+        #expect(noName.stderr.contains("họ tên"))
+
+        // A broken configuration: cchc config check and cchcd --check-config both exit 78 naming the key.
+        try ws.writeConfig(channels: genericPortal("portal-tinh", url: "http://127.0.0.1:9/a"), extra: "retri: 3")
+        let check = try ws.cli(["config", "check"])
+        #expect(check.status == 78)
+        #expect(check.stderr.contains("retri"))
+        let daemonCheck = try run(Binaries.cchcd, ["--config", ws.configPath, "--check-config"])
+        #expect(daemonCheck.status == 78)
+        #expect(daemonCheck.stderr.contains("retri"))
+        // A bad listen address, and an unknown channel type for --sample-config.
+        try ws.writeConfig(channels: genericPortal("portal-tinh", url: "http://127.0.0.1:9/a"), http: "nowhere")
+        let listen = try run(Binaries.cchcd, ["--config", ws.configPath, "--check-config"])
+        #expect(listen.status == 78)
+        #expect(listen.stderr.contains("http.listen"))
+        let sample = try run(Binaries.cchcd, ["--sample-config", "fax"])
+        #expect(sample.status == 64)
+        #expect(sample.stderr.contains("portal, webhook, exec"))
+    }
+}
