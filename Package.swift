@@ -88,7 +88,7 @@ let package = Package(
             dependencies: [
                 "ChannelKit", "Config", "Queue", "Yams", .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -101,11 +101,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The HTTP listener: /healthz, /status, /metrics (and, later, inbound webhooks).
+        // The HTTP listener: /healthz, /status, /metrics and the channels' inbound webhooks.
         .target(
             name: "Listener",
             dependencies: [
-                "Engine", "Queue", .product(name: "Hummingbird", package: "hummingbird"),
+                "ChannelKit", "Engine", "Queue", .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -202,6 +202,13 @@ let package = Package(
         ),
         .testTarget(name: "PortalTests", dependencies: ["Portal", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "WebhookTests", dependencies: ["Webhook", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ListenerTests",
+            dependencies: [
+                "Listener", "ChannelKit", "Config", "Engine", "Queue",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(name: "ExecTests", dependencies: ["Exec"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",

@@ -2,6 +2,7 @@ import Config
 import Crypto
 import Foundation
 import Logging
+import Metrics
 import Queue
 import ServiceLifecycle
 import Synchronization
@@ -126,6 +127,12 @@ public final class InboxWatcher: Service, Sendable {
             }
         }
         if accepted > 0 { onChange() }
+        if accepted > 0 {
+            Counter(label: "cchc_inbox_files_total", dimensions: [("result", "accepted")]).increment(by: accepted)
+        }
+        if rejected > 0 {
+            Counter(label: "cchc_inbox_files_total", dimensions: [("result", "rejected")]).increment(by: rejected)
+        }
         return (accepted, rejected)
     }
 

@@ -1,5 +1,8 @@
 import Engine
 import Foundation
+#if canImport(Glibc)
+    import Glibc
+#endif
 import Hummingbird
 import Logging
 import Metrics
@@ -7,9 +10,36 @@ import Prometheus
 import Queue
 
 /// The daemon's HTTP listener (127.0.0.1 unless configured otherwise): `GET /healthz`, `GET /status`
-/// and `GET /metrics` (Prometheus text format). Inbound webhooks of later channels register here.
+/// and `GET /metrics` (Prometheus text format), and the inbound routes (webhooks) of the configured
+/// channels under `/webhooks/` (``InboundRoutes``).
 public enum Listener {
-    /// Parses `http.listen`: `127.0.0.1:8640`, `[::1]:8640`, `0.0.0.0:8640` or a bare port (127.0.0.1).
+    /// Where the listener binds.
+    public enum Address: Sendable, Equatable, CustomStringConvertible {
+        case tcp(host: String, port: Int)
+        /// A unix socket (for a reverse proxy on the same machine); a stale socket file is replaced.
+        case unix(path: String)
+
+        public var description: String {
+            switch self {
+            case .tcp(let host, let port): host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+            case .unix(let path): "unix:\(path)"
+            }
+        }
+    }
+
+    /// Parses `http.listen`: `127.0.0.1:8640`, `[::1]:8640`, `0.0.0.0:8640`, a bare port (127.0.0.1),
+    /// or `unix:/run/cchcd/http.sock`.
+    public static func parseAddress(_ text: String) -> Address? {
+        if text.hasPrefix("unix:") {
+            let path = String(text.dropFirst("unix:".count))
+            // sockaddr_un holds 108 bytes with the terminating zero.
+            guard path.hasPrefix("/"), path.utf8.count < 108 else { return nil }
+            return .unix(path: path)
+        }
+        return address(text).map { .tcp(host: $0.host, port: $0.port) }
+    }
+
+    /// Parses a TCP `http.listen`: `127.0.0.1:8640`, `[::1]:8640`, `0.0.0.0:8640` or a bare port (127.0.0.1).
     public static func address(_ text: String) -> (host: String, port: Int)? {
         if let port = Int(text), (0...65535).contains(port) { return ("127.0.0.1", port) }
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
@@ -23,11 +53,14 @@ public enum Listener {
 
     /// The application, ready to run as a service. It logs the port it bound (useful with port 0).
     public static func application(
-        host: String, port: Int, engine: Engine, store: any Store, stuckAfter: Duration = .seconds(30),
-        registry: PrometheusCollectorRegistry,
+        address: Address, engine: Engine, store: any Store, stuckAfter: Duration = .seconds(30),
+        routes: InboundRoutes = InboundRoutes(), registry: PrometheusCollectorRegistry,
         logger: Logger
     ) -> some ApplicationProtocol {
         let router = Router()
+        let inbound = InboundDispatcher(routes: routes, logger: logger)
+        router.get("/webhooks/**") { request, _ -> Response in await inbound.serve(request, method: .get) }
+        router.post("/webhooks/**") { request, _ -> Response in await inbound.serve(request, method: .post) }
         let probe = HealthProbe(engine: engine, store: store, stuckAfter: stuckAfter)
         router.get("/healthz") { _, _ -> Response in
             let report = await probe.check()
@@ -50,7 +83,7 @@ public enum Listener {
                 .ok,
                 [
                     "items": stats?.itemsByStatus ?? [:], "deliveries": stats?.deliveriesByState ?? [:],
-                    "channels": channels,
+                    "channels": channels, "inbound_routes": routes.paths,
                 ])
         }
         router.get("/metrics") { _, _ -> Response in
@@ -71,11 +104,28 @@ public enum Listener {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: buffer)))
         }
+        let bind: BindAddress
+        switch address {
+        case .tcp(let host, let port): bind = .hostname(host, port: port)
+        case .unix(let path):
+            // A socket file left by an earlier run would make bind fail; only a socket is removed.
+            var st = stat()
+            if lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFSOCK { unlink(path) }
+            bind = .unixDomainSocket(path: path)
+        }
         return Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "cchcd"),
+            router: router, configuration: .init(address: bind, serverName: "cchcd"),
             onServerRunning: { channel in
-                let bound = channel.localAddress?.port ?? port
-                logger.info("http listener on \(host):\(bound)", metadata: ["port": "\(bound)"])
+                switch address {
+                case .tcp(let host, let port):
+                    let bound = channel.localAddress?.port ?? port
+                    logger.info(
+                        "http listener on \(Address.tcp(host: host, port: bound))", metadata: ["port": "\(bound)"])
+                case .unix(let path):
+                    // Owner and group may connect (a reverse proxy in the service's group), others not.
+                    chmod(path, 0o660)
+                    logger.info("http listener on unix:\(path)")
+                }
             }, logger: logger)
     }
 

@@ -79,18 +79,28 @@ struct CCHCD: AsyncParsableCommand {
             printError("cannot start: \(error)")
             throw ExitCode(1)
         }
-        var listen: (host: String, port: Int)?
+        var listen: Listener.Address?
         if let text = daemonConfig.httpListen {
-            guard let address = Listener.address(text) else {
+            guard let address = Listener.parseAddress(text) else {
                 printError(
-                    "configuration error: \(path): http.listen: \"\(text)\" is not an address like 127.0.0.1:8640")
+                    "configuration error: \(path): http.listen: \"\(text)\" is not an address like 127.0.0.1:8640 or unix:/run/cchcd/http.sock"
+                )
                 throw ExitCode(78)
             }
             listen = address
         }
+        let routes = InboundRoutes()
+        do {
+            try routes.replace(with: Array(channels.values))
+        } catch {
+            printError("configuration error: \(path): \(error)")
+            throw ExitCode(78)
+        }
         if checkConfig {
             print(
-                "configuration OK: \(path) (\(channels.count) channels: \(daemonConfig.channels.map(\.name).joined(separator: ", ")))"
+                channels.isEmpty
+                    ? "configuration OK: \(path) (no channels yet)"
+                    : "configuration OK: \(path) (\(channels.count) channels: \(daemonConfig.channels.map(\.name).joined(separator: ", ")))"
             )
             http.shutdown()
             return
@@ -141,8 +151,8 @@ struct CCHCD: AsyncParsableCommand {
         if let listen {
             services.append(
                 Listener.application(
-                    host: listen.host, port: listen.port, engine: engine, store: store,
-                    stuckAfter: daemonConfig.engine.stuckAfter, registry: registry,
+                    address: listen, engine: engine, store: store, stuckAfter: daemonConfig.engine.stuckAfter,
+                    routes: routes, registry: registry,
                     logger: logger))
         }
         // SIGHUP is trapped before anything can send it (its default action would end the process).
@@ -151,7 +161,7 @@ struct CCHCD: AsyncParsableCommand {
         services.append(
             Reloader(
                 hangups: hangups, configPath: path, initial: daemonConfig, http: http, engine: engine, inbox: inbox,
-                store: store, notifier: notifier, logger: logger))
+                store: store, routes: routes, notifier: notifier, logger: logger))
         // Last, so that on shutdown it is told first and systemd hears STOPPING=1 at once.
         if notifier.isActive {
             services.append(

@@ -4,6 +4,7 @@ import Config
 import Engine
 import Foundation
 import Intake
+import Listener
 import Logging
 import Queue
 import ServiceLifecycle
@@ -24,6 +25,7 @@ struct Reloader: Service {
     let engine: Engine
     let inbox: InboxWatcher
     let store: any Store
+    let routes: InboundRoutes
     let notifier: SystemdNotifier
     let logger: Logger
 
@@ -63,6 +65,8 @@ struct Reloader: Service {
             throw ReloadError(description: "\(changed) changed: restart cchcd to apply it")
         }
         let channels = try BuiltinChannels.build(next, http: http, logger: logger)
+        // The last step that can fail; from here on everything switches.
+        try routes.replace(with: Array(channels.values))
         let planner = DeliveryPlanner(config: next)
         inbox.update(intake: ItemIntake(config: next, channels: channels, store: store) { planner.plan($0) })
         await engine.reconfigure(

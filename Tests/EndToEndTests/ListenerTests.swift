@@ -51,6 +51,14 @@ struct ListenerTests {
         #expect(channel["last_success"] is String)
         #expect((object["deliveries"] as? [String: Int])?["delivered"] == 1)
 
+        // One good and one broken file through the inbox, counted by result.
+        try ws.write("inbox/tin.md", itemFile(title: "Qua hộp thư", channels: ["portal-tinh"]))
+        try ws.write("inbox/hong.md", "---\ntitle: [không đóng\n---\nthân bài\n")
+        try await eventually(10, "both inbox files handled", daemon: daemon) {
+            FileManager.default.fileExists(atPath: ws.root + "/inbox/accepted/tin.md")
+                && FileManager.default.fileExists(atPath: ws.root + "/inbox/rejected/hong.md")
+        }
+
         // /metrics, read by Prometheus's own parser.
         let metrics = try await http.execute(HTTPRequest(url: base + "/metrics"))
         #expect(metrics.status == 200)
@@ -70,6 +78,8 @@ struct ListenerTests {
             assert get("cchc_deliveries", state="pending") == 0, values
             assert get("cchc_channel_paused", channel="portal-tinh") == 0, values
             assert get("cchc_send_duration_seconds_count", channel_type="portal") == 1, values
+            assert get("cchc_inbox_files_total", result="accepted") == 1, values
+            assert get("cchc_inbox_files_total", result="rejected") == 1, values
             print("ok")
             """
         let parsed = try run("/usr/bin/env", ["python3", "-c", script, file])
@@ -79,6 +89,45 @@ struct ListenerTests {
 }
 
 @Suite struct OrphanedChannelTests {
+    /// `http.listen: unix:PATH` serves the same endpoints on a unix socket (for a reverse proxy),
+    /// and a socket file left by a killed daemon does not stop the next one from binding.
+    @Test func theListenerServesAUnixSocketAndReplacesAStaleOne() async throws {
+        let ws = try Workspace()
+        let socket = ws.root + "/http.sock"
+        try ws.writeConfig(channels: "  {}", http: "unix:\(socket)")
+        let script = """
+            import socket, sys
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(5)
+            s.connect(sys.argv[1])
+            s.sendall(b"GET /healthz HTTP/1.1\\r\\nHost: cchcd\\r\\nConnection: close\\r\\n\\r\\n")
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            head, _, body = data.partition(b"\\r\\n\\r\\n")
+            print(head.split(b"\\r\\n")[0].decode())
+            print(body.decode())
+            """
+        try ws.write("get.py", script)
+        for round in 1...2 {
+            let daemon = try Daemon(ws)
+            defer { daemon.terminate() }
+            try await eventually(10, "healthy over the unix socket (run \(round))", daemon: daemon) {
+                let r = try run("/usr/bin/env", ["python3", ws.root + "/get.py", socket])
+                return r.status == 0 && r.stdout.hasPrefix("HTTP/1.1 200") && r.stdout.contains("\"status\":\"ok\"")
+            }
+            #expect(daemon.output.contains("http listener on unix:\(socket)"))
+            // The first daemon dies without cleaning up; its socket file stays behind.
+            if round == 1 {
+                daemon.kill9()
+                #expect(FileManager.default.fileExists(atPath: socket))
+            }
+        }
+    }
+
     @Test func channelListShowsWaitingDeliveriesOfARemovedChannel() throws {
         let ws = try Workspace()
         let both =
