@@ -5,8 +5,9 @@ set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 need=(libcurl4-openssl-dev libsqlite3-dev pkg-config ca-certificates python3)
-# The tests also verify the systemd unit with systemd-analyze.
-if [ "${1:-}" = "--test" ]; then need+=(systemd); fi
+# The tests also verify the systemd unit with systemd-analyze, and build and install the .deb
+# (dpkg-shlibdeps from dpkg-dev, strip from binutils, adduser or systemd-sysusers for its user).
+if [ "${1:-}" = "--test" ]; then need+=(systemd binutils dpkg-dev adduser); fi
 missing=()
 for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -53,6 +53,20 @@ private let repository = URL(fileURLWithPath: #filePath).deletingLastPathCompone
         let channels = try BuiltinChannels.build(config, http: http, logger: logger)
         #expect(Set(channels.keys) == ["portal-demo", "tonghop-demo"])
     }
+
+    /// What the .deb installs as /etc/cchcd/cchcd.yaml is valid as installed (the CI package check runs
+    /// `cchcd --check-config` on it too) and uses the folders the unit and tmpfiles.d file create.
+    @Test func thePackagedConfigIsValidAsInstalled() throws {
+        let config = try ConfigLoader.load(path: repository + "/config/package/cchcd.yaml")
+        #expect(config.channels.isEmpty)
+        #expect(config.stateDirectory == "/var/lib/cchcd")
+        #expect(config.deliveryLogDirectory == "/var/log/cchcd")
+        #expect(config.inbox.path == "/var/lib/cchcd/inbox")
+        let tmpfiles = try String(contentsOfFile: repository + "/systemd/cchcd.tmpfiles.conf", encoding: .utf8)
+        for folder in [config.stateDirectory, config.inbox.path, config.deliveryLogDirectory] {
+            #expect(tmpfiles.contains("d \(folder) "), "cchcd.tmpfiles.conf does not create \(folder)")
+        }
+    }
 }
 
 @Suite struct CircuitConfigTests {
