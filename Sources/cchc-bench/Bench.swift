@@ -19,7 +19,13 @@ import Transport
 @main
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "cchc-bench", abstract: "Measure dispatch throughput against raw libcurl.")
+        commandName: "cchc-bench", abstract: "cchc-dispatch's benchmarks (release build; docs/performance.md).",
+        subcommands: [DispatchBench.self, StartupBench.self], defaultSubcommand: DispatchBench.self)
+}
+
+struct DispatchBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dispatch", abstract: "Measure dispatch throughput against raw libcurl.")
 
     @Option(help: "Items to queue; each goes to both channels.") var items = 20_000
     @Option(help: "Total concurrency (split between the 2 channels), the same for both measurements.") var concurrency =
