@@ -26,6 +26,8 @@ struct StartupBench: AsyncParsableCommand {
     @Option(help: "Items in the full store.") var items = 100_000
     @Option(help: "Measured starts per store.") var runs = 5
     @Option(help: "Seconds to idle after READY before reading memory and CPU.") var idle = 3.0
+    @Option(help: "Keep the stores in this folder and reuse them in later runs (default: a temporary folder).")
+    var workspace: String?
 
     func run() async throws {
         let cchcd = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
@@ -33,9 +35,9 @@ struct StartupBench: AsyncParsableCommand {
         guard FileManager.default.isExecutableFile(atPath: cchcd) else {
             throw ValidationError("no cchcd next to cchc-bench: swift build -c release --product cchcd")
         }
-        let root = NSTemporaryDirectory() + "cchc-bench-startup-\(getpid())"
-        try? FileManager.default.removeItem(atPath: root)
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        let root = workspace ?? NSTemporaryDirectory() + "cchc-bench-startup-\(getpid())"
+        if workspace == nil { try? FileManager.default.removeItem(atPath: root) }
+        defer { if workspace == nil { try? FileManager.default.removeItem(atPath: root) } }
 
         print("filling the stores (empty, and \(items) items dispatched to a loopback sink) …")
         let empty = try await StartupStore.make(at: root + "/empty", items: 0)
@@ -60,14 +62,18 @@ struct StartupBench: AsyncParsableCommand {
         for (label, runs) in results {
             let ready = runs.map(\.readyMilliseconds)
             let rss = runs.map(\.rssMegabytes)
+            let anon = runs.map(\.anonymousMegabytes)
             let cpu = runs.map(\.idleCPUTicks)
             medians.append(median(ready))
+            let name = label.padding(toLength: 16, withPad: " ", startingAt: 0)
             print(
-                String(
-                    format: "  %-28@ %7.1f ms (%.1f–%.1f)   idle RSS %5.1f MB   CPU while idle %d ticks",
-                    label as NSString, median(ready), ready.min()!, ready.max()!, median(rss), cpu.max()!))
+                name
+                    + String(
+                        format:
+                            " READY %6.1f ms (%.1f–%.1f)   idle RSS %5.1f MB (anonymous %4.1f MB)   CPU while idle %d ticks",
+                        median(ready), ready.min()!, ready.max()!, median(rss), median(anon), cpu.max()!))
         }
-        print(String(format: "  ratio full / empty:          %7.2f", medians[1] / medians[0]))
+        print(String(format: "ratio of READY times, full / empty: %.2f", medians[1] / medians[0]))
         print("  targets: READY < 300 ms with 100,000 items; idle RSS < 40 MB; no CPU while idle")
     }
 }
@@ -78,6 +84,10 @@ struct StartupStore {
     var configPath: String
 
     static func make(at dir: String, items: Int) async throws -> StartupStore {
+        let made = StartupStore(
+            label: items == 0 ? "empty store" : "\(items.formatted()) items", configPath: dir + "/cchcd.yaml")
+        // A kept workspace from an earlier run (--workspace) is used as it is.
+        if FileManager.default.fileExists(atPath: dir + "/ready") { return made }
         let sink = try await LoopbackHTTPServer.start(recordBodies: false) { _ in
             .json(201, #"{"id": 1811, "link": "https://cchc.example.gov.vn/tin-tuc/1811"}"#)
         }
@@ -145,8 +155,8 @@ struct StartupStore {
         // The daemon's channel now points nowhere: nothing is due at start, nothing is sent.
         try yaml(url: "http://127.0.0.1:9/api/articles").write(
             toFile: dir + "/cchcd.yaml", atomically: true, encoding: .utf8)
-        return StartupStore(
-            label: items == 0 ? "empty store" : "\(items.formatted()) items", configPath: dir + "/cchcd.yaml")
+        _ = FileManager.default.createFile(atPath: dir + "/ready", contents: nil)
+        return made
     }
 }
 
@@ -154,6 +164,9 @@ struct StartupStore {
 struct StartRun {
     var readyMilliseconds: Double
     var rssMegabytes: Double
+    /// Heap and stacks: what the process itself holds, as opposed to mapped pages of its program and
+    /// libraries (file-backed, in the page cache, counted in RSS once touched).
+    var anonymousMegabytes: Double
     var idleCPUTicks: Int
 
     static func measure(cchcd: String, config: String, idle: Double) throws -> StartRun {
@@ -207,20 +220,23 @@ struct StartRun {
         let readyMilliseconds = Double(ready!.uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
         let ticksAtReady = cpuTicks(process.processIdentifier)
         Thread.sleep(forTimeInterval: idle)
-        let rss = residentMegabytes(process.processIdentifier)
+        let rss = statusMegabytes(process.processIdentifier, "VmRSS:")
+        let anonymous = statusMegabytes(process.processIdentifier, "RssAnon:")
         let idleTicks = cpuTicks(process.processIdentifier) - ticksAtReady
         process.terminate()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw ValidationError("cchcd exited with \(process.terminationStatus) after SIGTERM")
         }
-        return StartRun(readyMilliseconds: readyMilliseconds, rssMegabytes: rss, idleCPUTicks: idleTicks)
+        return StartRun(
+            readyMilliseconds: readyMilliseconds, rssMegabytes: rss, anonymousMegabytes: anonymous,
+            idleCPUTicks: idleTicks)
     }
 
-    /// VmRSS from /proc/PID/status, in MB.
-    static func residentMegabytes(_ pid: Int32) -> Double {
+    /// A memory figure (`VmRSS:`, `RssAnon:`) from /proc/PID/status, in MB.
+    static func statusMegabytes(_ pid: Int32, _ field: String) -> Double {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field) })
         else { return .nan }
         let kb = Double(line.split(separator: " ").dropFirst().first ?? "") ?? .nan
         return kb / 1024
