@@ -141,7 +141,14 @@ final class EngineFixture: @unchecked Sendable {
     /// Waits (bounded) until the engine sleeps on the clock until exactly `deadline` (it has looked
     /// at the queue and found nothing to do before then).
     func waitForSleep(until deadline: Date) async -> Bool {
-        await eventually { self.clock.deadlines.contains { abs($0.timeIntervalSince(deadline)) < 0.002 } }
+        let slept = await eventually {
+            self.clock.deadlines.contains { abs($0.timeIntervalSince(deadline)) < 0.002 }
+        }
+        if !slept {
+            // Tells a slow machine (no sleep yet) from a wrong wake-up time.
+            Issue.record("the engine did not sleep until \(deadline); its sleeps: \(clock.deadlines)")
+        }
+        return slept
     }
 
     // MARK: Delivery log
