@@ -5,6 +5,8 @@ set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 need=(libcurl4-openssl-dev libsqlite3-dev pkg-config ca-certificates python3)
+# The email tests make a throw-away TLS certificate with the openssl command.
+if [ "${1:-}" = "--test" ]; then need+=(openssl); fi
 # The tests also verify the systemd unit with systemd-analyze.
 if [ "${1:-}" = "--test" ]; then need+=(systemd); fi
 missing=()
@@ -19,5 +21,7 @@ if [ "${1:-}" = "--test" ]; then
     python3 -c 'import jsonschema' 2>/dev/null || python3 -m pip install --quiet jsonschema
     # prometheus-client parses /metrics in the tests (a real parser, not string matching).
     python3 -c 'import prometheus_client' 2>/dev/null || python3 -m pip install --quiet prometheus-client
+    # aiosmtpd is the real SMTP server the email channel's tests send to (scripts/smtp-test-server.py).
+    python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install --quiet aiosmtpd
 fi
 command -v swift >/dev/null || { echo "swift 6 is not on PATH (https://www.swift.org/install/linux/)"; exit 1; }

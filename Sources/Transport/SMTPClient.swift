@@ -183,7 +183,8 @@ public final class SMTPConnection: @unchecked Sendable {
         configure: @escaping @Sendable (UnsafeMutableRawPointer, (CURLcode) -> Void) -> Void
     ) async -> Result<[SMTPReply], SMTPFailure> {
         await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Result<[SMTPReply], SMTPFailure>, Never>) in
+            await withCheckedContinuation {
+                (continuation: CheckedContinuation<Result<[SMTPReply], SMTPFailure>, Never>) in
                 queue.async {
                     continuation.resume(returning: self.performOnQueue(state, configure: configure))
                 }
@@ -244,7 +245,8 @@ public final class SMTPConnection: @unchecked Sendable {
         let detail = errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(result))
         return .failure(
             Self.failure(
-                result, detail: detail, responseCode: responseCode, replies: replies, cancelled: state.cancelled.load(
+                result, detail: detail, responseCode: responseCode, replies: replies,
+                cancelled: state.cancelled.load(
                     ordering: .relaxed)))
     }
 

@@ -92,7 +92,8 @@ struct SQLiteStorePartsTests {
         let f = try StoreFixture()
         let id = try await f.store.addApproved(content(channels: ["email"]))
         let claimed = try #require(try await f.store.claim("email").first)
-        _ = try await f.store.recoverLeases(before: .distantFuture, idempotentChannels: [], at: t0.addingTimeInterval(1))
+        _ = try await f.store.recoverLeases(
+            before: .distantFuture, idempotentChannels: [], at: t0.addingTimeInterval(1))
         var o = outcome(claimed, .delivered)
         o.leaseOwner = engineOwner
         o.parts = [part("a@x.vn", .delivered, 250)]

@@ -1,0 +1,120 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The email channel through the real `cchcd` and `cchc` binaries, against a real SMTP server
+/// (aiosmtpd) with STARTTLS: the server is down at first, then refuses one recipient for good (550)
+/// and one for now (451).
+@Suite(.serialized) struct EmailEndToEndTests {
+    @Test func perRecipientOutcomesThroughTheDaemonWithTheServerDownAtFirst() async throws {
+        let ws = try Workspace()
+        let cert = try TestCertificate(in: ws.root)
+        let server = try SMTPTestServer(
+            tls: cert, auth: "cchc:mat-khau-smtp",
+            reject: ["binh@sonla.example.gov.vn=550", "cuong@sonla.example.gov.vn=451:1"], start: false)
+        defer { server.stop() }
+        try ws.write("smtp-password", "mat-khau-smtp\n")
+        try ws.write(
+            "lists/don-vi.csv",
+            """
+            email,name,unit
+            an@sonla.example.gov.vn,Nguyễn Văn An,Văn phòng Sở
+            binh@sonla.example.gov.vn,Trần Thị Bình,Phòng CCHC
+            cuong@sonla.example.gov.vn,Lê Văn Cường,UBND huyện Mai Sơn
+            AN@sonla.example.gov.vn,Trùng địa chỉ,bỏ qua
+            dung@sonla.example.gov.vn,Phạm Đức Dũng,UBND huyện Yên Châu
+            ha@sonla.example.gov.vn,Hoàng Thu Hà,UBND xã Chiềng Lề
+
+            """)
+        try ws.writeConfig(
+            channels: """
+                  email-donvi:
+                    type: email
+                    smtp: \(server.url)
+                    ca_file: cert.pem
+                    username: cchc
+                    password_file: smtp-password
+                    from: "Sở Nội vụ tỉnh Sơn La <cchc@sonla.example.gov.vn>"
+                    list_files: { don-vi: lists/don-vi.csv }
+                    default_lists: [don-vi]
+                    circuit: { failures: 0 }
+                """,
+            retry: "{ initial: 1s, max: 2s, attempts: 8 }")
+        let check = try run(Binaries.cchcd, ["--config", ws.configPath, "--check-config"])
+        #expect(check.status == 0, "\(check.stderr)")
+        // The check command names the failing step while the server is down.
+        let down = try ws.cli(["channel", "check", "email-donvi"])
+        #expect(down.status != 0)
+        #expect((down.stdout + down.stderr).contains("kết nối"), "\(down.stdout) \(down.stderr)")
+
+        let daemon = try Daemon(ws)
+        defer { daemon.terminate() }
+        let title = "Kế hoạch tuyên truyền cải cách hành chính tỉnh Sơn La năm 2019"
+        try ws.write("items/tin.md", itemFile(title: title, channels: ["email-donvi"]))
+        let add = try ws.cli(["item", "add", ws.root + "/items/tin.md"])
+        #expect(add.status == 0, "\(add.stderr)")
+        let id = add.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try ws.cli(["item", "approve", id, "--by", "Nguyễn Văn A"]).status == 0)
+
+        // Server down: the attempt fails with a network error and is retried later.
+        try await eventually(20, "a network retry while the server is down", daemon: daemon) {
+            ws.logLines().contains {
+                $0["event"] as? String == "delivery.retry" && $0["error_class"] as? String == "network"
+            }
+        }
+        #expect(try server.messages().isEmpty)
+        try server.start()
+        let up = try ws.cli(["channel", "check", "email-donvi"])
+        #expect(up.status == 0, "\(up.stdout) \(up.stderr)")
+        #expect(up.stdout.contains("STARTTLS"))
+
+        // 550 for binh: failed for good; 451 once for cuong: sent on a later attempt; the others once.
+        try await eventually(30, "the delivery ends failed for the refused recipient", daemon: daemon) {
+            try ws.deliveryStates(id) == ["email-donvi": "failed"]
+        }
+        let item = try ws.itemJSON(id)
+        #expect(item["status"] as? String == "partly-failed")
+
+        let messages = try server.messages()
+        let recipients = messages.compactMap { ($0["envelope"] as? [String])?.first }.sorted()
+        #expect(
+            recipients == [
+                "an@sonla.example.gov.vn", "cuong@sonla.example.gov.vn", "dung@sonla.example.gov.vn",
+                "ha@sonla.example.gov.vn",
+            ], "each accepted recipient exactly once, the duplicate address once")
+        for m in messages {
+            #expect(m["subject"] as? String == title)
+            #expect(m["from_name"] as? String == "Sở Nội vụ tỉnh Sơn La")
+            #expect((m["defects"] as? [String]) == [])
+        }
+
+        try await eventually(5, "the delivery log has the failed line") {
+            ws.logLines().contains { $0["event"] as? String == "delivery.failed" }
+        }
+        let parts = ws.logLines().filter { $0["event"] as? String == "delivery.part" }
+        func outcome(_ who: String) -> [String] {
+            parts.filter { $0["part"] as? String == who }.map {
+                "\($0["part_state"] as? String ?? "?") \($0["code"] as? Int ?? 0) #\($0["attempt"] as? Int ?? 0)"
+            }
+        }
+        let firstUp = try #require(parts.first?["attempt"] as? Int)
+        #expect(firstUp >= 2, "the first attempt found the server down and sent nothing")
+        #expect(outcome("an@sonla.example.gov.vn") == ["delivered 250 #\(firstUp)"])
+        #expect(outcome("binh@sonla.example.gov.vn") == ["failed 550 #\(firstUp)"])
+        #expect(outcome("cuong@sonla.example.gov.vn") == ["retry 451 #\(firstUp)", "delivered 250 #\(firstUp + 1)"])
+        #expect(outcome("dung@sonla.example.gov.vn") == ["delivered 250 #\(firstUp)"])
+        #expect(outcome("ha@sonla.example.gov.vn") == ["delivered 250 #\(firstUp)"])
+        let refused = try #require(parts.first { $0["part"] as? String == "binh@sonla.example.gov.vn" })
+        #expect((refused["error"] as? String)?.contains("Mailbox unavailable") == true)
+        #expect((refused["remote_id"] as? String)?.hasPrefix("<cchc.\(id).") == true)
+        let failed = try #require(ws.logLines().last { $0["event"] as? String == "delivery.failed" })
+        #expect((failed["error"] as? String)?.contains("1 of 5 recipients refused (4 accepted)") == true)
+        #expect(failed["code"] as? Int == 550)
+        try validateAgainstSchema(ws.logDir)
+
+        daemon.terminate()
+        #expect(daemon.process.terminationStatus == 0, "\(daemon.output)")
+        #expect(!daemon.output.contains("mat-khau-smtp"))
+        #expect(!ws.logLines().contains { ($0["error"] as? String)?.contains("mat-khau-smtp") == true })
+    }
+}
