@@ -132,11 +132,12 @@ public final class SMTPConnection: @unchecked Sendable {
         errorBuffer.deallocate()
     }
 
-    /// Ends the connection (QUIT). Later sends fail.
+    /// Ends the connection (QUIT, on the connection's queue: the caller never waits for the server).
+    /// Later sends fail.
     public func close() {
-        queue.sync {
-            if let handle { curl_easy_cleanup(handle) }
-            handle = nil
+        queue.async {
+            if let handle = self.handle { curl_easy_cleanup(handle) }
+            self.handle = nil
         }
     }
 

@@ -41,7 +41,7 @@ let fiveRecipients = """
 struct EmailDeliveryTests {
     @Test("smtp:// to a server without STARTTLS: a TLS error, nothing sent in plain text")
     func plainServerRefused() async throws {
-        let server = try SMTPTestServer()
+        let server = try await SMTPTestServer.running()
         let dir = try TempDir()
         let channel = try emailChannel(
             "smtp: \(server.url)\n" + fiveRecipients
@@ -56,15 +56,15 @@ struct EmailDeliveryTests {
         }
         #expect(tlsError.errorClass == .tls)
         #expect(refused.parts.isEmpty)
-        #expect(try server.messages().isEmpty)
+        #expect(try await server.messages().isEmpty)
         #expect(!server.events().contains { $0["kind"] as? String == "rcpt" }, "nothing was sent in plain text")
     }
 
     @Test("STARTTLS with the CA configured: delivered to 5, exact headers and bodies, no parser defects")
     func startTLSDeliveredToFive() async throws {
         let dir = try TempDir()
-        let cert = try TestCertificate(in: dir.path)
-        let server = try SMTPTestServer(tls: cert, auth: "cchc:secret")
+        let cert = try await TestCertificate.make(in: dir.path)
+        let server = try await SMTPTestServer.running(tls: cert, auth: "cchc:secret")
         let channel = try emailChannel(
             "smtp: \(server.url)\nca_file: \(cert.cert)\nusername: cchc\npassword_env: SMTP_TEST_PASSWORD\n"
                 + fiveRecipients
@@ -85,7 +85,7 @@ struct EmailDeliveryTests {
                 "dung@sonla.example.gov.vn", "ha@sonla.example.gov.vn",
             ])
 
-        let messages = try server.messages()
+        let messages = try await server.messages()
         #expect(messages.count == 5)
         var ids: Set<String> = []
         let expectedText = expectedPlainText(item, signature: "Sở Nội vụ tỉnh Sơn La\nPhòng Cải cách hành chính")
@@ -126,8 +126,8 @@ struct EmailDeliveryTests {
     @Test("an attachment with a Vietnamese file name round-trips byte for byte (smtps, implicit TLS)")
     func attachmentRoundTrip() async throws {
         let dir = try TempDir()
-        let cert = try TestCertificate(in: dir.path)
-        let server = try SMTPTestServer(tls: cert, implicitTLS: true)
+        let cert = try await TestCertificate.make(in: dir.path)
+        let server = try await SMTPTestServer.running(tls: cert, implicitTLS: true)
         var bytes = [UInt8]()
         for i in 0..<70_000 { bytes.append(UInt8((i * 7 + i / 256) & 0xFF)) }
         let fileName = "Kế hoạch tuyên truyền cải cách hành chính năm 2026 (bản ký số).pdf"
@@ -143,7 +143,7 @@ struct EmailDeliveryTests {
             Issue.record("expected delivered, got \(result.outcome)")
             return
         }
-        let m = try #require(try server.messages().first)
+        let m = try #require(try await server.messages().first)
         #expect((m["defects"] as? [String]) == [])
         #expect(m["content_type"] as? String == "multipart/mixed")
         let attachments = try #require(m["attachments"] as? [[String: Any]])
@@ -161,8 +161,8 @@ struct EmailDeliveryTests {
     @Test("550 and 451 for two of five: three delivered once, 550 failed, 451 sent on the next attempt only")
     func perRecipientOutcomes() async throws {
         let dir = try TempDir()
-        let cert = try TestCertificate(in: dir.path)
-        let server = try SMTPTestServer(
+        let cert = try await TestCertificate.make(in: dir.path)
+        let server = try await SMTPTestServer.running(
             tls: cert, reject: ["binh@sonla.example.gov.vn=550", "cuong@sonla.example.gov.vn=451:1"])
         let channel = try emailChannel("smtp: \(server.url)\nca_file: \(cert.cert)\n" + fiveRecipients, in: dir)
         let item = try corpusItem()
@@ -179,7 +179,7 @@ struct EmailDeliveryTests {
         #expect(byKey["cuong@sonla.example.gov.vn"]?.state == .retry)
         #expect(byKey["cuong@sonla.example.gov.vn"]?.code == 451)
         #expect(first.parts.filter { $0.state == .delivered }.count == 3)
-        #expect(try server.messages().count == 3)
+        #expect(try await server.messages().count == 3)
 
         // The next attempt gets the finished parts (as the engine hands them over from the store).
         let finished = first.parts.filter { $0.state != .retry }
@@ -192,7 +192,7 @@ struct EmailDeliveryTests {
         #expect(refused.message.contains("binh@sonla.example.gov.vn"))
         #expect(second.parts.map(\.part) == ["cuong@sonla.example.gov.vn"])
         #expect(second.parts.first?.state == .delivered)
-        let messages = try server.messages()
+        let messages = try await server.messages()
         #expect(messages.count == 4)
         let recipients = messages.compactMap { ($0["envelope"] as? [String])?.first?.lowercased() }
         #expect(
@@ -211,14 +211,14 @@ struct EmailDeliveryTests {
             Issue.record("expected failed, got \(third.outcome)")
             return
         }
-        #expect(try server.messages().count == 4)
+        #expect(try await server.messages().count == 4)
     }
 
     @Test("AUTH with a wrong password: a permanent failure with the server's message")
     func wrongPassword() async throws {
         let dir = try TempDir()
-        let cert = try TestCertificate(in: dir.path)
-        let server = try SMTPTestServer(tls: cert, auth: "cchc:another")
+        let cert = try await TestCertificate.make(in: dir.path)
+        let server = try await SMTPTestServer.running(tls: cert, auth: "cchc:another")
         let channel = try emailChannel(
             "smtp: \(server.url)\nca_file: \(cert.cert)\nusername: cchc\npassword_env: SMTP_TEST_PASSWORD\n"
                 + fiveRecipients, in: dir)
@@ -232,7 +232,7 @@ struct EmailDeliveryTests {
         #expect(error.message.contains("535 5.7.8 Authentication credentials invalid"))
         #expect(!error.message.contains("secret"))
         #expect(result.parts.isEmpty)
-        #expect(try server.messages().isEmpty)
+        #expect(try await server.messages().isEmpty)
         // The check names the failing step.
         await #expect(throws: ChannelError.self) { try await channel.check() }
         do {
@@ -246,8 +246,8 @@ struct EmailDeliveryTests {
     @Test("STARTTLS without the CA: a clear TLS error and no plain-text fallback")
     func tlsWithoutCA() async throws {
         let dir = try TempDir()
-        let cert = try TestCertificate(in: dir.path)
-        let server = try SMTPTestServer(tls: cert, auth: "cchc:secret")
+        let cert = try await TestCertificate.make(in: dir.path)
+        let server = try await SMTPTestServer.running(tls: cert, auth: "cchc:secret")
         let channel = try emailChannel(
             "smtp: \(server.url)\nusername: cchc\npassword_env: SMTP_TEST_PASSWORD\n" + fiveRecipients, in: dir)
         let result = await channel.publishInParts(request(try corpusItem()))
@@ -257,7 +257,7 @@ struct EmailDeliveryTests {
         }
         #expect(error.errorClass == .tls)
         #expect(error.message.contains("certificate"), "\(error.message)")
-        #expect(try server.messages().isEmpty)
+        #expect(try await server.messages().isEmpty)
         #expect(!server.events().contains { $0["kind"] as? String == "rcpt" })
         do {
             let what = try await channel.check()
@@ -271,21 +271,21 @@ struct EmailDeliveryTests {
     @Test("cchc channel check: connect, EHLO, STARTTLS and AUTH succeed without sending mail")
     func checkSucceeds() async throws {
         let dir = try TempDir()
-        let cert = try TestCertificate(in: dir.path)
-        let server = try SMTPTestServer(tls: cert, auth: "cchc:secret")
+        let cert = try await TestCertificate.make(in: dir.path)
+        let server = try await SMTPTestServer.running(tls: cert, auth: "cchc:secret")
         let channel = try emailChannel(
             "smtp: \(server.url)\nca_file: \(cert.cert)\nusername: cchc\npassword_env: SMTP_TEST_PASSWORD\n"
                 + fiveRecipients, in: dir)
         let what = try await channel.check()
         #expect(what.contains("STARTTLS") && what.contains("đăng nhập (235)"))
-        #expect(try server.messages().isEmpty)
+        #expect(try await server.messages().isEmpty)
         #expect(!server.events().contains { $0["kind"] as? String == "rcpt" })
     }
 
     @Test("server down: a network retry, nothing recorded as sent; 421 greeting: throttled with a back-off")
     func serverDownAndThrottled() async throws {
         let dir = try TempDir()
-        let down = try SMTPTestServer(start: false)
+        let down = try SMTPTestServer()
         let channel = try emailChannel("smtp: \(down.url)\n" + fiveRecipients, in: dir)
         let result = await channel.publishInParts(request(try corpusItem()))
         guard case .retry(let error, _) = result.outcome else {
@@ -301,8 +301,8 @@ struct EmailDeliveryTests {
             #expect(error.message.contains("kết nối"))
         }
 
-        let cert = try TestCertificate(in: dir.path)
-        let busy = try SMTPTestServer(tls: cert, greeting421: 1)
+        let cert = try await TestCertificate.make(in: dir.path)
+        let busy = try await SMTPTestServer.running(tls: cert, greeting421: 1)
         let throttled = try emailChannel(
             "smtp: \(busy.url)\nca_file: \(cert.cert)\nthrottle_backoff: 90s\n" + fiveRecipients, in: dir)
         let answer = await throttled.publishInParts(request(try corpusItem()))
@@ -318,7 +318,7 @@ struct EmailDeliveryTests {
             Issue.record("expected delivered, got \(again.outcome)")
             return
         }
-        #expect(try busy.messages().count == 5)
+        #expect(try await busy.messages().count == 5)
     }
 }
 

@@ -164,9 +164,10 @@ final class ScriptedChannel: Channel {
 
 // MARK: - Waiting for conditions
 
-/// Polls `condition` every 10 ms until it holds, for at most `limit` seconds of real time.
+/// Polls `condition` every 10 ms until it holds, for at most `limit` seconds of real time. The bound is
+/// generous: the whole suite runs in parallel on 2 shared cores, where a store's fsync can take seconds.
 func eventually(
-    limit: Double = 5, _ condition: @Sendable () async throws -> Bool
+    limit: Double = 20, _ condition: @Sendable () async throws -> Bool
 ) async rethrows -> Bool {
     let deadline = ContinuousClock.now + .milliseconds(Int(limit * 1000))
     while ContinuousClock.now < deadline {

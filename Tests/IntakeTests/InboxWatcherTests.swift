@@ -255,8 +255,9 @@ struct InboxWatcherTests {
     }
 }
 
-/// Polls `condition` every 20 ms until it holds, for at most `limit` seconds.
-func waitFor(limit: Double = 5, _ condition: @Sendable () async throws -> Bool) async rethrows -> Bool {
+/// Polls `condition` every 20 ms until it holds, for at most `limit` seconds (generous: the whole suite
+/// runs in parallel on 2 shared cores).
+func waitFor(limit: Double = 20, _ condition: @Sendable () async throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + .milliseconds(Int(limit * 1000))
     while ContinuousClock.now < deadline {
         if try await condition() { return true }

@@ -8,6 +8,15 @@ import Foundation
 let smtpRepository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().path
 
+/// Runs blocking work (a child process, file polling) on a GCD thread, off Swift concurrency's
+/// cooperative pool: that pool has one thread per core, and a test blocking it stalls every other test
+/// running in parallel.
+public func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+    }
+}
+
 public struct SMTPTestServerError: Error, CustomStringConvertible {
     public var description: String
     init(_ d: String) { description = d }
@@ -37,13 +46,19 @@ public struct TestCertificate: Sendable {
     public let key: String
 
     /// Writes `cert.pem` and `key.pem` into `directory`.
-    public init(in directory: String) throws {
+    public static func make(in directory: String) async throws -> TestCertificate {
+        try await offThePool { try TestCertificate(in: directory) }
+    }
+
+    /// An EC (P-256) key: quick to make, so the tests add little CPU load beside the others.
+
+    init(in directory: String) throws {
         cert = directory + "/cert.pem"
         key = directory + "/key.pem"
         let r = try runTool(
             "/usr/bin/env",
             [
-                "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+                "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert, "-days", "2",
                 "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
             ])
         guard r.status == 0 else { throw SMTPTestServerError("openssl failed: \(r.stderr)") }
@@ -65,10 +80,9 @@ public final class SMTPTestServer: @unchecked Sendable {
     ///   - auth: `user:password` required.
     ///   - reject: `address=code[:times]` rules.
     ///   - port: a fixed port (0: any free one).
-    ///   - start: false to create it stopped (a server that is down), started later with ``start()``.
     public init(
         tls: TestCertificate? = nil, implicitTLS: Bool = false, auth: String? = nil, reject: [String] = [],
-        greeting421: Int = 0, port: Int = 0, start: Bool = true
+        greeting421: Int = 0, port: Int = 0
     ) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("smtp-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -82,21 +96,44 @@ public final class SMTPTestServer: @unchecked Sendable {
         if greeting421 > 0 { args += ["--greeting-421", String(greeting421)] }
         arguments = args
         self.port = port == 0 ? try Self.freePort() : port
-        if start { try self.start() }
     }
 
-    /// A port nothing listens on now.
+    /// A server that is already listening.
+    public static func running(
+        tls: TestCertificate? = nil, implicitTLS: Bool = false, auth: String? = nil, reject: [String] = [],
+        greeting421: Int = 0
+    ) async throws -> SMTPTestServer {
+        let server = try SMTPTestServer(
+            tls: tls, implicitTLS: implicitTLS, auth: auth, reject: reject, greeting421: greeting421)
+        try await server.start()
+        return server
+    }
+
+    /// A port nothing listens on now (bound to port 0, read back, released).
     public static func freePort() throws -> Int {
-        let r = try runTool(
-            "/usr/bin/env",
-            ["python3", "-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"])
-        guard let p = Int(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw SMTPTestServerError("no free port: \(r.stderr)")
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw SMTPTestServerError("socket() failed") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                bind(fd, sa, length) == 0 && getsockname(fd, sa, &length) == 0
+            }
         }
-        return p
+        guard bound else { throw SMTPTestServerError("bind() failed") }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    public func start() throws {
+    /// Starts the server and waits until it listens.
+    public func start() async throws {
+        try await offThePool { try self.startBlocking() }
+    }
+
+    func startBlocking() throws {
         let portFile = folder + "/port-\(UUID().uuidString.prefix(6))"
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -138,11 +175,18 @@ public final class SMTPTestServer: @unchecked Sendable {
     public var smtpsURL: String { "smtps://127.0.0.1:\(port)" }
 
     /// The stored messages, parsed by scripts/check-mail.py (Python's email package, policy=default).
-    public func messages() throws -> [[String: Any]] {
-        let r = try runTool("/usr/bin/env", ["python3", smtpRepository + "/scripts/check-mail.py", maildir])
-        guard r.status == 0, let list = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]]
-        else { throw SMTPTestServerError("check-mail.py failed: \(r.stderr)") }
+    public func messages() async throws -> [[String: Any]] {
+        let json = try await offThePool { try self.messagesJSON() }
+        guard let list = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]] else {
+            throw SMTPTestServerError("check-mail.py printed no list")
+        }
         return list
+    }
+
+    func messagesJSON() throws -> String {
+        let r = try runTool("/usr/bin/env", ["python3", smtpRepository + "/scripts/check-mail.py", maildir])
+        guard r.status == 0 else { throw SMTPTestServerError("check-mail.py failed: \(r.stderr)") }
+        return r.stdout
     }
 
     /// The SMTP events the server logged (`connect`, `rcpt`, `data`).
