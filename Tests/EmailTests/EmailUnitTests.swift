@@ -149,3 +149,32 @@ struct EmailUnitTests {
                 == "Fri, 20 Nov 2026 08:00:00 +0700")
     }
 }
+
+@Suite("Email: connection places")
+struct MessagePacingTests {
+    @Test("max_connections: a delivery waits for a free connection place, handed over in order")
+    func connectionPlaces() async throws {
+        let pacing = MessagePacing(messagesPerMinute: nil, maxConnections: 2)
+        await pacing.openConnection()
+        await pacing.openConnection()
+        let order = Order()
+        let third = Task {
+            await pacing.openConnection()
+            await order.add("third")
+        }
+        // The third waits while both places are taken (it has not got one after many turns of the scheduler).
+        for _ in 0..<50 { await Task.yield() }
+        #expect(await order.items.isEmpty)
+        await order.add("closed")
+        await pacing.closeConnection()
+        await third.value
+        #expect(await order.items == ["closed", "third"])
+        // Without a message rate, messages never wait.
+        try await pacing.nextMessage()
+    }
+
+    actor Order {
+        var items: [String] = []
+        func add(_ s: String) { items.append(s) }
+    }
+}

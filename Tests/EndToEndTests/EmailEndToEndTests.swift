@@ -79,6 +79,21 @@ import Testing
         #expect(try await offThePool { try shared.deliveryStates(id) } == ["email-donvi": "failed"])
         let status = try await offThePool { try shared.itemJSON(id)["status"] as? String }
         #expect(status == "partly-failed")
+        // `cchc item show --json` has every recipient's outcome per attempt.
+        let shown = try await offThePool { () -> [String] in
+            let delivery = (try shared.itemJSON(id)["deliveries"] as? [[String: Any]])?.first
+            return ((delivery?["attempt_log"] as? [[String: Any]]) ?? []).flatMap { attempt in
+                ((attempt["parts"] as? [[String: Any]]) ?? []).map {
+                    "\($0["part"] as? String ?? "?") \($0["state"] as? String ?? "?") \($0["code"] as? Int ?? 0)"
+                }
+            }
+        }
+        #expect(
+            shown == [
+                "an@sonla.example.gov.vn delivered 250", "binh@sonla.example.gov.vn failed 550",
+                "cuong@sonla.example.gov.vn retry 451", "dung@sonla.example.gov.vn delivered 250",
+                "ha@sonla.example.gov.vn delivered 250", "cuong@sonla.example.gov.vn delivered 250",
+            ])
 
         let messages = try await server.messages()
         let recipients = messages.compactMap { ($0["envelope"] as? [String])?.first }.sorted()
