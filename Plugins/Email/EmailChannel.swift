@@ -64,6 +64,7 @@ public struct EmailChannel: Channel {
 
         func address(_ key: String) throws(ConfigError) -> MailAddress? {
             guard let text = try section.string(key) else { return nil }
+            guard text.count <= 300 else { throw section.error(key, "longer than 300 characters") }
             do throws(AddressError) { return try MailAddress.parse(text) } catch {
                 throw section.error(key, error.message)
             }
@@ -74,7 +75,9 @@ public struct EmailChannel: Channel {
         let replyTo = try address("reply_to")
         var listID: (String?, String)?
         if let id = try section.string("list_id") {
-            guard MIMEEncoding.isPlainHeaderText(id), !id.contains(" "), id.contains("."), !id.contains("<") else {
+            guard MIMEEncoding.isPlainHeaderText(id), !id.contains(" "), id.contains("."), !id.contains("<"),
+                id.count <= 255
+            else {
                 throw section.error("list_id", "expected a dotted id like cchc.example.gov.vn, found \"\(id)\"")
             }
             listID = (try section.string("list_name"), id)
@@ -84,7 +87,7 @@ public struct EmailChannel: Channel {
         var unsubscribe: String?
         if let u = try section.string("list_unsubscribe") {
             let targets = u.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard MIMEEncoding.isPlainHeaderText(u),
+            guard MIMEEncoding.isPlainHeaderText(u), u.count <= 900,
                 targets.allSatisfy({ $0.hasPrefix("<") && $0.hasSuffix(">") && $0.count > 2 })
             else {
                 throw section.error(

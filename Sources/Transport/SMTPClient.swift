@@ -11,8 +11,8 @@ import CCurlShims
 import Foundation
 import Synchronization
 
-/// How to reach and log in to an SMTP server.
-public struct SMTPConfiguration: Sendable {
+/// How to reach and log in to an SMTP server. Printing it never shows the password.
+public struct SMTPConfiguration: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     /// `smtps://host:465` (TLS from the first byte) or `smtp://host:587` (STARTTLS, always required).
     /// A path names the EHLO host (`smtp://host:587/mail.example.gov.vn`).
     public var url: String
@@ -26,6 +26,12 @@ public struct SMTPConfiguration: Sendable {
     public var timeout: Duration = .seconds(120)
 
     public init(url: String) { self.url = url }
+
+    public var description: String {
+        "SMTPConfiguration(url: \(url), username: \(username ?? "-"), password: \(password == nil ? "-" : "<secret>"))"
+    }
+
+    public var debugDescription: String { description }
 }
 
 /// One SMTP reply: its code and its text (the lines of a multi-line reply joined by spaces).

@@ -134,4 +134,56 @@ import Testing
         #expect(!daemon.output.contains("mat-khau-smtp"))
         #expect(!ws.logLines().contains { ($0["error"] as? String)?.contains("mat-khau-smtp") == true })
     }
+
+    @Test func aSIGHUPRereadsTheListFiles() async throws {
+        let ws = try Workspace()
+        nonisolated(unsafe) let shared = ws
+        let cert = try await TestCertificate.make(in: ws.root)
+        let server = try await SMTPTestServer.running(tls: cert)
+        try ws.write("lists/lanh-dao.csv", "email,name,unit\ngiamdoc@sonla.example.gov.vn,Giám đốc Sở,Sở Nội vụ\n")
+        try ws.writeConfig(
+            channels: """
+                  email-lanhdao:
+                    type: email
+                    smtp: \(server.url)
+                    ca_file: cert.pem
+                    from: "Sở Nội vụ tỉnh Sơn La <cchc@sonla.example.gov.vn>"
+                    list_files: { lanh-dao: lists/lanh-dao.csv }
+                    default_lists: [lanh-dao]
+                """)
+        let daemon = try Daemon(ws)
+        defer { daemon.terminate() }
+        try await eventually(15, "the daemon is ready", daemon: daemon) { daemon.output.contains("engine started") }
+
+        // The list file changes (a new deputy director); SIGHUP rebuilds the channels, reading it again.
+        try ws.write(
+            "lists/lanh-dao.csv",
+            "email,name,unit\ngiamdoc@sonla.example.gov.vn,Giám đốc Sở,Sở Nội vụ\npgd@sonla.example.gov.vn,Phó Giám đốc Sở,Sở Nội vụ\n"
+        )
+        kill(daemon.process.processIdentifier, SIGHUP)
+        try await eventually(15, "the configuration is reloaded", daemon: daemon) {
+            daemon.output.contains("configuration reloaded")
+        }
+        try ws.write(
+            "items/tin.md", itemFile(title: "Họp giao ban cải cách hành chính quý IV", channels: ["email-lanhdao"]))
+        let id = try await offThePool { () -> String in
+            let add = try shared.cli(["item", "add", shared.root + "/items/tin.md"])
+            let id = add.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            _ = try shared.cli(["item", "approve", id, "--by", "Nguyễn Văn A"])
+            return id
+        }
+        try await eventually(20, "the item is delivered", daemon: daemon) {
+            ws.logLines().contains { $0["event"] as? String == "delivery.delivered" && $0["item_id"] as? String == id }
+        }
+        let recipients = try await server.messages().compactMap { ($0["envelope"] as? [String])?.first }.sorted()
+        #expect(recipients == ["giamdoc@sonla.example.gov.vn", "pgd@sonla.example.gov.vn"])
+
+        // A list file that became invalid is refused on SIGHUP; the running lists stay.
+        try ws.write("lists/lanh-dao.csv", "email,name,unit\nkhong-phai-dia-chi,Ai đó,Đâu đó\n")
+        kill(daemon.process.processIdentifier, SIGHUP)
+        try await eventually(15, "the reload is refused", daemon: daemon) {
+            daemon.output.contains("reload refused") && daemon.output.contains("lanh-dao.csv:2")
+        }
+        try validateAgainstSchema(ws.logDir)
+    }
 }
