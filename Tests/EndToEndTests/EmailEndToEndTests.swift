@@ -165,18 +165,30 @@ import Testing
             daemon.output.contains("configuration reloaded")
         }
         try ws.write(
-            "items/tin.md", itemFile(title: "Họp giao ban cải cách hành chính quý IV", channels: ["email-lanhdao"]))
-        let id = try await offThePool { () -> String in
+            "items/tin.md",
+            itemFile(
+                title: "Họp giao ban cải cách hành chính quý IV", channels: ["email-lanhdao"],
+                extra: "overrides:\n  email-lanhdao: { lists: \"lanh-dao, thuky@sonla.example.gov.vn\" }"))
+        // An item naming a list the channel does not have is refused at intake, naming the field.
+        try ws.write(
+            "items/sai.md",
+            itemFile(
+                title: "Tin gửi nhầm danh sách", channels: ["email-lanhdao"],
+                extra: "overrides:\n  email-lanhdao: { lists: \"khong-co\" }"))
+        let (id, refused) = try await offThePool { () -> (String, CommandResult) in
             let add = try shared.cli(["item", "add", shared.root + "/items/tin.md"])
             let id = add.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             _ = try shared.cli(["item", "approve", id, "--by", "Nguyễn Văn A"])
-            return id
+            return (id, try shared.cli(["item", "add", shared.root + "/items/sai.md"]))
         }
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("overrides.email-lanhdao.lists") && refused.stderr.contains("khong-co"))
         try await eventually(20, "the item is delivered", daemon: daemon) {
             ws.logLines().contains { $0["event"] as? String == "delivery.delivered" && $0["item_id"] as? String == id }
         }
         let recipients = try await server.messages().compactMap { ($0["envelope"] as? [String])?.first }.sorted()
-        #expect(recipients == ["giamdoc@sonla.example.gov.vn", "pgd@sonla.example.gov.vn"])
+        #expect(
+            recipients == ["giamdoc@sonla.example.gov.vn", "pgd@sonla.example.gov.vn", "thuky@sonla.example.gov.vn"])
 
         // A list file that became invalid is refused on SIGHUP; the running lists stay.
         try ws.write("lists/lanh-dao.csv", "email,name,unit\nkhong-phai-dia-chi,Ai đó,Đâu đó\n")
