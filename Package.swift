@@ -135,10 +135,19 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Email",
+            dependencies: [
+                "ChannelKit", "Transport", "Rendering", .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Plugins/Email",
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
         // The one list of compiled-in channel types, shared by cchcd and cchc.
         .target(
             name: "ChannelRegistry",
-            dependencies: ["ChannelKit", "Transport", "Config", "Portal", "Webhook", "Exec"],
+            dependencies: ["ChannelKit", "Transport", "Config", "Portal", "Webhook", "Exec", "Email"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -210,6 +219,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "ExecTests", dependencies: ["Exec"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EmailTests",
+            dependencies: [
+                "Email", "Transport", "ChannelKit", "Config", "Rendering", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ], swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["TestSupport", "Queue", "Transport"],

@@ -8,6 +8,8 @@ need=(libcurl4-openssl-dev libsqlite3-dev pkg-config ca-certificates python3)
 # The tests also verify the systemd unit with systemd-analyze, and build and install the .deb
 # (dpkg-shlibdeps from dpkg-dev, strip from binutils, adduser or systemd-sysusers for its user).
 if [ "${1:-}" = "--test" ]; then need+=(systemd binutils dpkg-dev adduser); fi
+# The email tests make a throw-away TLS certificate with the openssl command.
+if [ "${1:-}" = "--test" ]; then need+=(openssl); fi
 missing=()
 for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -20,5 +22,7 @@ if [ "${1:-}" = "--test" ]; then
     python3 -c 'import jsonschema' 2>/dev/null || python3 -m pip install --quiet jsonschema
     # prometheus-client parses /metrics in the tests (a real parser, not string matching).
     python3 -c 'import prometheus_client' 2>/dev/null || python3 -m pip install --quiet prometheus-client
+    # aiosmtpd is the real SMTP server the email channel's tests send to (scripts/smtp-test-server.py).
+    python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install --quiet aiosmtpd
 fi
 command -v swift >/dev/null || { echo "swift 6 is not on PATH (https://www.swift.org/install/linux/)"; exit 1; }

@@ -29,6 +29,11 @@ CURLcode ccurl_easy_setopt_header_callback(CURL *handle, ccurl_data_callback val
 CURLcode ccurl_easy_setopt_read_callback(CURL *handle, ccurl_data_callback value) {
     return curl_easy_setopt(handle, CURLOPT_READFUNCTION, value);
 }
+CURLcode ccurl_easy_setopt_xferinfo_callback(CURL *handle, ccurl_xferinfo_callback value) {
+    CURLcode code = curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, value);
+    if (code != CURLE_OK) return code;
+    return curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
+}
 
 CURLcode ccurl_easy_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);

@@ -32,6 +32,13 @@ public protocol Channel: Sendable {
     /// Publishes one item.
     func publish(_ request: PublishRequest) async -> PublishOutcome
 
+    /// Publishes one item in parts (one message per recipient), reporting each part's outcome.
+    ///
+    /// The engine calls this method. The default publishes in one piece through ``publish(_:)`` and
+    /// reports no parts; a channel whose deliveries have parts implements it, skips the parts in
+    /// ``PublishRequest/finishedParts`` and derives the outcome from all the parts (see ``PartedOutcome``).
+    func publishInParts(_ request: PublishRequest) async -> PartedOutcome
+
     /// Checks credentials and reachability without publishing anything, for `cchc channel check`.
     /// Returns a short human description of what was checked ("trang Sở Nội vụ (id 123)").
     func check() async throws(ChannelError) -> String
@@ -39,6 +46,10 @@ public protocol Channel: Sendable {
 
 extension Channel {
     public func validate(_ item: ChannelItem) -> [ValidationProblem] { [] }
+
+    public func publishInParts(_ request: PublishRequest) async -> PartedOutcome {
+        PartedOutcome(await publish(request))
+    }
 
     public func check() async throws(ChannelError) -> String {
         throw ChannelError(.unsupported, "kênh loại \(type) không hỗ trợ kiểm tra")
@@ -73,12 +84,17 @@ public struct PublishRequest: Sendable {
     /// Results of this item's other channels that are already delivered, by channel name (the
     /// `after:` dependency's result among them): a Facebook post links to the portal article.
     public var earlierResults: [String: ChannelResult]
+    /// Parts of this delivery finished in earlier attempts, by part key: `delivered` ones (never sent
+    /// again) and `failed` ones since the delivery was last re-queued by a person. Empty for channels
+    /// that do not send in parts.
+    public var finishedParts: [String: PartOutcome]
     public var logger: Logger
 
     public init(
         deliveryID: String, attempt: Int, previousAttemptInterrupted: Bool = false, item: ChannelItem,
-        earlierResults: [String: ChannelResult] = [:], logger: Logger
+        earlierResults: [String: ChannelResult] = [:], finishedParts: [String: PartOutcome] = [:], logger: Logger
     ) {
+        self.finishedParts = finishedParts
         self.deliveryID = deliveryID
         self.attempt = attempt
         self.previousAttemptInterrupted = previousAttemptInterrupted

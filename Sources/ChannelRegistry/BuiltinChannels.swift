@@ -1,5 +1,6 @@
 import ChannelKit
 import Config
+import Email
 import Exec
 import Foundation
 import Logging
@@ -39,6 +40,12 @@ public enum BuiltinChannels {
             sampleConfig: ExecChannel.sampleConfig
         ) { name, section, context, _ throws(ConfigError) in
             try ExecChannel(name: name, section: section, context: context)
+        },
+        ChannelType(
+            type: "email", summary: "email to distribution lists over SMTP, one message per recipient",
+            sampleConfig: EmailChannel.sampleConfig
+        ) { name, section, context, _ throws(ConfigError) in
+            try EmailChannel(name: name, section: section, context: context)
         },
     ]
 

@@ -409,19 +409,22 @@ actor EngineCore {
             deliveryID: delivery.id, attempt: delivery.attempts,
             previousAttemptInterrupted: delivery.interrupted,
             item: claimed.item.channelItem(for: entry.name, topicLabel: setup.config.topicLabel),
-            earlierResults: claimed.earlierResults, logger: requestLogger)
+            earlierResults: claimed.earlierResults, finishedParts: claimed.finishedParts, logger: requestLogger)
         let sendStart = ContinuousClock.now
-        let outcome = await entry.channel.publish(request)
+        let parted = await entry.channel.publishInParts(request)
+        let outcome = parted.outcome
         let finishedAt = clock.now()
         Metrics.Timer(label: "cchc_send_duration_seconds", dimensions: [("channel_type", entry.config.type)])
             .record(duration: ContinuousClock.now - sendStart)
-        if Task.isCancelled, case .retry(let error, _) = outcome, error.errorClass == .cancelled {
-            // Abandoned at shutdown: the delivery stays leased and is recovered on the next start.
+        if Task.isCancelled, parted.parts.isEmpty, case .retry(let error, _) = outcome, error.errorClass == .cancelled {
+            // Abandoned at shutdown: the delivery stays leased and is recovered on the next start. (Parts
+            // already sent are recorded instead: a retry must not send them again.)
             await finished(nil, channel: entry.name, startedAt: startedAt)
             return
         }
-        let record = outcomeRecord(
+        var record = outcomeRecord(
             claimed, entry: entry, setup: setup, outcome: outcome, startedAt: startedAt, finishedAt: finishedAt)
+        record.parts = parted.parts
         logOutcome(record, logger: requestLogger)
         await finished(record, outcome: outcome, channel: entry.name, startedAt: startedAt)
     }

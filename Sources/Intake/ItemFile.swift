@@ -254,7 +254,8 @@ public struct ItemFileReader: Sendable {
         return out
     }
 
-    static let overrideFields: Set<String> = ["text", "script", "title", "summary", "body"]
+    /// `lists`: the email channel's distribution lists (and addresses) for this item, comma-separated.
+    static let overrideFields: Set<String> = ["text", "script", "title", "summary", "body", "lists"]
 
     private func readOverrides(_ reader: FieldReader, channels: [String]) throws(IntakeError) -> [String: [String:
         String]]

@@ -30,6 +30,10 @@ public struct LogLine: Sendable, Hashable, Codable {
     /// Who did it (officer name, `cchcd`).
     public var actor: String?
     public var detail: String?
+    /// `delivery.part` lines: the part's key (an email recipient's address).
+    public var part: String?
+    /// `delivery.part` lines: the part's outcome in this attempt (`delivered`, `retry`, `failed`).
+    public var part_state: String?
 
     public init(
         ts: String, event: String, item_id: String, item_title: String, unit: String, topic: String,
@@ -102,6 +106,8 @@ public struct LogLine: Sendable, Hashable, Codable {
         string("event", event)
         string("item_id", item_id)
         string("item_title", item_title)
+        string("part", part)
+        string("part_state", part_state)
         string("remote_id", remote_id)
         string("retry_at", retry_at)
         string("state", state)

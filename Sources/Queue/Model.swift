@@ -289,17 +289,39 @@ public struct AttemptRecord: Sendable, Hashable, Codable {
     public var durationMilliseconds: Int { Int((finishedAt.timeIntervalSince(startedAt) * 1000).rounded()) }
 }
 
+/// One part's outcome in one attempt, as stored.
+public struct AttemptPartRecord: Sendable, Hashable {
+    public var deliveryID: String
+    /// The attempt's number.
+    public var attempt: Int
+    public var outcome: PartOutcome
+    public var at: Date
+
+    public init(deliveryID: String, attempt: Int, outcome: PartOutcome, at: Date) {
+        self.deliveryID = deliveryID
+        self.attempt = attempt
+        self.outcome = outcome
+        self.at = at
+    }
+}
+
 /// A delivery handed to the engine by ``Store/claimDue(channel:now:limit:owner:leaseUntil:)``.
 public struct ClaimedDelivery: Sendable {
     public var delivery: DeliveryRecord
     public var item: ItemRecord
     /// This item's other delivered channels: channel name → result.
     public var earlierResults: [String: ChannelResult]
+    /// Parts of this delivery finished in earlier attempts (see ``PublishRequest/finishedParts``).
+    public var finishedParts: [String: PartOutcome]
 
-    public init(delivery: DeliveryRecord, item: ItemRecord, earlierResults: [String: ChannelResult]) {
+    public init(
+        delivery: DeliveryRecord, item: ItemRecord, earlierResults: [String: ChannelResult],
+        finishedParts: [String: PartOutcome] = [:]
+    ) {
         self.delivery = delivery
         self.item = item
         self.earlierResults = earlierResults
+        self.finishedParts = finishedParts
     }
 }
 
@@ -321,13 +343,21 @@ public struct DeliveryOutcome: Sendable {
     /// (with several workers, a late outcome must not overwrite a delivery someone else re-claimed).
     /// Nil: no check.
     public var leaseOwner: String?
+    /// The outcome of each part tried in this attempt (deliveries sent in parts). Each is stored with the
+    /// attempt and gets a `delivery.part` log line (a copy of ``logLine`` with the part's fields), written
+    /// before the delivery's own line.
+    public var parts: [PartOutcome]
 
-    public init(deliveryID: String, attempt: AttemptRecord, next: Next, logLine: LogLine, leaseOwner: String? = nil) {
+    public init(
+        deliveryID: String, attempt: AttemptRecord, next: Next, logLine: LogLine, leaseOwner: String? = nil,
+        parts: [PartOutcome] = []
+    ) {
         self.deliveryID = deliveryID
         self.attempt = attempt
         self.next = next
         self.logLine = logLine
         self.leaseOwner = leaseOwner
+        self.parts = parts
     }
 }
 

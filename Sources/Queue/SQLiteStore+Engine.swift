@@ -115,7 +115,12 @@ extension SQLiteStore {
                 entry = (item, earlier)
                 items[delivery.itemID] = entry
             }
-            result.append(ClaimedDelivery(delivery: delivery, item: entry.0, earlierResults: entry.1))
+            // Only a delivery tried before can have finished parts: first attempts skip the lookup.
+            let finished =
+                delivery.attempts > 1
+                ? try self.finishedParts(db, deliveryID: delivery.id, attemptBase: delivery.attemptBase) : [:]
+            result.append(
+                ClaimedDelivery(delivery: delivery, item: entry.0, earlierResults: entry.1, finishedParts: finished))
         }
         return result
     }
@@ -177,6 +182,7 @@ extension SQLiteStore {
             let channel: String = row[1]
             let state = DeliveryState(rawValue: row[2])
             try self.insertAttempt(db, outcome.attempt, deliveryID: outcome.deliveryID)
+            try self.insertParts(db, outcome, at: at)
             try self.appendLog(db, outcome.logLine, at: at)
             // A delivery already final (resolved by a person meanwhile), or leased again by another
             // worker after this one's lease expired, keeps its state: the attempt and its line are

@@ -15,6 +15,11 @@ extension SQLiteStore {
         migrator.registerMigration("v2-items-source") { db in
             try db.execute(sql: "CREATE INDEX items_source ON items (source)")
         }
+        // Deliveries sent in parts (one email per recipient): each part's outcome per attempt. Append-only;
+        // a part's latest `delivered` (ever) or `failed` (since the last re-queue) row makes it finished.
+        migrator.registerMigration("v3-attempt-parts") { db in
+            try db.execute(sql: schemaV3AttemptParts)
+        }
         return migrator
     }
 
@@ -22,6 +27,25 @@ extension SQLiteStore {
         "'draft','submitted','approved','dispatching','done','partly-failed','rejected','cancelled','expired'"
     private static let deliveryStates =
         "'pending','leased','retry-wait','delivered','failed','expired','cancelled','uncertain'"
+
+    private static let schemaV3AttemptParts = """
+        CREATE TABLE attempt_parts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            delivery_id TEXT NOT NULL REFERENCES deliveries (id),
+            attempt INTEGER NOT NULL CHECK (attempt >= 1),
+            part TEXT NOT NULL CHECK (length(part) >= 1),
+            outcome TEXT NOT NULL CHECK (outcome IN ('delivered', 'retry', 'failed')),
+            code INTEGER,
+            message TEXT,
+            remote_id TEXT,
+            at INTEGER NOT NULL
+        );
+        CREATE INDEX attempt_parts_delivery ON attempt_parts (delivery_id, attempt);
+        CREATE TRIGGER attempt_parts_append_only_update BEFORE UPDATE ON attempt_parts
+            BEGIN SELECT RAISE(ABORT, 'attempt parts are append-only'); END;
+        CREATE TRIGGER attempt_parts_append_only_delete BEFORE DELETE ON attempt_parts
+            BEGIN SELECT RAISE(ABORT, 'attempt parts are append-only'); END;
+        """
 
     private static let schemaV1 = """
         CREATE TABLE items (

@@ -28,6 +28,8 @@ public protocol Store: Sendable {
     func deliveries(itemID: String) async throws(StoreError) -> [DeliveryRecord]
     func delivery(_ id: String) async throws(StoreError) -> DeliveryRecord?
     func attempts(deliveryID: String) async throws(StoreError) -> [AttemptRecord]
+    /// The parts' outcomes of a delivery sent in parts, in the order they were recorded.
+    func attemptParts(deliveryID: String) async throws(StoreError) -> [AttemptPartRecord]
 
     /// Approves a `submitted` item as of its current content hash and creates its deliveries.
     func approve(itemID: String, by: String, at: Date, plan: @Sendable (ItemRecord) -> [PlannedDelivery])
@@ -62,7 +64,8 @@ public protocol Store: Sendable {
     /// Leases up to `limit` deliveries of `channel` that are due (`due_at <= now`), waiting, of an
     /// approved item whose approval matches its content hash, whose `after:` channel (if any) is
     /// delivered. Order: due time, then priority (highest first), then item id. Each claimed delivery
-    /// becomes `leased` by `owner` until `leaseUntil`, its `attempts` incremented.
+    /// becomes `leased` by `owner` until `leaseUntil`, its `attempts` incremented. A delivery tried before
+    /// comes with its finished parts: delivered ones, and failed ones since its last re-queue.
     func claimDue(channel: String, now: Date, limit: Int, owner: String, leaseUntil: Date) async throws(StoreError)
         -> [ClaimedDelivery]
 
@@ -70,8 +73,8 @@ public protocol Store: Sendable {
     /// except the time), for the engine to sleep until.
     func nextDue(now: Date) async throws(StoreError) -> [String: Date]
 
-    /// Records outcomes: each attempt row, the delivery's new state and its log line, all in one
-    /// transaction. A `failed` delivery fails the waiting deliveries of the same item that depend on it
+    /// Records outcomes: each attempt row (with its parts and their `delivery.part` lines), the delivery's
+    /// new state and its log line, all in one transaction. A `failed` delivery fails the waiting deliveries of the same item that depend on it
     /// (`after:`), with a log line each. Item statuses follow (`dispatching`, `done`, `partly-failed`).
     func record(_ outcomes: [DeliveryOutcome], at: Date) async throws(StoreError)
 

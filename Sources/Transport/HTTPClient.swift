@@ -22,7 +22,7 @@ import Synchronization
 
 /// curl_global_init, run exactly once per process before any thread uses curl
 /// (a Swift global is initialised lazily and thread-safely on first use).
-private let curlGlobalInitResult: Int = Int(ccurl_global_init_default().rawValue)
+let curlGlobalInitResult: Int = Int(ccurl_global_init_default().rawValue)
 
 private let transportLogger = Logger(label: "cchc.transport")
 

@@ -128,6 +128,7 @@ struct ItemCommand: AsyncParsableCommand {
                 let session = try Session.open(json: options.json)
                 let item: ItemRecord
                 var deliveries: [(DeliveryRecord, [AttemptRecord])] = []
+                var parts: [String: [AttemptPartRecord]] = [:]
                 do {
                     guard let found = try await session.store.item(id) else {
                         throw CLIError(code: "not-found", message: "không tìm thấy bài \(id)", exit: Exit.notFound)
@@ -135,6 +136,7 @@ struct ItemCommand: AsyncParsableCommand {
                     item = found
                     for d in try await session.store.deliveries(itemID: id) {
                         deliveries.append((d, try await session.store.attempts(deliveryID: d.id)))
+                        parts[d.id] = try await session.store.attemptParts(deliveryID: d.id)
                     }
                 } catch let e as CLIError {
                     throw e
@@ -145,7 +147,9 @@ struct ItemCommand: AsyncParsableCommand {
                 }
                 if options.json {
                     var obj = ItemJSON.item(item, session: session)
-                    obj["deliveries"] = deliveries.map { ItemJSON.delivery($0.0, attempts: $0.1, session: session) }
+                    obj["deliveries"] = deliveries.map {
+                        ItemJSON.delivery($0.0, attempts: $0.1, parts: parts[$0.0.id] ?? [], session: session)
+                    }
                     Output.printJSON(obj)
                     return
                 }
@@ -173,6 +177,13 @@ struct ItemCommand: AsyncParsableCommand {
                         if let code = a.code { al += " (\(code))" }
                         if let m = a.message { al += " \(m)" }
                         print(al)
+                        // Deliveries sent in parts (email): each recipient's outcome in this attempt.
+                        for p in (parts[d.id] ?? []) where p.attempt == a.number {
+                            let o = p.outcome
+                            print(
+                                "        \(o.part) \(o.state.rawValue)\(o.code.map { " (\($0))" } ?? "") \(o.message ?? "")"
+                            )
+                        }
                     }
                 }
             }
@@ -299,7 +310,9 @@ enum ItemJSON {
         ]
     }
 
-    static func delivery(_ d: DeliveryRecord, attempts: [AttemptRecord], session: Session) -> [String: Any] {
+    static func delivery(
+        _ d: DeliveryRecord, attempts: [AttemptRecord], parts: [AttemptPartRecord] = [], session: Session
+    ) -> [String: Any] {
         [
             "id": d.id, "channel": d.channel, "channel_type": d.channelType, "state": d.state.rawValue,
             "due_at": session.rfc3339(d.dueAt)!, "attempts": d.attempts, "after": d.after ?? NSNull(),
@@ -315,6 +328,13 @@ enum ItemJSON {
                     "code": a.code.map { $0 as Any } ?? NSNull(), "remote_id": a.remoteID ?? NSNull(),
                     "url": a.url ?? NSNull(),
                     "duration_ms": a.durationMilliseconds,
+                    "parts": parts.filter { $0.attempt == a.number }.map { p in
+                        [
+                            "part": p.outcome.part, "state": p.outcome.state.rawValue,
+                            "code": p.outcome.code.map { $0 as Any } ?? NSNull(),
+                            "message": p.outcome.message ?? NSNull(), "remote_id": p.outcome.remoteID ?? NSNull(),
+                        ] as [String: Any]
+                    },
                 ] as [String: Any]
             },
         ]

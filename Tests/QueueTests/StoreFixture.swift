@@ -116,6 +116,7 @@ let knownEvents: Set<String> = [
     "item.submitted", "item.edited", "item.approved", "item.rejected", "item.cancelled", "item.expired",
     "delivery.planned", "delivery.delivered", "delivery.retry", "delivery.failed", "delivery.expired",
     "delivery.cancelled", "delivery.uncertain", "delivery.recovered", "delivery.requeued", "delivery.resolved",
+    "delivery.part",
 ]
 
 func decodeLine(_ json: String) throws -> LogLine {

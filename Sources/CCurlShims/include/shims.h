@@ -25,6 +25,12 @@ CURLcode ccurl_easy_setopt_write_callback(CURL *handle, ccurl_data_callback valu
 CURLcode ccurl_easy_setopt_header_callback(CURL *handle, ccurl_data_callback value);
 CURLcode ccurl_easy_setopt_read_callback(CURL *handle, ccurl_data_callback value);
 
+/// CURLOPT_XFERINFOFUNCTION (also turns CURLOPT_NOPROGRESS off so it is called): non-zero aborts the
+/// transfer with CURLE_ABORTED_BY_CALLBACK. Used to stop a blocking transfer when its task is cancelled.
+typedef int (*ccurl_xferinfo_callback)(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                                       curl_off_t ulnow);
+CURLcode ccurl_easy_setopt_xferinfo_callback(CURL *handle, ccurl_xferinfo_callback value);
+
 CURLcode ccurl_easy_getinfo_long(CURL *handle, CURLINFO info, long *value);
 CURLcode ccurl_easy_getinfo_string(CURL *handle, CURLINFO info, const char **value);
 CURLcode ccurl_easy_getinfo_double(CURL *handle, CURLINFO info, double *value);
