@@ -19,5 +19,7 @@ if [ "${1:-}" = "--test" ]; then
     python3 -c 'import jsonschema' 2>/dev/null || python3 -m pip install --quiet jsonschema
     # prometheus-client parses /metrics in the tests (a real parser, not string matching).
     python3 -c 'import prometheus_client' 2>/dev/null || python3 -m pip install --quiet prometheus-client
+    # python-docx opens the reports' .docx files in the tests (a real Office Open XML reader).
+    python3 -c 'import docx' 2>/dev/null || python3 -m pip install --quiet python-docx
 fi
 command -v swift >/dev/null || { echo "swift 6 is not on PATH (https://www.swift.org/install/linux/)"; exit 1; }

@@ -248,11 +248,12 @@ public struct Run: Sendable, Equatable {
             }
             if bold { out += "<w:b/><w:bCs/>" }
             if italic { out += "<w:i/><w:iCs/>" }
-            if underline { out += "<w:u w:val=\"single\"/>" }
+            // WordprocessingML fixes the order of these elements: sz before u.
             if let size {
                 let half = Int((size * 2).rounded())
                 out += "<w:sz w:val=\"\(half)\"/><w:szCs w:val=\"\(half)\"/>"
             }
+            if underline { out += "<w:u w:val=\"single\"/>" }
             out += "</w:rPr>"
         }
         var first = true
@@ -376,7 +377,8 @@ public struct Table: Sendable, Equatable {
     func write(to out: inout String, textWidth: Int) {
         let total = columnShares.reduce(0, +)
         let widths = columnShares.map { Int((Double(textWidth) * $0 / (total > 0 ? total : 1)).rounded()) }
-        out += "<w:tbl><w:tblPr><w:tblW w:w=\"\(widths.reduce(0, +))\" w:type=\"dxa\"/><w:tblLayout w:type=\"fixed\"/>"
+        // Schema order inside tblPr: tblW, tblBorders, tblLayout.
+        out += "<w:tbl><w:tblPr><w:tblW w:w=\"\(widths.reduce(0, +))\" w:type=\"dxa\"/>"
         let kind = borders ? "single" : "nil"
         out += "<w:tblBorders>"
         for edge in ["top", "left", "bottom", "right", "insideH", "insideV"] {
@@ -385,7 +387,7 @@ public struct Table: Sendable, Equatable {
                 ? "<w:\(edge) w:val=\"\(kind)\" w:sz=\"4\" w:space=\"0\" w:color=\"000000\"/>"
                 : "<w:\(edge) w:val=\"nil\"/>"
         }
-        out += "</w:tblBorders></w:tblPr><w:tblGrid>"
+        out += "</w:tblBorders><w:tblLayout w:type=\"fixed\"/></w:tblPr><w:tblGrid>"
         for width in widths { out += "<w:gridCol w:w=\"\(width)\"/>" }
         out += "</w:tblGrid>"
         for (index, row) in rows.enumerated() {
@@ -418,6 +420,12 @@ public enum XMLText {
     /// Escapes `& < > " '` and drops characters XML 1.0 does not allow (C0 controls other than tab,
     /// newline, carriage return; U+FFFE/U+FFFF), which would make the part unreadable.
     public static func escape(_ text: String) -> String {
+        // Most text needs nothing: return it as it is (reports have hundreds of thousands of cells).
+        if !text.utf8.contains(where: {
+            $0 < 0x20 || $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 || $0 == 0xEF
+        }) {
+            return text
+        }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {

@@ -50,7 +50,7 @@ public enum DocxRenderer {
                 for row in table.rows {
                     rows.append(
                         row.map { cell in
-                            let numeric = !cell.isEmpty && cell.allSatisfy { "0123456789.,+−-".contains($0) }
+                            let numeric = Labels.isNumeric(cell)
                             return TableCell(
                                 [Paragraph(runs: [Run(cell, size: 12)], alignment: numeric ? .right : .left)])
                         })
@@ -75,9 +75,10 @@ public enum DocxRenderer {
     /// Wider columns for text (titles, links), narrow ones for figures.
     static func shares(_ table: ReportTable) -> [Double] {
         table.header.indices.map { column in
+            // The first rows are enough to size the columns.
             let longest =
-                ([table.header[column]] + table.rows.map { column < $0.count ? $0[column] : "" })
-                .map(\.count).max() ?? 1
+                ([table.header[column]] + table.rows.prefix(200).map { column < $0.count ? $0[column] : "" })
+                .map(\.unicodeScalars.count).max() ?? 1
             return Double(min(max(longest, 4), 40))
         }
     }

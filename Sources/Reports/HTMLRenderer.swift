@@ -92,7 +92,7 @@ public enum HTMLRenderer {
         for row in table.rows {
             out += "<tr>"
             for cell in row {
-                let numeric = !cell.isEmpty && cell.allSatisfy { "0123456789.,+−-".contains($0) }
+                let numeric = Labels.isNumeric(cell)
                 if cell.hasPrefix("https://") || cell.hasPrefix("http://"), !cell.contains(" ") {
                     out += "<td><a href=\"\(e(cell))\">\(e(cell))</a></td>"
                 } else {

@@ -75,6 +75,19 @@ public enum Labels {
         ("interactions", "Tương tác của người dân"),
     ]
 
+    /// Whether a cell holds a figure (digits, `.`, `,`, `+`, `-`, `−`): right-aligned in tables.
+    public static func isNumeric(_ text: String) -> Bool {
+        var any = false
+        for b in text.utf8 {
+            switch b {
+            case 0x30...0x39: any = true
+            case 0x2E, 0x2C, 0x2B, 0x2D, 0xE2, 0x88, 0x92: continue
+            default: return false
+            }
+        }
+        return any
+    }
+
     /// `+3`, `−2`, `0` (with a true minus sign); fractions with a decimal comma.
     public static func signed(_ value: Double) -> String {
         if value > 0 { return "+" + number(value) }

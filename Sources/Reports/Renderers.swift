@@ -69,6 +69,8 @@ public enum MarkdownRenderer {
     }
 
     static func escape(_ s: String) -> String {
+        let special: Set<UInt8> = [0x5C, 0x60, 0x2A, 0x5F, 0x5B, 0x5D, 0x3C, 0x3E, 0x7C, 0x23]
+        if !s.utf8.contains(where: { special.contains($0) }) { return s }
         var out = ""
         for c in s {
             if "\\`*_[]<>|#".contains(c) { out.append("\\") }

@@ -59,8 +59,8 @@ public enum ReportBuilder {
         }
         let files = names.filter { isWanted($0, from: previous.first, to: period.last) }.sorted()
 
-        let current = Tally(months: window.monthStarts.count)
-        let before = Tally(months: 0)
+        var current = Tally(months: window.monthStarts.count)
+        var before = Tally(months: 0)
         var input = Report.InputInfo(
             directory: options.directory, files: files, lines: 0, corrupt: 0, truncated: 0, problems: [])
         let scanner = LogLineScanner()
@@ -98,16 +98,14 @@ public enum ReportBuilder {
                         problem("thiếu hoặc sai trường ts/event")
                         return
                     }
-                    let tally: Tally
-                    if ts >= window.currentStart && ts < window.currentEnd {
-                        tally = current
-                    } else if ts >= window.previousStart && ts < window.previousEnd {
-                        tally = before
-                    } else {
-                        return
-                    }
+                    let inCurrent = ts >= window.currentStart && ts < window.currentEnd
+                    guard inCurrent || (ts >= window.previousStart && ts < window.previousEnd) else { return }
                     if let unitFilter, !LogLineScanner.equals(line, fields[.unit], unitFilter) { return }
-                    tally.add(line, fields, ts: ts, window: window, zone: zone)
+                    if inCurrent {
+                        current.add(line, fields, ts: ts, window: window, zone: zone)
+                    } else {
+                        before.add(line, fields, ts: ts, window: window, zone: zone)
+                    }
                 }
             } catch {
                 throw ReportError(message: "không đọc được tệp nhật ký \(error.description)")

@@ -3,7 +3,10 @@ import Foundation
 
 /// The counts of one period, added to line by line. Memory grows with the number of distinct
 /// units, channels, topics and published items — never with the number of lines.
-final class Tally {
+///
+/// A struct, mutated in place: a class's stored properties pay a run-time exclusivity check on every
+/// access, a dozen per line here.
+struct Tally {
     typealias S = LogLineScanner
 
     var delivered = 0
@@ -33,6 +36,7 @@ final class Tally {
     var emailFailed: [String: Int] = [:]
     var interactions: [String: [String: Int]] = [:]
     var interactionTypes: [String: String] = [:]
+    var strings = StringInterner()
 
     struct ItemRecord {
         var itemID: String
@@ -42,6 +46,12 @@ final class Tally {
         var firstTs: Int64
         var channels: [String]
         var links: [String]
+
+        mutating func add(channel: String, url: String?, ts: Int64) {
+            if !channels.contains(channel) { channels.append(channel) }
+            if let url, !links.contains(url) { links.append(url) }
+            if ts < firstTs { firstTs = ts }
+        }
     }
 
     init(months: Int) {
@@ -58,7 +68,7 @@ final class Tally {
     static let inbound = Array("inbound.".utf8)
     static let unknown = "(không rõ)"
 
-    func add(
+    mutating func add(
         _ line: UnsafeBufferPointer<UInt8>, _ f: S.RawFields, ts: Int64, window: ReportBuilder.Window, zone: TimeZone
     ) {
         guard let event = f[.event] else { return }
@@ -95,13 +105,13 @@ final class Tally {
             if let t = S.string(line, f[.channelType]) { channelTypes[channel] = t }
             unitsSeen.insert(unit)
         } else if S.equals(line, event, Self.recipient) {
-            let channel = S.string(line, f[.channel]) ?? Self.unknown
+            let channel = strings.string(line, f[.channel]) ?? Self.unknown
             switch S.string(line, f[.state]) {
             case "delivered", "accepted", "sent": emailAccepted[channel, default: 0] += 1
             case "failed", "rejected": emailFailed[channel, default: 0] += 1
             default: break
             }
-        } else if let name = S.string(line, event), name.utf8.starts(with: Self.inbound) {
+        } else if S.hasPrefix(line, event, Self.inbound), let name = S.string(line, event) {
             let channel = S.string(line, f[.channel]) ?? Self.unknown
             let kind = S.string(line, f[.kind]) ?? String(name.dropFirst("inbound.".count))
             interactions[channel, default: [:]][kind, default: 0] += 1
@@ -109,14 +119,14 @@ final class Tally {
         }
     }
 
-    private func addDelivered(
+    private mutating func addDelivered(
         _ line: UnsafeBufferPointer<UInt8>, _ f: S.RawFields, ts: Int64, window: ReportBuilder.Window
     ) {
         delivered += 1
-        let channel = S.string(line, f[.channel]) ?? Self.unknown
-        let type = S.string(line, f[.channelType]) ?? Self.unknown
-        let unit = S.string(line, f[.unit]) ?? Self.unknown
-        let topic = S.string(line, f[.topic]) ?? "khac"
+        let channel = strings.string(line, f[.channel]) ?? Self.unknown
+        let type = strings.string(line, f[.channelType]) ?? Self.unknown
+        let unit = strings.string(line, f[.unit]) ?? Self.unknown
+        let topic = strings.string(line, f[.topic]) ?? "khac"
         let itemID = S.string(line, f[.itemID]) ?? Self.unknown
         byChannel[channel, default: 0] += 1
         if channelTypes[channel] == nil { channelTypes[channel] = type }
@@ -131,11 +141,8 @@ final class Tally {
         }
         byMonth[window.monthIndex(ts)] += 1
         let url = S.string(line, f[.url])
-        if var item = items[itemID] {
-            if !item.channels.contains(channel) { item.channels.append(channel) }
-            if let url, !item.links.contains(url) { item.links.append(url) }
-            if ts < item.firstTs { item.firstTs = ts }
-            items[itemID] = item
+        if let index = items.index(forKey: itemID) {
+            items.values[index].add(channel: channel, url: url, ts: ts)
         } else {
             items[itemID] = ItemRecord(
                 itemID: itemID, title: S.string(line, f[.itemTitle]) ?? "", unit: unit, topic: topic, firstTs: ts,

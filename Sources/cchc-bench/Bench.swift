@@ -25,8 +25,12 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Total concurrency (split between the 2 channels), the same for both measurements.") var concurrency =
         128
     @Option(help: "Sink event-loop threads.") var sinkThreads = 1
+    @Option(help: "dispatch (default) or report (a yearly report over a generated delivery log).") var mode = "dispatch"
+    @Option(help: "report mode: delivery-log lines to generate.") var lines = 1_000_000
 
     func run() async throws {
+        if mode == "report" { return try ReportBench(lines: lines).run() }
+        guard mode == "dispatch" else { throw ValidationError("--mode: dispatch or report") }
         LoggingSystem.bootstrap { label in
             var h = StreamLogHandler.standardError(label: label)
             h.logLevel = .warning

@@ -50,6 +50,7 @@ struct ReportEndToEndTests {
         #expect(r.stderr.contains("Đã lập báo cáo"))
         let report = try #require(
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any])
+        try validateReport(out)
         let totals = Dictionary(
             uniqueKeysWithValues: ((report["totals"] as? [[String: Any]]) ?? []).map {
                 ($0["key"] as! String, ($0["value"] as! NSNumber).intValue)
@@ -78,10 +79,51 @@ struct ReportEndToEndTests {
         let docx = try ws.cli(["report", "--from", today, "--to", today, "--output", ws.root + "/bao-cao.docx"])
         #expect(docx.status == 0, "\(docx.stderr)")
         #expect(docx.stderr.contains("\(logFile):\(lineCount)"))
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: ws.root + "/bao-cao.docx"))
-        #expect(bytes.prefix(2) == Data("PK".utf8))
+        // python-docx (an independent Office Open XML reader) opens it: header, title, and the totals
+        // table with the JSON's figures.
+        let script = """
+            import docx, json, sys
+            d = docx.Document(sys.argv[1])
+            text = "\\n".join(p.text for p in d.paragraphs)
+            cells = [[c.text for c in row.cells] for t in d.tables for row in t.rows]
+            motto = any("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in c for r in cells for c in r)
+            totals = {r[0]: r[1] for r in cells if len(r) == 4}
+            font = d.styles.element.xpath("//w:rPrDefault//w:rFonts/@w:ascii")
+            print(json.dumps({"motto": motto, "title": "BÁO CÁO" in text and "Kết quả công tác tuyên truyền cải cách hành chính" in text,
+                              "totals": totals, "font": font}))
+            """
+        let py = try run("/usr/bin/env", ["python3", "-c", script, ws.root + "/bao-cao.docx"])
+        #expect(py.status == 0, "python-docx: \(py.stderr)")
+        let seen = try #require(try JSONSerialization.jsonObject(with: Data(py.stdout.utf8)) as? [String: Any])
+        #expect(seen["motto"] as? Bool == true && seen["title"] as? Bool == true)
+        #expect(seen["font"] as? [String] == ["Times New Roman"])
+        let docxTotals = (seen["totals"] as? [String: String]) ?? [:]
+        #expect(
+            docxTotals["Tin bài đã phát hành"] == "2" && docxTotals["Lượt đăng/gửi thành công trên các kênh"] == "2")
         let html = try ws.cli(["report", "--from", today, "--to", today, "--format", "html"])
         #expect(html.status == 0 && html.stdout.contains("BÁO CÁO") && html.stdout.contains("<svg"))
+    }
+
+    /// With reports.schedule the daemon writes the last finished month's report into the folder.
+    @Test func daemonWritesScheduledReports() async throws {
+        let ws = try Workspace()
+        try ws.writeConfig(
+            channels: genericPortal("portal-tinh", url: "http://127.0.0.1:9/x"),
+            extra: """
+                reports:
+                  issuer: SỞ NỘI VỤ
+                  schedule: { dir: bao-cao, periods: [month], formats: [json, html], at: "00:00" }
+                """)
+        let daemon = try Daemon(ws)
+        defer { daemon.terminate() }
+        try await eventually(15, "scheduled report files", daemon: daemon) {
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: ws.root + "/bao-cao")) ?? []
+            return files.filter { $0.hasPrefix("bao-cao-") }.count == 2
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: ws.root + "/bao-cao")
+        let json = try #require(files.first { $0.hasSuffix(".json") })
+        try validateReport(ws.root + "/bao-cao/" + json)
+        #expect(daemon.output.contains("scheduled report written"))
     }
 
     @Test func badArgumentsAreExplainedInVietnamese() throws {
@@ -96,4 +138,19 @@ struct ReportEndToEndTests {
         let noLog = try run(Binaries.cchc, ["report", "--log-dir", ws.root + "/khong-co", "--month", "2026-11"])
         #expect(noLog.status == 1 && noLog.stderr.contains("không có thư mục nhật ký phát hành"))
     }
+}
+
+/// Validates a report file against docs/report.schema.json (python3-jsonschema, as for the log).
+func validateReport(_ path: String) throws {
+    let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+    let script = """
+        import json, sys
+        from jsonschema import Draft202012Validator
+        v = Draft202012Validator(json.load(open(sys.argv[1])))
+        errors = [f"{list(e.path)}: {e.message}" for e in v.iter_errors(json.load(open(sys.argv[2], encoding="utf-8")))]
+        print("\\n".join(errors) or "ok"); sys.exit(1 if errors else 0)
+        """
+    let r = try run("/usr/bin/env", ["python3", "-c", script, repo + "/docs/report.schema.json", path])
+    #expect(r.status == 0, "report schema: \(r.stdout) \(r.stderr)")
 }
