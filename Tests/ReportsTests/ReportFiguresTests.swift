@@ -16,12 +16,13 @@ final class TempDir {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// The standard fixture, written once per test that needs it.
+/// The standard fixture, generated once; each test gets its own copy of the files (some damage them).
+nonisolated(unsafe) let sharedFixture = LogFixture.standard()
+
 func standardLog() throws -> (LogFixture, TempDir) {
     let dir = try TempDir()
-    let fixture = LogFixture.standard()
-    _ = try fixture.write(to: dir.path)
-    return (fixture, dir)
+    _ = try sharedFixture.write(to: dir.path)
+    return (sharedFixture, dir)
 }
 
 func makeReport(
