@@ -207,6 +207,17 @@ struct LogFixture {
         return f
     }
 
+    /// The monthly files' text (by local month), sorted keys, one line per event.
+    func files() throws -> [String: String] {
+        var files: [String: [String]] = [:]
+        for e in events {
+            let data = try JSONSerialization.data(
+                withJSONObject: e.line, options: [.sortedKeys, .withoutEscapingSlashes])
+            files["delivery-\(e.localDate.prefix(7)).jsonl", default: []].append(String(decoding: data, as: UTF8.self))
+        }
+        return files.mapValues { $0.joined(separator: "\n") + "\n" }
+    }
+
     /// Writes the lines into monthly files (by local month), sorted keys, one per line.
     func write(to directory: String) throws -> [String: [String]] {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -16,23 +16,36 @@ final class TempDir {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// The standard fixture, generated once; each test gets its own copy of the files (some damage them).
+/// The standard fixture, generated once, and its files' text; each test writes its own copy of the
+/// files (some damage them).
 nonisolated(unsafe) let sharedFixture = LogFixture.standard()
+let fixtureFiles: [String: String] = (try? sharedFixture.files()) ?? [:]
 
 func standardLog() throws -> (LogFixture, TempDir) {
     let dir = try TempDir()
-    _ = try sharedFixture.write(to: dir.path)
+    for (name, text) in fixtureFiles {
+        try text.write(toFile: dir.path + "/" + name, atomically: false, encoding: .utf8)
+    }
     return (sharedFixture, dir)
+}
+
+/// Runs CPU-heavy work on a thread of its own: tests run on the cooperative pool (as many threads
+/// as cores, two here), and a long synchronous job there starves the other suites' async tests.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
 }
 
 func makeReport(
     _ dir: String, _ period: ReportPeriod, settings: ReportSettings = ReportSettings(), unit: String? = nil
-) throws -> Report {
+) async throws -> Report {
     var options = ReportOptions(directory: dir, period: period, timeZone: zone)
     options.settings = settings
     options.unit = unit
     options.now = Date(timeIntervalSince1970: 1_795_000_000)
-    return try ReportBuilder.build(options)
+    let frozen = options
+    return try await offPool { try ReportBuilder.build(frozen) }
 }
 
 /// The report's JSON, parsed back (what scripts see).
@@ -107,11 +120,11 @@ let cases: [Case] = [
         months: [("2026-11", "2026-11-10", "2026-11-20")]),
 ]
 
-@Suite struct ReportFiguresTests {
+@Suite(.serialized) struct ReportFiguresTests {
     @Test(arguments: cases)
-    func everyFigureIsExact(_ c: Case) throws {
+    func everyFigureIsExact(_ c: Case) async throws {
         let (f, dir) = try standardLog()
-        let report = try makeReport(dir.path, c.period)
+        let report = try await makeReport(dir.path, c.period)
         let j = try json(report)
 
         // The window printed.
@@ -223,38 +236,42 @@ let cases: [Case] = [
     }
 
     /// The lines on the edges fall on the right side, under both kinds of windows.
-    @Test func edgesOfThe14thAnd15thAndTheNewYear() throws {
+    @Test func edgesOfThe14thAnd15thAndTheNewYear() async throws {
         let (_, dir) = try standardLog()
-        func ids(_ p: ReportPeriod) throws -> Set<String> {
-            Set(try makeReport(dir.path, p).items.map(\.itemID).filter { $0.hasPrefix("edge") })
+        let path = dir.path
+        func ids(_ p: ReportPeriod) async throws -> Set<String> {
+            Set(try await makeReport(path, p).items.map(\.itemID).filter { $0.hasPrefix("edge") })
         }
-        #expect(try ids(.month(2026, 11, calendar: false)) == ["edge-2026-11-14", "edge-oct", "edge-nov"])
-        #expect(try ids(.month(2026, 12, calendar: false)) == ["edge-2026-11-15", "edge-2026-12-14"])
-        #expect(try ids(.month(2026, 11, calendar: true)) == ["edge-2026-11-14", "edge-2026-11-15", "edge-nov"])
-        #expect(try ids(.month(2026, 10, calendar: true)) == ["edge-oct"])
+        #expect(try await ids(.month(2026, 11, calendar: false)) == ["edge-2026-11-14", "edge-oct", "edge-nov"])
+        #expect(try await ids(.month(2026, 12, calendar: false)) == ["edge-2026-11-15", "edge-2026-12-14"])
+        #expect(try await ids(.month(2026, 11, calendar: true)) == ["edge-2026-11-14", "edge-2026-11-15", "edge-nov"])
+        #expect(try await ids(.month(2026, 10, calendar: true)) == ["edge-oct"])
         #expect(
-            try ids(.year(2026, calendar: false)).isSuperset(of: ["edge-2025-12-15", "edge-2026-12-14", "edge-oct"]))
-        #expect(try !ids(.year(2026, calendar: false)).contains("edge-2026-12-15"))
-        #expect(try !ids(.year(2026, calendar: false)).contains("edge-2025-12-14"))
-        #expect(try ids(.year(2027, calendar: false)).isSuperset(of: ["edge-2026-12-15", "edge-ny-1", "edge-ny-2"]))
-        #expect(try ids(.year(2026, calendar: true)).contains("edge-ny-1"))
-        #expect(try !ids(.year(2026, calendar: true)).contains("edge-ny-2"))
-        #expect(try ids(.year(2027, calendar: true)) == ["edge-ny-2"])
+            try await ids(.year(2026, calendar: false)).isSuperset(of: [
+                "edge-2025-12-15", "edge-2026-12-14", "edge-oct",
+            ]))
+        #expect(try await !ids(.year(2026, calendar: false)).contains("edge-2026-12-15"))
+        #expect(try await !ids(.year(2026, calendar: false)).contains("edge-2025-12-14"))
+        #expect(
+            try await ids(.year(2027, calendar: false)).isSuperset(of: ["edge-2026-12-15", "edge-ny-1", "edge-ny-2"]))
+        #expect(try await ids(.year(2026, calendar: true)).contains("edge-ny-1"))
+        #expect(try await !ids(.year(2026, calendar: true)).contains("edge-ny-2"))
+        #expect(try await ids(.year(2027, calendar: true)) == ["edge-ny-2"])
     }
 
-    @Test func unitFilterKeepsOnlyThatUnit() throws {
+    @Test func unitFilterKeepsOnlyThatUnit() async throws {
         let (f, dir) = try standardLog()
         let unit = LogFixture.units[1]
-        let report = try makeReport(dir.path, .quarter(2026, 4, calendar: false), unit: unit)
+        let report = try await makeReport(dir.path, .quarter(2026, 4, calendar: false), unit: unit)
         #expect(report.byUnit.map(\.key) == [unit])
         let expected = f.delivered(("2026-09-15", "2026-12-14")).filter { $0.unit == unit }.count
         #expect(report.total("deliveries") == Double(expected))
         #expect(report.items.allSatisfy { $0.unit == unit })
     }
 
-    @Test func corruptAndTruncatedLinesAreCountedAndFiguresStayRight() throws {
+    @Test func corruptAndTruncatedLinesAreCountedAndFiguresStayRight() async throws {
         let (_, dir) = try standardLog()
-        let clean = try makeReport(dir.path, .month(2026, 11, calendar: false))
+        let clean = try await makeReport(dir.path, .month(2026, 11, calendar: false))
 
         let file = dir.path + "/delivery-2026-11.jsonl"
         var lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map(String.init)
@@ -270,7 +287,7 @@ let cases: [Case] = [
         text += #"{"seq":999999,"event":"delivery.delivered","item_id":"2026-11-9999","ts":"2026-11-03T1"#
         try text.write(toFile: file, atomically: true, encoding: .utf8)
 
-        let report = try makeReport(dir.path, .month(2026, 11, calendar: false))
+        let report = try await makeReport(dir.path, .month(2026, 11, calendar: false))
         #expect(report.input.corrupt == damaged.count)
         #expect(report.input.truncated == 1)
         let problems = report.input.problems.map { "\($0.file):\($0.line)" }
@@ -292,12 +309,12 @@ let cases: [Case] = [
         #expect(md.contains("delivery-2026-11.jsonl") && md.contains("dòng hỏng"))
     }
 
-    @Test func missingFolderIsAClearError() throws {
-        #expect(throws: ReportError.self) {
-            _ = try makeReport("/nonexistent/cchc-log", .month(2026, 11, calendar: false))
+    @Test func missingFolderIsAClearError() async throws {
+        await #expect(throws: ReportError.self) {
+            _ = try await makeReport("/nonexistent/cchc-log", .month(2026, 11, calendar: false))
         }
         do {
-            _ = try makeReport("/nonexistent/cchc-log", .month(2026, 11, calendar: false))
+            _ = try await makeReport("/nonexistent/cchc-log", .month(2026, 11, calendar: false))
         } catch {
             let message = (error as? ReportError)?.message ?? ""
             #expect(message.contains("/nonexistent/cchc-log"))

@@ -19,9 +19,9 @@ import Testing
         return s
     }
 
-    func report() throws -> (Report, [String: Any], TempDir) {
+    func report() async throws -> (Report, [String: Any], TempDir) {
         let (_, dir) = try standardLog()
-        let r = try makeReport(dir.path, .quarter(2026, 4, calendar: false), settings: Self.settings())
+        let r = try await makeReport(dir.path, .quarter(2026, 4, calendar: false), settings: Self.settings())
         return (r, try json(r), dir)
     }
 
@@ -43,9 +43,9 @@ import Testing
         return out
     }
 
-    @Test func htmlHasTheSameFiguresAsJSON() throws {
-        let (r, j, _) = try report()
-        let html = try ReportFormat.html.render(r)
+    @Test func htmlHasTheSameFiguresAsJSON() async throws {
+        let (r, j, _) = try await report()
+        let html = try await offPool { try ReportFormat.html.render(r) }
         let text = String(decoding: html, as: UTF8.self)
         #expect(text.hasPrefix("<!DOCTYPE html>"))
         #expect(!text.contains("<script") && !text.contains("<link") && !text.contains("src="))
@@ -75,9 +75,9 @@ import Testing
         for f in r.byMonth { #expect(text.contains("<title>\(f.key): \(Labels.number(f.value))</title>")) }
     }
 
-    @Test func docxIsWellFormedAndHasTheSameFiguresAsJSON() throws {
-        let (r, j, dir) = try report()
-        let data = try ReportFormat.docx.render(r)
+    @Test func docxIsWellFormedAndHasTheSameFiguresAsJSON() async throws {
+        let (r, j, dir) = try await report()
+        let data = try await offPool { try ReportFormat.docx.render(r) }
         let parts = try unzip(data)
         for required in [
             "[Content_Types].xml", "_rels/.rels", "word/document.xml", "word/styles.xml",
@@ -119,8 +119,8 @@ import Testing
         #expect(try unzip(Data(contentsOf: url))["word/document.xml"] == parts["word/document.xml"])
     }
 
-    @Test func csvHasABOMVietnameseIntactAndTheSameFigures() throws {
-        let (r, j, _) = try report()
+    @Test func csvHasABOMVietnameseIntactAndTheSameFigures() async throws {
+        let (r, j, _) = try await report()
         let data = CSVRenderer.render(r)
         #expect(Array(data.prefix(3)) == [0xEF, 0xBB, 0xBF])
         let text = try #require(String(data: data.dropFirst(3), encoding: .utf8))
@@ -143,19 +143,20 @@ import Testing
         #expect(failures.first?.last == "máy chủ từ chối \"nội dung\"\nthử lại")
     }
 
-    @Test func markdownAndJSONAreProduced() throws {
-        let (r, _, _) = try report()
+    @Test func markdownAndJSONAreProduced() async throws {
+        let (r, _, _) = try await report()
         let md = String(decoding: try ReportFormat.markdown.render(r), as: UTF8.self)
         #expect(md.contains("# BÁO CÁO") && md.contains("| Nội dung | Kỳ này | Kỳ trước | Tăng/giảm |"))
         let back = try JSONDecoder().decode(Report.self, from: try ReportFormat.json.render(r))
         #expect(back == r)
     }
 
-    @Test func byRestrictsTheBreakdowns() throws {
+    @Test func byRestrictsTheBreakdowns() async throws {
         let (_, dir) = try standardLog()
         var options = ReportOptions(directory: dir.path, period: .month(2026, 11, calendar: false), timeZone: zone)
         options.breakdowns = ["topic"]
-        let r = try ReportBuilder.build(options)
+        let frozen = options
+        let r = try await offPool { try ReportBuilder.build(frozen) }
         #expect(r.breakdowns == ["topic"])
         let ids = Set(r.sections.flatMap(\.tables).map(\.id))
         #expect(ids.contains("by_topic") && !ids.contains("by_unit") && !ids.contains("by_channel"))
@@ -204,9 +205,9 @@ import Testing
         return s
     }
 
-    @Test func threeArticlesIsNotMetFourIsMet() throws {
+    @Test func threeArticlesIsNotMetFourIsMet() async throws {
         let dir = try log()
-        let r = try makeReport(dir.path, .month(2026, 11, calendar: true), settings: settings())
+        let r = try await makeReport(dir.path, .month(2026, 11, calendar: true), settings: settings())
         let portal = Dictionary(
             r.targets.filter { $0.metric == "articles" }.map { ($0.unit, $0) }, uniquingKeysWith: { a, _ in a })
         #expect(portal["Đơn vị A"]?.actual == 3 && portal["Đơn vị A"]?.met == false)
@@ -223,15 +224,15 @@ import Testing
         #expect(md.contains("| Đơn vị A |") && md.contains("Chưa đạt") && md.contains("| Đạt |"))
     }
 
-    @Test func targetsAreProRatedForLongerPeriods() throws {
+    @Test func targetsAreProRatedForLongerPeriods() async throws {
         let dir = try log()
-        let quarter = try makeReport(dir.path, .quarter(2026, 4, calendar: true), settings: settings())
+        let quarter = try await makeReport(dir.path, .quarter(2026, 4, calendar: true), settings: settings())
         let b = try #require(quarter.targets.first { $0.metric == "articles" && $0.unit == "Đơn vị B" })
         #expect(b.required == 12 && b.actual == 4 && !b.met)
-        let year = try makeReport(dir.path, .year(2026, calendar: true), settings: settings())
+        let year = try await makeReport(dir.path, .year(2026, calendar: true), settings: settings())
         #expect(year.targets.first { $0.metric == "articles" }?.required == 48)
         // A custom range of half a month: 4 × 15/30.44 → 2 (rounded up).
-        let half = try makeReport(
+        let half = try await makeReport(
             dir.path, .custom(from: LocalDate("2026-11-01")!, to: LocalDate("2026-11-15")!), settings: settings())
         let a = try #require(half.targets.first { $0.metric == "articles" && $0.unit == "Đơn vị A" })
         #expect(a.required == 2 && a.met)

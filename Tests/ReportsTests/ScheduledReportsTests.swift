@@ -10,7 +10,7 @@ import Testing
         return f.date(from: text)!
     }
 
-    @Test func writesTheLastFinishedPeriodOnceAfterTheTimeOfDay() throws {
+    @Test func writesTheLastFinishedPeriodOnceAfterTheTimeOfDay() async throws {
         let (f, log) = try standardLog()
         let out = try TempDir()
         var settings = ReportSettings()
@@ -26,7 +26,7 @@ import Testing
         let due = reports.duePeriods(now: instant("2026-12-15T00:00:00Z"))
         #expect(due.map(\.name) == ["2026-12", "2026-Q4"])
 
-        let written = try reports.runOnce(now: instant("2026-12-15T00:00:00Z"))
+        let written = try await offPool { try reports.runOnce(now: instant("2026-12-15T00:00:00Z")) }
         #expect(
             Set(written.map { URL(fileURLWithPath: $0).lastPathComponent })
                 == ["bao-cao-2026-12.json", "bao-cao-2026-12.docx", "bao-cao-2026-Q4.json", "bao-cao-2026-Q4.docx"])
@@ -52,7 +52,7 @@ import Testing
         return try ConfigLoader.load(path: dir.path + "/cchcd.yaml")
     }
 
-    @Test func readsTheReportsSection() throws {
+    @Test func readsTheReportsSection() async throws {
         let c = try load(
             """
             reports:
