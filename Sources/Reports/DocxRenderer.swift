@@ -25,7 +25,7 @@ public enum DocxRenderer {
         doc.append(Block.header(left: left, right: right, leftShare: 0.4))
         doc.append(Paragraph("BÁO CÁO", bold: true, size: 14, alignment: .center, spacingBefore: 12))
         doc.append(Paragraph(report.titleLine, bold: true, size: 14, alignment: .center))
-        doc.append(Paragraph("(\(report.windowLine))", italic: true, alignment: .center, spacingAfter: 6))
+        doc.append(Paragraph(report.windowLine, italic: true, alignment: .center, spacingAfter: 6))
 
         for section in report.sections {
             var title = Paragraph(section.title, bold: true, spacingBefore: 12, spacingAfter: 6)

@@ -42,7 +42,7 @@ public enum HTMLRenderer {
             "</div><div><div><b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b></div><div><b>Độc lập - Tự do - Hạnh phúc</b></div>"
         out += "<div><i>\(e(dateLine(report)))</i></div></div></div>\n"
         out += "<h1>BÁO CÁO</h1>\n<p class=\"title\">\(e(report.titleLine))</p>\n"
-        out += "<p class=\"window\">(\(e(report.windowLine)))</p>\n"
+        out += "<p class=\"window\">\(e(report.windowLine))</p>\n"
 
         for (index, section) in report.sections.enumerated() {
             out += "<h2>\(e(section.title))</h2>\n"
