@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // libcurl, through a module map and fixed-arity C wrappers (Swift cannot call C variadics).
@@ -111,6 +112,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // WordprocessingML (.docx) writer: reports, radio announcer scripts.
+        .target(
+            name: "Docx",
+            dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: swiftSettings
+        ),
+        // Periodic reports from the delivery log (streaming reader, aggregation, renderers).
+        .target(
+            name: "Reports",
+            dependencies: ["ChannelKit", "Config", "Docx"],
+            swiftSettings: swiftSettings
+        ),
         // Plugins: each a channel type.
         .target(
             name: "Portal",
@@ -154,6 +167,7 @@ let package = Package(
             name: "cchcd",
             dependencies: [
                 "Engine", "Intake", "Config", "Queue", "ChannelRegistry", "Transport", "Systemd", "Listener",
+                "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -167,6 +181,7 @@ let package = Package(
             name: "cchc",
             dependencies: [
                 "Engine", "Intake", "Config", "Queue", "ChannelRegistry", "Transport",
+                "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -176,6 +191,7 @@ let package = Package(
             name: "cchc-bench",
             dependencies: [
                 "Engine", "Queue", "Config", "ChannelRegistry", "Transport", "TestSupport", "CCurlRawLoad",
+                "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -225,6 +241,11 @@ let package = Package(
                 "Email", "Transport", "ChannelKit", "Config", "Rendering", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ReportsTests",
+            dependencies: ["Reports", "Docx", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["TestSupport", "Queue", "Transport"],

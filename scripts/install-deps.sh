@@ -24,5 +24,7 @@ if [ "${1:-}" = "--test" ]; then
     python3 -c 'import prometheus_client' 2>/dev/null || python3 -m pip install --quiet prometheus-client
     # aiosmtpd is the real SMTP server the email channel's tests send to (scripts/smtp-test-server.py).
     python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install --quiet aiosmtpd
+    # python-docx opens the reports' .docx files in the tests (a real Office Open XML reader).
+    python3 -c 'import docx' 2>/dev/null || python3 -m pip install --quiet python-docx
 fi
 command -v swift >/dev/null || { echo "swift 6 is not on PATH (https://www.swift.org/install/linux/)"; exit 1; }

@@ -83,6 +83,8 @@ public enum ConfigLoader {
             try s.finish()
         }
 
+        let reports = try readReports(top)
+
         var channels: [ChannelConfig] = []
         if let s = try top.section("channels") {
             for name in s.keys {
@@ -124,7 +126,7 @@ public enum ConfigLoader {
             path: path, timeZone: timeZone, stateDirectory: stateDirectory, inbox: inbox,
             deliveryLogDirectory: logDirectory, retry: retry, engine: engine, network: network,
             extraTopics: extraTopics,
-            channels: channels, httpListen: httpListen)
+            channels: channels, httpListen: httpListen, reports: reports)
     }
 
     static func readChannel(

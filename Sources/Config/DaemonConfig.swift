@@ -19,6 +19,8 @@ public struct DaemonConfig: Sendable {
     public var channels: [ChannelConfig]
     /// `http.listen`: the address of the health, metrics and inbound-webhook server (DESIGN.md §13).
     public var httpListen: String? = nil
+    /// `reports:`: the periodic report's header, targets and schedule (docs/reports.md).
+    public var reports: ReportSettings = ReportSettings()
 
     public var databasePath: String { stateDirectory + "/cchcd.sqlite" }
     /// Touched by `cchc` after a change so a running daemon looks at the queue at once.

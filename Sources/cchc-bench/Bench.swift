@@ -20,7 +20,17 @@ import Transport
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cchc-bench", abstract: "cchc-dispatch's benchmarks (release build; docs/performance.md).",
-        subcommands: [DispatchBench.self, StartupBench.self], defaultSubcommand: DispatchBench.self)
+        subcommands: [DispatchBench.self, StartupBench.self, ReportBenchCommand.self],
+        defaultSubcommand: DispatchBench.self)
+}
+
+struct ReportBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report", abstract: "Measure a yearly report over a generated delivery log.")
+
+    @Option(help: "Delivery-log lines to generate.") var lines = 1_000_000
+
+    func run() throws { try ReportBench(lines: lines).run() }
 }
 
 struct DispatchBench: AsyncParsableCommand {

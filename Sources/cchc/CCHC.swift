@@ -15,6 +15,7 @@ struct CCHC: AsyncParsableCommand {
         subcommands: [
             ItemCommand.self, DeliveryCommand.self, ChannelCommand.self, ConfigCommand.self, LogCommand.self,
             BackupCommand.self,
+            ReportCommand.self,
         ])
 }
 
@@ -60,3 +61,4 @@ extension ChannelCommand.Check: AsyncRunnable {}
 extension ConfigCommand.Check: AsyncRunnable {}
 extension LogCommand.Tail: AsyncRunnable {}
 extension BackupCommand: AsyncRunnable {}
+extension ReportCommand: AsyncRunnable {}

@@ -10,6 +10,7 @@ import Logging
 import Metrics
 import Prometheus
 import Queue
+import Reports
 import ServiceLifecycle
 import Systemd
 import Transport
@@ -153,6 +154,16 @@ struct CCHCD: AsyncParsableCommand {
                 Listener.application(
                     address: listen, engine: engine, store: store, stuckAfter: daemonConfig.engine.stuckAfter,
                     routes: routes, registry: registry,
+                    logger: logger))
+        }
+        if let schedule = daemonConfig.reports.schedule {
+            services.append(
+                ReportScheduler(
+                    reports: ScheduledReports(
+                        schedule: schedule, settings: daemonConfig.reports,
+                        logDirectory: daemonConfig.deliveryLogDirectory, timeZone: daemonConfig.timeZone,
+                        topicLabels: Dictionary(
+                            daemonConfig.topics.map { ($0.key, $0.label) }, uniquingKeysWith: { a, _ in a })),
                     logger: logger))
         }
         // SIGHUP is trapped before anything can send it (its default action would end the process).

@@ -58,7 +58,8 @@ public struct TestCertificate: Sendable {
         let r = try runTool(
             "/usr/bin/env",
             [
-                "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+                "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                "-keyout", key, "-out", cert, "-days", "2",
                 "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
             ])
         guard r.status == 0 else { throw SMTPTestServerError("openssl failed: \(r.stderr)") }
