@@ -122,6 +122,20 @@ public enum ConfigLoader {
         }
 
         try checkDependencies(channels)
+        if let send = reports.schedule?.send {
+            let keyPath = "reports.schedule.send.channel"
+            let location = send.location ?? ConfigLocation(file: path, line: 1)
+            guard let channel = channels.first(where: { $0.name == send.channel }) else {
+                throw ConfigError(
+                    "no channel named \"\(send.channel)\" (known: \(channels.map(\.name).joined(separator: ", ")))",
+                    path: keyPath, location: location)
+            }
+            guard channel.type == "email" else {
+                throw ConfigError(
+                    "\"\(send.channel)\" is a \(channel.type) channel; reports are sent by an email channel",
+                    path: keyPath, location: location)
+            }
+        }
         return DaemonConfig(
             path: path, timeZone: timeZone, stateDirectory: stateDirectory, inbox: inbox,
             deliveryLogDirectory: logDirectory, retry: retry, engine: engine, network: network,

@@ -63,12 +63,16 @@ public struct ReportSchedule: Sendable, Hashable {
     public var formats: [String]
     /// Time of day (local) on the first day after the period's cut-off.
     public var at: TimeOfDay
+    /// `send: { channel: NAME, lists: "a, b" }`: each written report is also queued as an item for
+    /// this email channel, with the files attached (approved by the daemon, sent like any item).
+    public var send: ReportSending?
 
-    public init(dir: String, periods: [String], formats: [String], at: TimeOfDay) {
+    public init(dir: String, periods: [String], formats: [String], at: TimeOfDay, send: ReportSending? = nil) {
         self.dir = dir
         self.periods = periods
         self.formats = formats
         self.at = at
+        self.send = send
     }
 
     public static let periodKinds = ["month", "quarter", "half", "year"]
@@ -119,10 +123,36 @@ extension ConfigLoader {
                 guard let t = TimeOfDay(text) else { throw c.error("at", "\"\(text)\" is not a time like 07:00") }
                 at = t
             }
+            var send: ReportSending?
+            if let d = try c.section("send") {
+                let location = d.raw("channel")?.location
+                guard let channel = try d.string("channel"), let location else {
+                    throw d.error("channel", "is required (the email channel that sends the reports)")
+                }
+                send = ReportSending(channel: channel, lists: try d.string("lists"), location: location)
+                try d.finish()
+            }
             try c.finish()
-            settings.schedule = ReportSchedule(dir: dir, periods: periods, formats: formats, at: at)
+            settings.schedule = ReportSchedule(dir: dir, periods: periods, formats: formats, at: at, send: send)
         }
         try s.finish()
         return settings
+    }
+}
+
+/// Where scheduled reports are sent (`reports.schedule.send`).
+public struct ReportSending: Sendable, Hashable {
+    /// An `email` channel's name.
+    public var channel: String
+    /// Distribution lists (and addresses), comma-separated, as in an item's `lists` override; nil: the
+    /// channel's default lists.
+    public var lists: String?
+    /// Where `channel` is written, for errors found when the channels are known.
+    public var location: ConfigLocation?
+
+    public init(channel: String, lists: String? = nil, location: ConfigLocation? = nil) {
+        self.channel = channel
+        self.lists = lists
+        self.location = location
     }
 }

@@ -57,6 +57,30 @@ public struct ItemIntake: Sendable {
         }
     }
 
+    /// Queues content the daemon made itself (a scheduled report for an email channel), checked like
+    /// a file: every channel must exist and accept it.
+    public func submit(
+        content: ItemContent, approval: Approval?, source: String, actor: String, now: Date = Date()
+    ) async throws(Failure) -> Accepted {
+        for name in content.channels where config.channel(named: name) == nil {
+            throw .invalid(IntakeError(file: source, field: "channels", "không có kênh \"\(name)\" trong cấu hình"))
+        }
+        do {
+            try validate(ParsedItem(id: nil, content: content, approval: approval, warnings: []), fileName: source)
+        } catch {
+            throw .invalid(error)
+        }
+        let newItem = NewItem(
+            id: nil, idMonth: LogClock(timeZone: config.timeZone).month(now), content: content, source: source,
+            actor: actor, approval: approval)
+        do {
+            let (record, created) = try await store.addItem(newItem, at: now, plan: planner)
+            return Accepted(item: record, created: created, warnings: [])
+        } catch {
+            throw .store(error)
+        }
+    }
+
     public func submit(path: String, trusted: Bool, source: String, actor: String, now: Date = Date())
         async throws(Failure) -> Accepted
     {

@@ -25,7 +25,12 @@ public struct ScheduledReports: Sendable {
 
     /// `bao-cao-2026-11.docx`, `bao-cao-2026-Q4-lich.html` (calendar periods say so).
     public static func fileName(_ period: ReportPeriod, _ format: ReportFormat) -> String {
-        "bao-cao-\(period.name)\(period.basis == .calendar ? "-lich" : "").\(format.fileExtension)"
+        "\(key(period)).\(format.fileExtension)"
+    }
+
+    /// `bao-cao-2026-11`, `bao-cao-2026-Q4-lich`: names a scheduled report in file names and sources.
+    public static func key(_ period: ReportPeriod) -> String {
+        "bao-cao-\(period.name)\(period.basis == .calendar ? "-lich" : "")"
     }
 
     /// The periods whose reports are due at `now`.

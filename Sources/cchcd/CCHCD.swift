@@ -164,7 +164,7 @@ struct CCHCD: AsyncParsableCommand {
                         logDirectory: daemonConfig.deliveryLogDirectory, timeZone: daemonConfig.timeZone,
                         topicLabels: Dictionary(
                             daemonConfig.topics.map { ($0.key, $0.label) }, uniquingKeysWith: { a, _ in a })),
-                    logger: logger))
+                    inbox: inbox, engine: engine, logger: logger))
         }
         // SIGHUP is trapped before anything can send it (its default action would end the process).
         let notifier = SystemdNotifier()

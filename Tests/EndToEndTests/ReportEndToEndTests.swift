@@ -126,6 +126,98 @@ struct ReportEndToEndTests {
         #expect(daemon.output.contains("scheduled report written"))
     }
 
+    /// With `reports.schedule.send` the written report is queued once as an item for the email
+    /// channel and arrives at a real SMTP server as an attachment, byte for byte; a restart does not
+    /// queue it again.
+    @Test func scheduledReportsAreMailedToTheConfiguredList() async throws {
+        let ws = try Workspace()
+        let cert = try await TestCertificate.make(in: ws.root)
+        let server = try await SMTPTestServer.running(tls: cert)
+        defer { server.stop() }
+        try ws.writeConfig(
+            channels: """
+                  email-lanhdao:
+                    type: email
+                    smtp: \(server.url)
+                    ca_file: cert.pem
+                    from: "Sở Nội vụ tỉnh Sơn La <cchc@sonla.example.gov.vn>"
+                    lists: { lanh-dao: [giamdoc@sonla.example.gov.vn, "Phó Giám đốc <pgd@sonla.example.gov.vn>"] }
+                """,
+            extra: """
+                reports:
+                  issuer: SỞ NỘI VỤ
+                  schedule:
+                    dir: bao-cao
+                    periods: [month]
+                    formats: [docx, json]
+                    at: "00:00"
+                    send: { channel: email-lanhdao, lists: lanh-dao }
+                """)
+        var daemon = try Daemon(ws)
+        try await eventually(30, "the report mailed to both addresses", daemon: daemon) {
+            try await server.messages().count == 2
+        }
+        let messages = try await server.messages()
+        let docxName = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: ws.root + "/bao-cao").first { $0.hasSuffix(".docx") })
+        let hash = try run("/usr/bin/sha256sum", [ws.root + "/bao-cao/" + docxName])
+        let expectedHash = String(hash.stdout.prefix { $0 != " " })
+        #expect(expectedHash.count == 64)
+        for message in messages {
+            #expect(
+                (message["subject"] as? String)?.hasPrefix(
+                    "Báo cáo kết quả công tác tuyên truyền cải cách hành chính tháng") == true)
+            #expect((message["defects"] as? [String])?.isEmpty == true)
+            let attachments = try #require(message["attachments"] as? [[String: Any]])
+            #expect(
+                Set(attachments.compactMap { $0["filename"] as? String }) == [
+                    docxName, docxName.replacingOccurrences(of: ".docx", with: ".json"),
+                ])
+            let sent = try #require(attachments.first { ($0["filename"] as? String) == docxName })
+            #expect(sent["sha256"] as? String == expectedHash)
+        }
+        #expect(
+            Set(messages.compactMap { $0["to_address"] as? String }) == [
+                "giamdoc@sonla.example.gov.vn", "pgd@sonla.example.gov.vn",
+            ])
+        #expect(daemon.output.contains("scheduled report queued for sending"))
+
+        // A restart finds the period's report already queued (its source names the period).
+        daemon.terminate()
+        daemon = try Daemon(ws)
+        defer { daemon.terminate() }
+        try await eventually(10, "the restarted daemon's first check", daemon: daemon) {
+            daemon.output.contains("scheduled report already queued for sending")
+        }
+        let items = try ws.cli(["item", "list", "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(items.stdout.utf8)) as? [String: Any]
+        let list = try #require(object?["items"] as? [[String: Any]], "\(items.stdout) \(items.stderr)")
+        #expect(list.filter { ($0["title"] as? String)?.hasPrefix("Báo cáo kết quả") == true }.count == 1)
+        #expect(try await server.messages().count == 2)
+    }
+
+    /// `send.channel` must name an email channel.
+    @Test func reportsAreSentOnlyByAnEmailChannel() throws {
+        let ws = try Workspace()
+        try ws.writeConfig(
+            channels: genericPortal("portal-tinh", url: "http://127.0.0.1:9/x"),
+            extra: """
+                reports:
+                  schedule: { dir: bao-cao, send: { channel: portal-tinh } }
+                """)
+        let r = try run(Binaries.cchcd, ["--config", ws.configPath, "--check-config"])
+        #expect(r.status == 78)
+        #expect(r.stderr.contains("reports.schedule.send.channel") && r.stderr.contains("email channel"), "\(r.stderr)")
+        try ws.writeConfig(
+            channels: genericPortal("portal-tinh", url: "http://127.0.0.1:9/x"),
+            extra: """
+                reports:
+                  schedule: { dir: bao-cao, send: { channel: khong-co } }
+                """)
+        let missing = try run(Binaries.cchcd, ["--config", ws.configPath, "--check-config"])
+        #expect(missing.status == 78 && missing.stderr.contains("no channel named \"khong-co\""), "\(missing.stderr)")
+    }
+
     @Test func badArgumentsAreExplainedInVietnamese() throws {
         let ws = try Workspace()
         try ws.writeConfig(channels: genericPortal("portal-tinh", url: "http://127.0.0.1:9/x"))
