@@ -111,6 +111,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Vietnamese text → text to be read aloud (numbers, dates, abbreviations); Foundation only.
+        .target(name: "ReadAloud", swiftSettings: swiftSettings),
         // Plugins: each a channel type.
         .target(
             name: "Portal",
@@ -166,7 +168,7 @@ let package = Package(
         .executableTarget(
             name: "cchc-bench",
             dependencies: [
-                "Engine", "Queue", "Config", "ChannelRegistry", "Transport", "TestSupport", "CCurlRawLoad",
+                "Engine", "Queue", "Config", "ChannelRegistry", "Transport", "TestSupport", "CCurlRawLoad", "ReadAloud",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -203,6 +205,7 @@ let package = Package(
         .testTarget(name: "PortalTests", dependencies: ["Portal", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "WebhookTests", dependencies: ["Webhook", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ExecTests", dependencies: ["Exec"], swiftSettings: swiftSettings),
+        .testTarget(name: "ReadAloudTests", dependencies: ["ReadAloud"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["TestSupport", "Queue", "Transport"],

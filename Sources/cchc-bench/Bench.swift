@@ -25,8 +25,17 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Total concurrency (split between the 2 channels), the same for both measurements.") var concurrency =
         128
     @Option(help: "Sink event-loop threads.") var sinkThreads = 1
+    @Option(help: "dispatch (the engine against raw libcurl) or readaloud (the normaliser against tokenising).")
+    var mode = "dispatch"
+    @Option(help: "readaloud: the folder of .txt documents to normalise.") var corpus = "Tests/Fixtures"
+    @Option(help: "readaloud: passes over the corpus.") var passes = 200
 
     func run() async throws {
+        if mode == "readaloud" {
+            try ReadAloudBench(corpus: corpus, passes: passes).run()
+            return
+        }
+        guard mode == "dispatch" else { throw ValidationError("--mode is dispatch or readaloud") }
         LoggingSystem.bootstrap { label in
             var h = StreamLogHandler.standardError(label: label)
             h.logLevel = .warning
