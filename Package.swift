@@ -137,10 +137,17 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Radio",
+            dependencies: ["ChannelKit", "ReadAloud", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Plugins/Radio",
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
         // The one list of compiled-in channel types, shared by cchcd and cchc.
         .target(
             name: "ChannelRegistry",
-            dependencies: ["ChannelKit", "Transport", "Config", "Portal", "Webhook", "Exec"],
+            dependencies: ["ChannelKit", "Transport", "Config", "Portal", "Webhook", "Exec", "Radio"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -206,6 +213,7 @@ let package = Package(
         .testTarget(name: "WebhookTests", dependencies: ["Webhook", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ExecTests", dependencies: ["Exec"], swiftSettings: swiftSettings),
         .testTarget(name: "ReadAloudTests", dependencies: ["ReadAloud"], swiftSettings: swiftSettings),
+        .testTarget(name: "RadioTests", dependencies: ["Radio", "ReadAloud"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["TestSupport", "Queue", "Transport"],

@@ -4,6 +4,7 @@ import Exec
 import Foundation
 import Logging
 import Portal
+import Radio
 import Transport
 import Webhook
 
@@ -39,6 +40,12 @@ public enum BuiltinChannels {
             sampleConfig: ExecChannel.sampleConfig
         ) { name, section, context, _ throws(ConfigError) in
             try ExecChannel(name: name, section: section, context: context)
+        },
+        ChannelType(
+            type: "radio", summary: "bản tin for commune loudspeaker stations: read-aloud script, manifest, per slot",
+            sampleConfig: RadioChannel.sampleConfig
+        ) { name, section, context, _ throws(ConfigError) in
+            try RadioChannel(name: name, section: section, context: context)
         },
     ]
 
