@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+
+/// The radio channel through the real `cchcd` and `cchc`: approved items become bulletin files.
+@Suite struct RadioEndToEndTests {
+    @Test func approvedItemsBecomeASlotBulletinAndAnEmergencyBulletinInTheStationFolder() async throws {
+        let ws = try Workspace()
+        try ws.writeConfig(
+            channels: """
+                  radio-xa:
+                    type: radio
+                    lead_time: 0s
+                    stations:
+                      - id: tan-lap
+                        name: Đài truyền thanh xã Tân Lập
+                        commune: xã Tân Lập
+                        slots: ["00:00/30m", "06:00/30m", "12:00/30m", "18:00/30m"]
+                        folder: radio/tan-lap
+                """)
+        let check = try run(Binaries.cchcd, ["--config", ws.configPath, "--check-config"])
+        #expect(check.status == 0, "\(check.stderr)")
+        let daemon = try Daemon(ws)
+        defer { daemon.terminate() }
+
+        try ws.write(
+            "items/thuong.md",
+            itemFile(
+                title: "Sơn La: 100% TTHC được tiếp nhận trực tuyến", channels: ["radio-xa"],
+                body: "Ngày 03/01/2019, Chủ tịch UBND tỉnh ban hành Kế hoạch số 05/KH-UBND về tuyên truyền CCHC."))
+        try ws.write(
+            "items/khan.md",
+            itemFile(
+                title: "Thông báo tạm dừng tiếp nhận hồ sơ", channels: ["radio-xa"], extra: "priority: khan-cap",
+                body: "Bộ phận một cửa tạm dừng tiếp nhận hồ sơ từ 14h đến 16h30 ngày 25/11/2026."))
+        var ids: [String] = []
+        for name in ["thuong", "khan"] {
+            let add = try ws.cli(["item", "add", ws.root + "/items/\(name).md"])
+            #expect(add.status == 0, "\(add.stderr)")
+            let id = add.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            ids.append(id)
+            let approve = try ws.cli(["item", "approve", id, "--by", "Nguyễn Văn A"])
+            #expect(approve.status == 0, "\(approve.stderr)")
+        }
+        for id in ids {
+            try await eventually(15, "radio delivered", daemon: daemon) {
+                try ws.deliveryStates(id) == ["radio-xa": "delivered"]
+            }
+        }
+        let folder = ws.root + "/radio/tan-lap"
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { !$0.hasPrefix(".") }.sorted()
+        let emergency = try #require(files.first { $0.hasPrefix("khan-cap-") && $0.hasSuffix(".txt") })
+        let slot = try #require(files.first { !$0.hasPrefix("khan-cap-") && $0.hasSuffix(".txt") })
+        #expect(files.count == 4, "\(files)")
+        let slotText = try String(contentsOfFile: folder + "/" + slot, encoding: .utf8)
+        #expect(slotText.hasPrefix("Đây là Đài truyền thanh xã Tân Lập. Mời bà con nghe bản tin cải cách hành chính"))
+        #expect(
+            slotText.contains(
+                "Tin thứ nhất: Sơn La: một trăm phần trăm thủ tục hành chính được tiếp nhận trực tuyến.\nNgày ba tháng một năm hai nghìn không trăm mười chín, Chủ tịch Ủy ban nhân dân tỉnh ban hành Kế hoạch số năm về tuyên truyền cải cách hành chính."
+            ))
+        let emergencyText = try String(contentsOfFile: folder + "/" + emergency, encoding: .utf8)
+        #expect(
+            emergencyText.contains(
+                "Thông báo khẩn: Thông báo tạm dừng tiếp nhận hồ sơ.\nBộ phận một cửa tạm dừng tiếp nhận hồ sơ từ mười bốn giờ đến mười sáu giờ ba mươi phút ngày hai mươi lăm tháng mười một năm hai nghìn không trăm hai mươi sáu."
+            ))
+        #expect(!slotText.contains("tạm dừng"))
+        let manifestName = slot.replacingOccurrences(of: ".txt", with: ".manifest.json")
+        let manifest = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/" + manifestName)))
+                as? [String: Any])
+        #expect((manifest["items"] as? [[String: Any]])?.map { $0["id"] as? String } == [ids[0]])
+
+        let show = try ws.itemJSON(ids[0])
+        let delivery = try #require((show["deliveries"] as? [[String: Any]])?.first)
+        #expect(delivery["remote_id"] as? String == "tan-lap/" + slot.replacingOccurrences(of: ".txt", with: ""))
+        daemon.terminate()
+        #expect(daemon.process.terminationStatus == 0, "\(daemon.output)")
+    }
+}
