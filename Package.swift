@@ -166,7 +166,7 @@ let package = Package(
         .executableTarget(
             name: "cchc",
             dependencies: [
-                "Engine", "Intake", "Config", "Queue", "ChannelRegistry", "Transport",
+                "Engine", "Intake", "Config", "Queue", "ChannelRegistry", "Transport", "Radio",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

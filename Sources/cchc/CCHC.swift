@@ -14,7 +14,7 @@ struct CCHC: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             ItemCommand.self, DeliveryCommand.self, ChannelCommand.self, ConfigCommand.self, LogCommand.self,
-            BackupCommand.self,
+            BackupCommand.self, RadioCommand.self,
         ])
 }
 
@@ -60,3 +60,4 @@ extension ChannelCommand.Check: AsyncRunnable {}
 extension ConfigCommand.Check: AsyncRunnable {}
 extension LogCommand.Tail: AsyncRunnable {}
 extension BackupCommand: AsyncRunnable {}
+extension RadioCommand.Preview: AsyncRunnable {}

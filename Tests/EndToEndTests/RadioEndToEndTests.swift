@@ -72,6 +72,28 @@ import Testing
         let show = try ws.itemJSON(ids[0])
         let delivery = try #require((show["deliveries"] as? [[String: Any]])?.first)
         #expect(delivery["remote_id"] as? String == "tan-lap/" + slot.replacingOccurrences(of: ".txt", with: ""))
+
+        // cchc radio preview: an item, then the slot's bulletin, without delivering anything.
+        let one = try ws.cli(["radio", "preview", ids[0]])
+        #expect(one.status == 0, "\(one.stderr)")
+        #expect(one.stdout.hasPrefix("== Đài truyền thanh xã Tân Lập\nThời lượng dự kiến: "), "\(one.stdout)")
+        #expect(one.stdout.contains("Tin thứ nhất: Sơn La: một trăm phần trăm thủ tục hành chính"))
+        let bulletin = slot.replacingOccurrences(of: ".txt", with: "")  // YYYY-MM-DD-HHMM
+        let day = String(bulletin.prefix(10))
+        let hhmm = String(bulletin.suffix(4))
+        let time = hhmm.prefix(2) + ":" + hhmm.suffix(2)
+        let whole = try ws.cli(["radio", "preview", "--slot", String(time), "--date", day, "--json"])
+        #expect(whole.status == 0, "\(whole.stderr)")
+        let previews = try #require(try JSONSerialization.jsonObject(with: Data(whole.stdout.utf8)) as? [[String: Any]])
+        #expect(previews.first?["bulletin"] as? String == bulletin)
+        #expect(previews.first?["text"] as? String == slotText)
+        #expect(previews.first?["estimated_seconds"] as? Double == manifest["estimated_seconds"] as? Double)
+        let bad = try ws.cli(["radio", "preview", "--slot", "07:15"])
+        #expect(bad.status == 3)
+        #expect(bad.stderr.contains("Đài truyền thanh xã Tân Lập không có khung giờ 07:15"), "\(bad.stderr)")
+        let filesAfter = try FileManager.default.contentsOfDirectory(atPath: folder).filter { !$0.hasPrefix(".") }
+        #expect(filesAfter.sorted() == files)
+
         daemon.terminate()
         #expect(daemon.process.terminationStatus == 0, "\(daemon.output)")
     }
