@@ -69,6 +69,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Vietnamese text → text to be read aloud (numbers, dates, abbreviations); Foundation only.
+        .target(name: "ReadAloud", swiftSettings: swiftSettings),
         .target(
             name: "Queue",
             dependencies: [
@@ -111,8 +113,6 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Vietnamese text → text to be read aloud (numbers, dates, abbreviations); Foundation only.
-        .target(name: "ReadAloud", swiftSettings: swiftSettings),
         // Plugins: each a channel type.
         .target(
             name: "Portal",
