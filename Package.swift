@@ -146,7 +146,7 @@ let package = Package(
         ),
         .target(
             name: "Radio",
-            dependencies: ["ChannelKit", "ReadAloud", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["ChannelKit", "ReadAloud", "Docx", .product(name: "Crypto", package: "swift-crypto")],
             path: "Plugins/Radio",
             exclude: ["README.md"],
             swiftSettings: swiftSettings
@@ -220,7 +220,10 @@ let package = Package(
         .testTarget(name: "WebhookTests", dependencies: ["Webhook", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ExecTests", dependencies: ["Exec"], swiftSettings: swiftSettings),
         .testTarget(name: "ReadAloudTests", dependencies: ["ReadAloud"], swiftSettings: swiftSettings),
-        .testTarget(name: "RadioTests", dependencies: ["Radio", "ReadAloud"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RadioTests",
+            dependencies: ["Radio", "ReadAloud", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["TestSupport", "Queue", "Transport"],

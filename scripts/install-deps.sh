@@ -6,7 +6,8 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 need=(libcurl4-openssl-dev libsqlite3-dev pkg-config ca-certificates python3)
 # The tests also verify the systemd unit with systemd-analyze.
-if [ "${1:-}" = "--test" ]; then need+=(systemd); fi
+# espeak-ng and lame: the radio channel's speech audio (WAV, MP3), checked by the tests.
+if [ "${1:-}" = "--test" ]; then need+=(systemd espeak-ng lame); fi
 missing=()
 for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -11,11 +11,14 @@ extension RadioChannel {
           # dictionary: radio/tu-dien.txt    # optional: abbreviations added to the built-in ones (KEY = reading)
           lead_time: 10m                     # a slot's bulletin closes this long before the slot starts
           slot_duration: 15m                 # the maximum duration of a slot written without one
+          docx: true                         # the announcer's printable .docx (Times New Roman 14 pt)
+          audio: none                        # none | wav (espeak-ng) | mp3 (espeak-ng + lame); checked at load
+          voice: vi                          # the espeak-ng voice
           stations:
             - id: tan-lap                    # names the station's files: lowercase letters, digits, hyphens
               name: Đài truyền thanh xã Tân Lập   # read in the opening
               commune: xã Tân Lập, huyện Mộc Châu
               slots: ["06:00/15m", "17:00/20m"]   # start/maximum duration; items that do not fit move on
-              folder: /var/lib/cchcd/radio/tan-lap   # bulletins: <date>-<time>.txt, then .manifest.json
+              folder: /var/lib/cchcd/radio/tan-lap   # <date>-<time>.txt/.docx/.wav/.mp3, then .manifest.json
         """
 }

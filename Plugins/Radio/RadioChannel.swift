@@ -97,21 +97,35 @@ public struct RadioChannel: Channel {
     public func publish(_ request: PublishRequest) async -> PublishOutcome {
         if Task.isCancelled { return .retry(ChannelError(.cancelled, "cancelled before the bulletin was written")) }
         let now = clock()
-        do {
-            let placed = try lock.mutex.withLock { _ throws(ChannelError) in
-                try settings.stations.map { station throws(ChannelError) in
-                    try add(request, to: station, now: now)
+        // File writes, speech synthesis and uploads block: they run on a thread of their own, not
+        // on Swift's cooperative pool; the lock serialises this channel's ledger updates.
+        let result: Result<[Placement], ChannelError> = await Self.offPool {
+            lock.mutex.withLock { _ in
+                Result { () throws(ChannelError) in
+                    try settings.stations.map { station throws(ChannelError) in
+                        try add(request, to: station, now: now)
+                    }
                 }
             }
+        }
+        switch result {
+        case .success(let placed):
             let detail = placed.map { "\($0.station): \($0.bulletin)" }.joined(separator: "; ")
             let first = placed.first
             let url = first.flatMap { p in p.folder.map { "file://\($0)/\(p.bulletin).txt" } }
             return .delivered(
                 ChannelResult(remoteID: placed.map { "\($0.station)/\($0.bulletin)" }.joined(separator: ","), url: url),
                 detail: "bản tin " + detail)
-        } catch {
+        case .failure(let error):
             if error.errorClass == .rejected { return .failed(error) }
             return .retry(error)
+        }
+    }
+
+    /// Runs `body` on a new thread and returns its result.
+    static func offPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { (c: CheckedContinuation<T, Never>) in
+            Thread.detachNewThread { c.resume(returning: body()) }
         }
     }
 
@@ -200,9 +214,11 @@ public struct RadioChannel: Channel {
         }
         for (id, var entries) in groups.sorted(by: { $0.key < $1.key }) {
             entries.sort(by: BulletinLedger.precedes)
-            let rendered = render(id: id, entries: entries, station: station)
-            let digest = RenderedBulletin.sha256(rendered.files.map(\.data).reduce(Data(), +))
+            // The script decides everything else in the files (the .docx and audio are made from it).
+            let script = script(entries: entries, station: station)
+            let digest = RenderedBulletin.sha256(Data(script.text.utf8))
             guard ledger.written[id] != digest || id == bulletin else { continue }
+            let rendered = try render(id: id, entries: entries, station: station, script: script)
             do {
                 try write(rendered, station: station)
             } catch {
@@ -231,22 +247,47 @@ public struct RadioChannel: Channel {
         }
     }
 
-    /// The files and manifest of a bulletin.
-    func render(id: String, entries: [BulletinLedger.Entry], station: RadioStation) -> RenderedBulletin {
+    func script(entries: [BulletinLedger.Entry], station: RadioStation) -> BulletinScript {
         let emergency = entries.first?.emergencyAt != nil
         let at = entries.first?.slot ?? entries.first?.emergencyAt ?? clock()
-        let script = writer.script(station: station, at: at, items: entries.map(\.item), emergency: emergency)
+        return writer.script(station: station, at: at, items: entries.map(\.item), emergency: emergency)
+    }
+
+    /// The files and manifest of a bulletin.
+    func render(id: String, entries: [BulletinLedger.Entry], station: RadioStation, script: BulletinScript)
+        throws(ChannelError) -> RenderedBulletin
+    {
+        let emergency = entries.first?.emergencyAt != nil
+        let at = entries.first?.slot ?? entries.first?.emergencyAt ?? clock()
         let txt = Data(script.text.utf8)
-        let files: [(String, Data)] = [("\(id).txt", txt)]
+        let maxDuration =
+            emergency
+            ? nil
+            : station.slots.first { slot in
+                calendar.component(.hour, from: at) * 60 + calendar.component(.minute, from: at) == slot.minuteOfDay
+            }?.maxDuration
+        var files: [(String, Data)] = [("\(id).txt", txt)]
+        if settings.docx {
+            do {
+                files.append(
+                    (
+                        "\(id).docx",
+                        try BulletinDocument.make(
+                            script: script, station: station, airTime: at, emergency: emergency,
+                            maxDuration: maxDuration, calendar: calendar)
+                    ))
+            } catch {
+                throw ChannelError(.local, "the .docx of bulletin \(id) could not be made: \(error)")
+            }
+        }
+        if let audio = settings.audio {
+            files += try SpeechAudio(settings: settings).make(text: script.text, format: audio, name: id)
+        }
         let itemParts = script.parts.filter { $0.role == "item" }
-        let maxDuration = station.slots.first { slot in
-            entries.first?.slot.map { calendar.component(.hour, from: $0) * 60 + calendar.component(.minute, from: $0) }
-                == slot.minuteOfDay
-        }?.maxDuration
         let manifest = BulletinManifest(
             channel: name, station: .init(id: station.id, name: station.name, commune: station.commune), bulletin: id,
             kind: emergency ? "khan-cap" : "slot", airTime: RFC3339Local.string(at, calendar: calendar),
-            maxDurationSeconds: emergency ? nil : maxDuration?.secondsValue, readingRate: settings.readingRate,
+            maxDurationSeconds: maxDuration?.secondsValue, readingRate: settings.readingRate,
             syllables: script.syllables, estimatedSeconds: (script.seconds * 10).rounded() / 10,
             items: zip(entries, itemParts).map { e, p in
                 .init(

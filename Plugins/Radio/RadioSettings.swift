@@ -12,11 +12,26 @@ public struct RadioSettings: Sendable {
     public var dictionary: ReadAloudDictionary = .builtin
     /// A slot's bulletin closes this long before the slot starts.
     public var leadTime: Duration = .seconds(600)
+    /// Write the announcer's `.docx` next to the script.
+    public var docx = true
+    /// Speech audio made with espeak-ng (and lame for MP3); nil: none.
+    public var audio: AudioFormat?
+    /// The espeak-ng voice.
+    public var voice = "vi"
+    /// Where the audio tools are, found on PATH at configuration time.
+    public var espeakPath: String?
+    public var lamePath: String?
+
+    public enum AudioFormat: String, Sendable, CaseIterable {
+        case wav, mp3
+    }
 
     public init(stations: [RadioStation]) { self.stations = stations }
 
     /// Reads the channel's keys.
-    public init(section: ConfigSection) throws(ConfigError) {
+    ///
+    /// - Parameter searchPath: where audio tools are looked for (default: `$PATH`).
+    public init(section: ConfigSection, searchPath: String? = nil) throws(ConfigError) {
         if let rate = try section.double("reading_rate") {
             guard (60...400).contains(rate) else {
                 throw section.error("reading_rate", "must be between 60 and 400 syllables a minute, found \(rate)")
@@ -35,6 +50,28 @@ public struct RadioSettings: Sendable {
             }
         }
         if let lead = try section.duration("lead_time") { leadTime = lead }
+        docx = try section.bool("docx") ?? true
+        if let a = try section.oneOf("audio", ["none"] + AudioFormat.allCases.map(\.rawValue)), a != "none" {
+            audio = AudioFormat(rawValue: a)
+            // A missing tool is a configuration error now, not a failed delivery at 06:00.
+            guard let espeak = Self.findProgram("espeak-ng", searchPath: searchPath) else {
+                throw section.error(
+                    "audio", "\(a) audio needs espeak-ng, which is not on PATH (apt-get install espeak-ng)")
+            }
+            espeakPath = espeak
+            if audio == .mp3 {
+                guard let lame = Self.findProgram("lame", searchPath: searchPath) else {
+                    throw section.error("audio", "mp3 audio needs lame, which is not on PATH (apt-get install lame)")
+                }
+                lamePath = lame
+            }
+        }
+        if let v = try section.string("voice") {
+            guard !v.isEmpty, v.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "+" }) else {
+                throw section.error("voice", "expected an espeak-ng voice name like vi, found \"\(v)\"")
+            }
+            voice = v
+        }
         let defaultDuration = try section.duration("slot_duration") ?? .seconds(900)
         guard let list = try section.list("stations"), !list.isEmpty else {
             throw section.error("stations", "is required: at least one station (id, name, commune, slots, folder)")
@@ -71,5 +108,15 @@ public struct RadioSettings: Sendable {
                 RadioStation(id: id, name: name, commune: commune, slots: slots, destination: .folder(folder)))
         }
         self.stations = stations
+    }
+
+    /// The absolute path of `name` on PATH, or nil.
+    public static func findProgram(_ name: String, searchPath: String? = nil) -> String? {
+        let path = searchPath ?? ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for dir in path.split(separator: ":") {
+            let candidate = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
     }
 }

@@ -50,7 +50,7 @@ import Testing
         let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { !$0.hasPrefix(".") }.sorted()
         let emergency = try #require(files.first { $0.hasPrefix("khan-cap-") && $0.hasSuffix(".txt") })
         let slot = try #require(files.first { !$0.hasPrefix("khan-cap-") && $0.hasSuffix(".txt") })
-        #expect(files.count == 4, "\(files)")
+        #expect(files.count == 6, "\(files)")  // .txt, .docx and .manifest.json of each
         let slotText = try String(contentsOfFile: folder + "/" + slot, encoding: .utf8)
         #expect(slotText.hasPrefix("Đây là Đài truyền thanh xã Tân Lập. Mời bà con nghe bản tin cải cách hành chính"))
         #expect(

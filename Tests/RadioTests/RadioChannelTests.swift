@@ -23,7 +23,8 @@ import Testing
                             url: "file://\(folder.path)/out/2026-11-22-0600.txt"),
                         detail: "bản tin tan-lap: 2026-11-22-0600"))
         }
-        #expect(folder.files("out") == ["2026-11-22-0600.manifest.json", "2026-11-22-0600.txt"])
+        #expect(
+            folder.files("out") == ["2026-11-22-0600.docx", "2026-11-22-0600.manifest.json", "2026-11-22-0600.txt"])
         let text = try folder.text("out/2026-11-22-0600.txt")
         let expected = """
             Đây là Đài truyền thanh xã Tân Lập. Mời bà con nghe bản tin cải cách hành chính, phát lúc sáu giờ ngày hai mươi hai tháng mười một năm hai nghìn không trăm hai mươi sáu.
@@ -57,8 +58,10 @@ import Testing
         let itemSeconds = items.compactMap { $0["estimated_seconds"] as? Double }.reduce(0, +)
         #expect(itemSeconds > 0 && itemSeconds < estimate)
         let files = try #require(manifest["files"] as? [[String: Any]])
-        #expect(files.count == 1)
-        #expect(files[0]["name"] as? String == "2026-11-22-0600.txt")
+        #expect(files.map { $0["name"] as? String } == ["2026-11-22-0600.txt", "2026-11-22-0600.docx"])
+        let docx = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/2026-11-22-0600.docx"))
+        #expect(files[1]["sha256"] as? String == RenderedBulletin.sha256(docx))
+        #expect(files[1]["bytes"] as? Int == docx.count)
         #expect(files[0]["bytes"] as? Int == text.utf8.count)
         #expect(files[0]["sha256"] as? String == RenderedBulletin.sha256(Data(text.utf8)))
         #expect(manifest["unknown_tokens"] as? [String] == [])
@@ -163,7 +166,7 @@ import Testing
         // A re-delivery later replaces the same bulletin: no second emergency bulletin.
         clock.set(local(2026, 11, 22, 8, 20))
         _ = await channel.publish(request(e, attempt: 2))
-        #expect(folder.files("out").filter { $0.hasPrefix("khan-cap") }.count == 2)
+        #expect(folder.files("out").filter { $0.hasPrefix("khan-cap") }.count == 3)
         #expect(try folder.text("out/khan-cap-2026-11-22-081530.txt") == text)
     }
 
@@ -198,7 +201,7 @@ import Testing
         #expect(try folder.text("out/2026-11-22-0600.txt") == text)
         _ = await second.publish(request(corpusItems[2]))
         #expect(try manifestItems(folder, "2026-11-22-0600") == ["son-la-2019", "lang-son-2023", "thai-nguyen-2022"])
-        #expect(folder.files("out").count == 2)
+        #expect(folder.files("out").count == 3)
     }
 
     @Test func concurrentPublishesAllLandExactlyOnce() async throws {

@@ -90,6 +90,37 @@ import Testing
         #expect(e10?.message == "06:00 is given twice")
     }
 
+    @Test func audioNeedsItsToolsAtConfigurationTime() throws {
+        func load(_ audio: String, path: String) throws -> RadioSettings {
+            let s = try section(
+                [("audio", .scalar(audio)), ("stations", .list([stationValue()], location))], base: "/srv")
+            let settings = try RadioSettings(section: s, searchPath: path)
+            try s.finish()
+            return settings
+        }
+        do {
+            _ = try load("wav", path: "/nonexistent")
+            Issue.record("no error without espeak-ng")
+        } catch let e as ConfigError {
+            #expect(e.path == "channels.radio.audio")
+            #expect(e.message == "wav audio needs espeak-ng, which is not on PATH (apt-get install espeak-ng)")
+        }
+        // A folder with espeak-ng but no lame: WAV works, MP3 is refused.
+        let folder = try TempFolder()
+        #expect(
+            FileManager.default.createFile(
+                atPath: folder.path + "/espeak-ng", contents: Data("#!/bin/sh\n".utf8),
+                attributes: [.posixPermissions: 0o755]))
+        #expect(try load("wav", path: folder.path).espeakPath == folder.path + "/espeak-ng")
+        #expect(try load("none", path: folder.path).audio == nil)
+        do {
+            _ = try load("mp3", path: folder.path)
+            Issue.record("no error without lame")
+        } catch let e as ConfigError {
+            #expect(e.message == "mp3 audio needs lame, which is not on PATH (apt-get install lame)")
+        }
+    }
+
     @Test func aDictionaryFileWithABadLineIsAConfigErrorNamingTheLine() throws {
         let folder = try TempFolder()
         try "VT = văn thư\nkhông có dấu bằng\n".write(
