@@ -146,7 +146,10 @@ let package = Package(
         ),
         .target(
             name: "Radio",
-            dependencies: ["ChannelKit", "ReadAloud", "Docx", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "ChannelKit", "Transport", "ChannelHTTP", "ReadAloud", "Docx",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             path: "Plugins/Radio",
             exclude: ["README.md"],
             swiftSettings: swiftSettings
@@ -222,7 +225,9 @@ let package = Package(
         .testTarget(name: "ReadAloudTests", dependencies: ["ReadAloud"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RadioTests",
-            dependencies: ["Radio", "ReadAloud", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: [
+                "Radio", "ReadAloud", "Transport", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",

@@ -20,5 +20,7 @@ if [ "${1:-}" = "--test" ]; then
     python3 -c 'import jsonschema' 2>/dev/null || python3 -m pip install --quiet jsonschema
     # prometheus-client parses /metrics in the tests (a real parser, not string matching).
     python3 -c 'import prometheus_client' 2>/dev/null || python3 -m pip install --quiet prometheus-client
+    # pyftpdlib is the real FTP server the radio channel's upload tests start.
+    python3 -c 'import pyftpdlib' 2>/dev/null || python3 -m pip install --quiet pyftpdlib
 fi
 command -v swift >/dev/null || { echo "swift 6 is not on PATH (https://www.swift.org/install/linux/)"; exit 1; }

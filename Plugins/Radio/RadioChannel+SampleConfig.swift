@@ -20,5 +20,13 @@ extension RadioChannel {
               commune: xã Tân Lập, huyện Mộc Châu
               slots: ["06:00/15m", "17:00/20m"]   # start/maximum duration; items that do not fit move on
               folder: /var/lib/cchcd/radio/tan-lap   # <date>-<time>.txt/.docx/.wav/.mp3, then .manifest.json
+            - id: hua-la
+              name: Đài truyền thanh xã Hua La
+              slots: ["06:30/10m", "18:00/15m"]
+              upload:                          # instead of folder: ftp://, ftps://, sftp://, http(s):// (PUT or POST)
+                url: ftp://ftp.mocchau.example.vn/dai/hua-la/
+                username: dai-hua-la
+                password_file: /run/credentials/cchcd.service/ftp-hua-la   # or password_credential / password_env
+                # method: PUT                  # http(s) only: PUT (to url + file name, default) or POST (to url)
         """
 }

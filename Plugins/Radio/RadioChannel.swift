@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ReadAloud
 import Synchronization
+import Transport
 
 /// The `radio` channel: broadcast bulletins (bản tin) for commune loudspeaker stations.
 ///
@@ -27,19 +28,24 @@ public struct RadioChannel: Channel {
     let calendar: Calendar
     let clock: @Sendable () -> Date
     private let lock: LedgerLock
+    let uploads: BulletinUploader
 
     /// Reads the channel's keys from its configuration section.
     ///
     /// - Throws: ``ConfigError`` naming the key path (a bad slot, a missing folder, a dictionary
     ///   file with a bad line…).
-    public init(name: String, section: ConfigSection, context: ChannelContext) throws(ConfigError) {
-        self.init(name: name, settings: try RadioSettings(section: section), context: context)
+    public init(name: String, section: ConfigSection, context: ChannelContext, http: HTTPClient? = nil)
+        throws(ConfigError)
+    {
+        self.init(name: name, settings: try RadioSettings(section: section), context: context, http: http)
     }
 
-    /// - Parameter clock: the time source (tests inject one; the daemon uses the system clock).
+    /// - Parameters:
+    ///   - clock: The time source (tests inject one; the daemon uses the system clock).
+    ///   - http: The daemon's HTTP client, for `http(s)://` uploads.
     public init(
         name: String, settings: RadioSettings, context: ChannelContext,
-        clock: @escaping @Sendable () -> Date = { Date() }
+        clock: @escaping @Sendable () -> Date = { Date() }, http: HTTPClient? = nil
     ) {
         self.name = name
         self.settings = settings
@@ -52,6 +58,7 @@ public struct RadioChannel: Channel {
         self.calendar = calendar
         self.clock = clock
         lock = LedgerLock()
+        uploads = BulletinUploader(http: http)
     }
 
     public func validate(_ item: ChannelItem) -> [ValidationProblem] {
@@ -105,6 +112,15 @@ public struct RadioChannel: Channel {
                     try settings.stations.map { station throws(ChannelError) in
                         try add(request, to: station, now: now)
                     }
+                }
+            }
+        }
+        if case .success = result {
+            for station in settings.stations {
+                guard case .upload(let upload) = station.destination else { continue }
+                if let error = await uploadPending(station, upload, force: request.item.id, logger: request.logger) {
+                    return error.errorClass == .rejected || error.errorClass == .auth || error.errorClass == .config
+                        ? .failed(error) : .retry(error)
                 }
             }
         }
@@ -229,7 +245,7 @@ public struct RadioChannel: Channel {
         // Bulletins left empty by moves: their files go.
         for id in ledger.written.keys where groups[id] == nil && !ledger.entries.contains(where: { $0.bulletin == id })
         {
-            if case .folder(let folder) = station.destination { RenderedBulletin.remove(id: id, fromFolder: folder) }
+            RenderedBulletin.remove(id: id, fromFolder: outputFolder(station))
             ledger.written[id] = nil
         }
         try save(ledger, station)
@@ -300,8 +316,51 @@ public struct RadioChannel: Channel {
     }
 
     private func write(_ bulletin: RenderedBulletin, station: RadioStation) throws {
+        try bulletin.write(toFolder: outputFolder(station))
+    }
+
+    /// Where a station's files are written: its folder, or for uploads the staging folder in the
+    /// channel's state folder.
+    func outputFolder(_ station: RadioStation) -> String {
         switch station.destination {
-        case .folder(let folder): try bulletin.write(toFolder: folder)
+        case .folder(let folder): folder
+        case .upload: "\(stateFolder)/\(station.id)-outbox"
+        }
+    }
+
+    /// Uploads every staged bulletin of `station` whose manifest differs from what was last
+    /// uploaded (any another publish re-rendered), and always the bulletin holding `force` (a
+    /// re-delivery replaces the remote files). Returns the first failure.
+    private func uploadPending(_ station: RadioStation, _ upload: RadioUpload, force itemID: String, logger: Logger)
+        async -> ChannelError?
+    {
+        await uploads.exclusively { () async -> ChannelError? in
+            let statePath = "\(stateFolder)/\(station.id)-uploaded.json"
+            let folder = outputFolder(station)
+            // A consistent snapshot of the staged files: taken under the ledger lock.
+            let snapshot = await Self.offPool {
+                lock.mutex.withLock { _ in
+                    let bulletin = try? BulletinLedger.load(path: ledgerPath(station)).entries
+                        .first { $0.item.id == itemID }?.bulletin
+                    return StagedBulletin.snapshot(folder: folder, uploadedState: statePath, force: bulletin ?? nil)
+                }
+            }
+            var uploaded = snapshot.uploaded
+            for bulletin in snapshot.pending {
+                if let error = await uploads.send(bulletin, to: upload) {
+                    logger.warning(
+                        "radio: upload failed",
+                        metadata: ["station": "\(station.id)", "bulletin": "\(bulletin.id)", "error": "\(error)"])
+                    return error
+                }
+                uploaded[bulletin.id] = bulletin.manifestDigest
+                do {
+                    try AtomicFile.write(try JSONEncoder().encode(uploaded), to: statePath)
+                } catch {
+                    return ChannelError(.local, "\(statePath) cannot be written: \(error)")
+                }
+            }
+            return nil
         }
     }
 

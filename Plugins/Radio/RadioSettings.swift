@@ -100,14 +100,42 @@ public struct RadioSettings: Sendable {
                 }
                 slots.append(slot)
             }
-            guard let folder = try s.path("folder") else {
-                throw s.error("folder", "is required: the folder the station's bulletins are written to")
+            let destination: RadioDestination
+            switch (try s.path("folder"), try s.section("upload")) {
+            case (let folder?, nil):
+                destination = .folder(folder)
+            case (nil, let upload?):
+                destination = .upload(try Self.upload(upload))
+            case (nil, nil):
+                throw s.error("folder", "is required (or upload): where the station's bulletins go")
+            case (_?, _?):
+                throw s.error("upload", "give either folder or upload, not both")
             }
             try s.finish()
-            stations.append(
-                RadioStation(id: id, name: name, commune: commune, slots: slots, destination: .folder(folder)))
+            stations.append(RadioStation(id: id, name: name, commune: commune, slots: slots, destination: destination))
         }
         self.stations = stations
+    }
+
+    static func upload(_ s: ConfigSection) throws(ConfigError) -> RadioUpload {
+        var url = try s.requireString("url")
+        let lower = url.lowercased()
+        guard ["ftp://", "ftps://", "sftp://", "http://", "https://"].contains(where: { lower.hasPrefix($0) }),
+            let parsed = URL(string: url), parsed.host?.isEmpty == false
+        else {
+            throw s.error("url", "expected an ftp://, ftps://, sftp://, http:// or https:// URL, found \"\(url)\"")
+        }
+        guard parsed.user == nil, parsed.password == nil else {
+            throw s.error("url", "credentials never go in the URL: use username and password_file")
+        }
+        if !url.hasSuffix("/") { url += "/" }
+        var upload = RadioUpload(url: url, username: try s.string("username"), password: try s.secret("password"))
+        if let method = try s.oneOf("method", ["PUT", "POST"]) {
+            guard upload.isHTTP else { throw s.error("method", "applies to http:// and https:// uploads only") }
+            upload.method = method
+        }
+        try s.finish()
+        return upload
     }
 
     /// The absolute path of `name` on PATH, or nil.

@@ -75,4 +75,25 @@ public struct RadioStation: Sendable, Hashable {
 public enum RadioDestination: Sendable, Hashable {
     /// A local folder (a shared drive, the input folder of an IP loudspeaker system).
     case folder(String)
+    /// A remote folder: `ftp://`, `ftps://`, `sftp://` (libcurl) or `http(s)://` (PUT or POST).
+    case upload(RadioUpload)
+}
+
+/// An upload destination. Files are staged in the channel's state folder first.
+public struct RadioUpload: Sendable, Hashable {
+    /// The remote folder, ending with `/`.
+    public var url: String
+    public var username: String?
+    public var password: Secret?
+    /// HTTP only: `PUT` (to the folder URL + file name) or `POST` (to the URL, file name in a header).
+    public var method: String
+
+    public init(url: String, username: String? = nil, password: Secret? = nil, method: String = "PUT") {
+        self.url = url
+        self.username = username
+        self.password = password
+        self.method = method
+    }
+
+    public var isHTTP: Bool { url.lowercased().hasPrefix("http://") || url.lowercased().hasPrefix("https://") }
 }

@@ -44,8 +44,8 @@ public enum BuiltinChannels {
         ChannelType(
             type: "radio", summary: "bản tin for commune loudspeaker stations: read-aloud script, manifest, per slot",
             sampleConfig: RadioChannel.sampleConfig
-        ) { name, section, context, _ throws(ConfigError) in
-            try RadioChannel(name: name, section: section, context: context)
+        ) { name, section, context, http throws(ConfigError) in
+            try RadioChannel(name: name, section: section, context: context, http: http)
         },
     ]
 

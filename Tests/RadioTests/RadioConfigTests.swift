@@ -90,6 +90,52 @@ import Testing
         #expect(e10?.message == "06:00 is given twice")
     }
 
+    @Test func uploadDestinations() throws {
+        let folder = try TempFolder()
+        try "mat-khau\n".write(toFile: folder.path + "/ftp-pass", atomically: true, encoding: .utf8)
+        func upload(_ entries: [(String, ConfigValue)]) -> ConfigValue {
+            stationValue([("folder", .null), ("upload", map(entries))])
+        }
+        let s = try section(
+            [
+                (
+                    "stations",
+                    .list(
+                        [
+                            upload([
+                                ("url", .scalar("ftps://ftp.example.vn/dai/tan-lap")), ("username", .scalar("dai")),
+                                ("password_file", .scalar("ftp-pass")),
+                            ])
+                        ], location)
+                )
+            ], base: folder.path)
+        let settings = try RadioSettings(section: s)
+        try s.finish()
+        guard case .upload(let u) = settings.stations.first?.destination else {
+            Issue.record("not an upload")
+            return
+        }
+        #expect(u.url == "ftps://ftp.example.vn/dai/tan-lap/")
+        #expect(u.username == "dai" && u.password?.reveal() == "mat-khau" && !u.isHTTP)
+
+        let bad = error([("stations", .list([upload([("url", .scalar("gopher://x/"))])], location))])
+        #expect(bad?.path == "channels.radio.stations[0].upload.url")
+        let creds = error([("stations", .list([upload([("url", .scalar("ftp://dai:pw@x/"))])], location))])
+        #expect(creds?.message == "credentials never go in the URL: use username and password_file")
+        let method = error([
+            ("stations", .list([upload([("url", .scalar("ftp://x/")), ("method", .scalar("POST"))])], location))
+        ])
+        #expect(method?.path == "channels.radio.stations[0].upload.method")
+        let both = error([
+            ("stations", .list([stationValue([("upload", map([("url", .scalar("ftp://x/"))]))])], location))
+        ])
+        #expect(both?.message == "give either folder or upload, not both")
+        let secret = error([
+            ("stations", .list([upload([("url", .scalar("ftp://x/")), ("password", .scalar("lo-ra"))])], location))
+        ])
+        #expect(secret?.path == "channels.radio.stations[0].upload.password")
+    }
+
     @Test func audioNeedsItsToolsAtConfigurationTime() throws {
         func load(_ audio: String, path: String) throws -> RadioSettings {
             let s = try section(
