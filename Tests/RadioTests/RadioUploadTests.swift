@@ -54,11 +54,7 @@ final class FTPServer: @unchecked Sendable {
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
         try process.run()
-        var line = Data()
-        while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
-            line += byte
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
+        guard let port = Int(String(decoding: Self.firstLine(out.fileHandleForReading), as: UTF8.self)) else {
             process.terminate()
             throw FTPError(message: "pyftpdlib did not start (pip install pyftpdlib)")
         }
@@ -66,6 +62,20 @@ final class FTPServer: @unchecked Sendable {
     }
 
     struct FTPError: Error { var message: String }
+
+    /// Starts a server without blocking a thread of the cooperative pool while Python starts.
+    static func start(abortFirstUpload: Bool = false) async throws -> FTPServer {
+        let result: Result<FTPServer, any Error> = await withCheckedContinuation { c in
+            Thread.detachNewThread { c.resume(returning: Result { try FTPServer(abortFirstUpload: abortFirstUpload) }) }
+        }
+        return try result.get()
+    }
+
+    private static func firstLine(_ handle: FileHandle) -> Data {
+        var line = Data()
+        while let byte = try? handle.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line += byte }
+        return line
+    }
 
     deinit {
         // Not waitUntilExit: it spins a run loop, and this may run on a cooperative thread.
@@ -97,7 +107,7 @@ final class FTPServer: @unchecked Sendable {
     func staged(_ folder: TempFolder) -> String { folder.path + "/state/radio/radio-xa/tan-lap-outbox" }
 
     @Test func ftpUploadInterruptedMidFileIsRetriedAndTheFinalFilesAreCompleteAndIdentical() async throws {
-        let server = try FTPServer(abortFirstUpload: true)
+        let server = try await FTPServer.start(abortFirstUpload: true)
         let folder = try TempFolder()
         let radio = channel(
             folder,
@@ -156,7 +166,7 @@ final class FTPServer: @unchecked Sendable {
     }
 
     @Test func ftpWithAWrongPasswordFailsWithoutLeakingIt() async throws {
-        let server = try FTPServer()
+        let server = try await FTPServer.start()
         let folder = try TempFolder()
         let radio = channel(
             folder,
