@@ -116,3 +116,7 @@ let corpusItems: [ChannelItem] = [
         "Tập trung tuyên truyền về Chương trình tổng thể CCHC nhà nước giai đoạn 2021-2030 của Chính phủ; 100% TTHC được công khai.",
         publishAt: local(2026, 11, 22, 1, 10)),
 ]
+
+/// The suites that run espeak-ng, lame and a Python FTP server: one test at a time, so that they
+/// do not take both cores from the rest of the (parallel) test run.
+@Suite(.serialized) enum RadioSpeechSuites {}

@@ -85,151 +85,159 @@ final class FTPServer: @unchecked Sendable {
     }
 }
 
-@Suite(.serialized) struct RadioUploadTests {
-    func channel(_ folder: TempFolder, upload: RadioUpload, http: HTTPClient? = nil, audio: Bool = false)
-        -> RadioChannel
-    {
-        let station = RadioStation(
-            id: "tan-lap", name: "Đài truyền thanh xã Tân Lập", commune: "xã Tân Lập",
-            slots: [RadioSlot("06:00/15m", defaultDuration: .seconds(900))!], destination: .upload(upload))
-        var settings = RadioSettings(stations: [station])
-        if audio {
-            settings.audio = .wav
-            settings.espeakPath = RadioSettings.findProgram("espeak-ng")
-        }
-        return RadioChannel(
-            name: "radio-xa", settings: settings,
-            context: ChannelContext(
-                name: "radio-xa", timeZone: hanoi, stateDirectory: folder.path + "/state", logger: Logger(label: "t")),
-            clock: ManualClock(local(2026, 11, 22, 1, 30)).function, http: http)
-    }
-
-    func staged(_ folder: TempFolder) -> String { folder.path + "/state/radio/radio-xa/tan-lap-outbox" }
-
-    @Test func ftpUploadInterruptedMidFileIsRetriedAndTheFinalFilesAreCompleteAndIdentical() async throws {
-        let server = try await FTPServer.start(abortFirstUpload: true)
-        let folder = try TempFolder()
-        let radio = channel(
-            folder,
-            upload: RadioUpload(
-                url: "ftp://127.0.0.1:\(server.port)/dai/tan-lap/", username: "dai-xa",
-                password: Secret("mat-khau-ftp")), audio: true)
-        let big = item("big", "Tin dài", String(repeating: words(100) + "\n", count: 2))
-        let first = await radio.publish(request(big))
-        guard case .retry(let error, _) = first else {
-            Issue.record("expected a retry, got \(first)")
-            return
-        }
-        #expect(!error.message.contains("mat-khau-ftp"))
-        let remote = server.root + "/dai/tan-lap"
-        // The interrupted audio never appears under its real name, nor does the manifest.
-        #expect(FileManager.default.fileExists(atPath: remote + "/2026-11-22-0600.txt"))
-        #expect(!FileManager.default.fileExists(atPath: remote + "/2026-11-22-0600.wav"))
-        #expect(!FileManager.default.fileExists(atPath: remote + "/2026-11-22-0600.manifest.json"))
-        let wavSize = try FileManager.default.attributesOfItem(atPath: staged(folder) + "/2026-11-22-0600.wav")[.size]
-        #expect((wavSize as? Int ?? 0) > 1_000_000, "the audio must outlast the 0.3 s before the drop")
-
-        let second = await radio.publish(request(big, attempt: 2))
-        guard case .delivered = second else {
-            Issue.record("expected delivery on retry, got \(second)")
-            return
-        }
-        let local = try FileManager.default.contentsOfDirectory(atPath: staged(folder)).filter { !$0.hasPrefix(".") }
-            .sorted()
-        let uploaded = try FileManager.default.contentsOfDirectory(atPath: remote).filter { !$0.hasPrefix(".") }
-            .sorted()
-        #expect(
-            local == [
-                "2026-11-22-0600.docx", "2026-11-22-0600.manifest.json", "2026-11-22-0600.txt", "2026-11-22-0600.wav",
-            ])
-        #expect(uploaded == local)
-        for name in local {
-            let a = try Data(contentsOf: URL(fileURLWithPath: staged(folder) + "/" + name))
-            let b = try Data(contentsOf: URL(fileURLWithPath: remote + "/" + name))
-            #expect(a == b, "\(name) differs")
-        }
-        // The manifest's checksums hold for the uploaded files.
-        let manifest =
-            try JSONSerialization.jsonObject(
-                with: Data(contentsOf: URL(fileURLWithPath: remote + "/2026-11-22-0600.manifest.json")))
-            as? [String: Any]
-        for f in manifest?["files"] as? [[String: Any]] ?? [] {
-            let data = try Data(contentsOf: URL(fileURLWithPath: remote + "/" + (f["name"] as? String ?? "")))
-            #expect(f["sha256"] as? String == RenderedBulletin.sha256(data))
-        }
-
-        // A second item re-renders the bulletin: the remote files are replaced, not duplicated.
-        _ = await radio.publish(request(item("small", "Tin ngắn", "Nội dung ngắn.")))
-        let after = try FileManager.default.contentsOfDirectory(atPath: remote).filter { !$0.hasPrefix(".") }.sorted()
-        #expect(after == local)
-        #expect(try String(contentsOfFile: remote + "/2026-11-22-0600.txt", encoding: .utf8).contains("Tin ngắn"))
-    }
-
-    @Test func ftpWithAWrongPasswordFailsWithoutLeakingIt() async throws {
-        let server = try await FTPServer.start()
-        let folder = try TempFolder()
-        let radio = channel(
-            folder,
-            upload: RadioUpload(
-                url: "ftp://127.0.0.1:\(server.port)/dai/", username: "dai-xa", password: Secret("sai-mat-khau")))
-        let outcome = await radio.publish(request(item("a", "Tin", "Nội dung.")))
-        switch outcome {
-        case .retry(let e, _), .failed(let e):
-            #expect(!e.message.contains("sai-mat-khau"))
-            #expect(e.message.contains("upload of 2026-11-22-0600"))
-        case .delivered:
-            Issue.record("delivered with a wrong password")
-        }
-    }
-
-    @Test func httpPutUploadRetriedAfterAServerErrorEndsWithIdenticalFiles() async throws {
-        let calls = Mutex(0)
-        let server = try await LoopbackHTTPServer.start { _ in
-            let n = calls.withLock {
-                $0 += 1
-                return $0
+extension RadioSpeechSuites {
+    @Suite struct RadioUploadTests {
+        func channel(_ folder: TempFolder, upload: RadioUpload, http: HTTPClient? = nil, audio: Bool = false)
+            -> RadioChannel
+        {
+            let station = RadioStation(
+                id: "tan-lap", name: "Đài truyền thanh xã Tân Lập", commune: "xã Tân Lập",
+                slots: [RadioSlot("06:00/15m", defaultDuration: .seconds(900))!], destination: .upload(upload))
+            var settings = RadioSettings(stations: [station])
+            if audio {
+                settings.audio = .wav
+                settings.espeakPath = RadioSettings.findProgram("espeak-ng")
             }
-            return n == 1 ? .json(503, #"{"message":"bảo trì"}"#) : .json(201, "{}")
+            return RadioChannel(
+                name: "radio-xa", settings: settings,
+                context: ChannelContext(
+                    name: "radio-xa", timeZone: hanoi, stateDirectory: folder.path + "/state",
+                    logger: Logger(label: "t")),
+                clock: ManualClock(local(2026, 11, 22, 1, 30)).function, http: http)
         }
-        let http = try HTTPClient()
-        defer {
-            http.shutdown()
-            Task { try? await server.shutdown() }
+
+        func staged(_ folder: TempFolder) -> String { folder.path + "/state/radio/radio-xa/tan-lap-outbox" }
+
+        @Test func ftpUploadInterruptedMidFileIsRetriedAndTheFinalFilesAreCompleteAndIdentical() async throws {
+            let server = try await FTPServer.start(abortFirstUpload: true)
+            let folder = try TempFolder()
+            let radio = channel(
+                folder,
+                upload: RadioUpload(
+                    url: "ftp://127.0.0.1:\(server.port)/dai/tan-lap/", username: "dai-xa",
+                    password: Secret("mat-khau-ftp")), audio: true)
+            let big = item("big", "Tin dài", String(repeating: words(100) + "\n", count: 2))
+            let first = await radio.publish(request(big))
+            guard case .retry(let error, _) = first else {
+                Issue.record("expected a retry, got \(first)")
+                return
+            }
+            #expect(!error.message.contains("mat-khau-ftp"))
+            let remote = server.root + "/dai/tan-lap"
+            // The interrupted audio never appears under its real name, nor does the manifest.
+            #expect(FileManager.default.fileExists(atPath: remote + "/2026-11-22-0600.txt"))
+            #expect(!FileManager.default.fileExists(atPath: remote + "/2026-11-22-0600.wav"))
+            #expect(!FileManager.default.fileExists(atPath: remote + "/2026-11-22-0600.manifest.json"))
+            let wavSize = try FileManager.default.attributesOfItem(atPath: staged(folder) + "/2026-11-22-0600.wav")[
+                .size]
+            #expect((wavSize as? Int ?? 0) > 1_000_000, "the audio must outlast the 0.3 s before the drop")
+
+            let second = await radio.publish(request(big, attempt: 2))
+            guard case .delivered = second else {
+                Issue.record("expected delivery on retry, got \(second)")
+                return
+            }
+            let local = try FileManager.default.contentsOfDirectory(atPath: staged(folder)).filter {
+                !$0.hasPrefix(".")
+            }
+            .sorted()
+            let uploaded = try FileManager.default.contentsOfDirectory(atPath: remote).filter { !$0.hasPrefix(".") }
+                .sorted()
+            #expect(
+                local == [
+                    "2026-11-22-0600.docx", "2026-11-22-0600.manifest.json", "2026-11-22-0600.txt",
+                    "2026-11-22-0600.wav",
+                ])
+            #expect(uploaded == local)
+            for name in local {
+                let a = try Data(contentsOf: URL(fileURLWithPath: staged(folder) + "/" + name))
+                let b = try Data(contentsOf: URL(fileURLWithPath: remote + "/" + name))
+                #expect(a == b, "\(name) differs")
+            }
+            // The manifest's checksums hold for the uploaded files.
+            let manifest =
+                try JSONSerialization.jsonObject(
+                    with: Data(contentsOf: URL(fileURLWithPath: remote + "/2026-11-22-0600.manifest.json")))
+                as? [String: Any]
+            for f in manifest?["files"] as? [[String: Any]] ?? [] {
+                let data = try Data(contentsOf: URL(fileURLWithPath: remote + "/" + (f["name"] as? String ?? "")))
+                #expect(f["sha256"] as? String == RenderedBulletin.sha256(data))
+            }
+
+            // A second item re-renders the bulletin: the remote files are replaced, not duplicated.
+            _ = await radio.publish(request(item("small", "Tin ngắn", "Nội dung ngắn.")))
+            let after = try FileManager.default.contentsOfDirectory(atPath: remote).filter { !$0.hasPrefix(".") }
+                .sorted()
+            #expect(after == local)
+            #expect(try String(contentsOfFile: remote + "/2026-11-22-0600.txt", encoding: .utf8).contains("Tin ngắn"))
         }
-        let folder = try TempFolder()
-        let radio = channel(
-            folder,
-            upload: RadioUpload(url: server.baseURL + "/dai/tan-lap/", username: "dai-xa", password: Secret("pw")),
-            http: http)
-        let i = item("a", "Tin Sơn La", "Ngày 03/01/2019, UBND tỉnh ban hành kế hoạch.")
-        let first = await radio.publish(request(i))
-        guard case .retry(let error, _) = first else {
-            Issue.record("expected a retry, got \(first)")
-            return
+
+        @Test func ftpWithAWrongPasswordFailsWithoutLeakingIt() async throws {
+            let server = try await FTPServer.start()
+            let folder = try TempFolder()
+            let radio = channel(
+                folder,
+                upload: RadioUpload(
+                    url: "ftp://127.0.0.1:\(server.port)/dai/", username: "dai-xa", password: Secret("sai-mat-khau")))
+            let outcome = await radio.publish(request(item("a", "Tin", "Nội dung.")))
+            switch outcome {
+            case .retry(let e, _), .failed(let e):
+                #expect(!e.message.contains("sai-mat-khau"))
+                #expect(e.message.contains("upload of 2026-11-22-0600"))
+            case .delivered:
+                Issue.record("delivered with a wrong password")
+            }
         }
-        #expect(error.errorClass == .server)
-        let second = await radio.publish(request(i, attempt: 2))
-        guard case .delivered = second else {
-            Issue.record("expected delivery, got \(second)")
-            return
+
+        @Test func httpPutUploadRetriedAfterAServerErrorEndsWithIdenticalFiles() async throws {
+            let calls = Mutex(0)
+            let server = try await LoopbackHTTPServer.start { _ in
+                let n = calls.withLock {
+                    $0 += 1
+                    return $0
+                }
+                return n == 1 ? .json(503, #"{"message":"bảo trì"}"#) : .json(201, "{}")
+            }
+            let http = try HTTPClient()
+            defer {
+                http.shutdown()
+                Task { try? await server.shutdown() }
+            }
+            let folder = try TempFolder()
+            let radio = channel(
+                folder,
+                upload: RadioUpload(url: server.baseURL + "/dai/tan-lap/", username: "dai-xa", password: Secret("pw")),
+                http: http)
+            let i = item("a", "Tin Sơn La", "Ngày 03/01/2019, UBND tỉnh ban hành kế hoạch.")
+            let first = await radio.publish(request(i))
+            guard case .retry(let error, _) = first else {
+                Issue.record("expected a retry, got \(first)")
+                return
+            }
+            #expect(error.errorClass == .server)
+            let second = await radio.publish(request(i, attempt: 2))
+            guard case .delivered = second else {
+                Issue.record("expected delivery, got \(second)")
+                return
+            }
+            let requests = server.requests.dropFirst()  // the 503
+            #expect(
+                requests.map(\.path) == [
+                    "/dai/tan-lap/2026-11-22-0600.txt", "/dai/tan-lap/2026-11-22-0600.docx",
+                    "/dai/tan-lap/2026-11-22-0600.manifest.json",
+                ])
+            for r in requests {
+                #expect(r.method == "PUT")
+                let name = String(r.path.split(separator: "/").last ?? "")
+                let local = try Data(contentsOf: URL(fileURLWithPath: staged(folder) + "/" + name))
+                #expect(Data(r.body) == local, "\(name) differs")
+                #expect(r.header("X-CCHC-Filename") == name)
+                #expect(r.header("Authorization") == "Basic " + Data("dai-xa:pw".utf8).base64EncodedString())
+            }
+            // Nothing changed: a re-delivery uploads the bulletin again (it replaces), nothing else.
+            server.clearRequests()
+            _ = await radio.publish(request(i, attempt: 3))
+            #expect(server.requests.count == 3)
         }
-        let requests = server.requests.dropFirst()  // the 503
-        #expect(
-            requests.map(\.path) == [
-                "/dai/tan-lap/2026-11-22-0600.txt", "/dai/tan-lap/2026-11-22-0600.docx",
-                "/dai/tan-lap/2026-11-22-0600.manifest.json",
-            ])
-        for r in requests {
-            #expect(r.method == "PUT")
-            let name = String(r.path.split(separator: "/").last ?? "")
-            let local = try Data(contentsOf: URL(fileURLWithPath: staged(folder) + "/" + name))
-            #expect(Data(r.body) == local, "\(name) differs")
-            #expect(r.header("X-CCHC-Filename") == name)
-            #expect(r.header("Authorization") == "Basic " + Data("dai-xa:pw".utf8).base64EncodedString())
-        }
-        // Nothing changed: a re-delivery uploads the bulletin again (it replaces), nothing else.
-        server.clearRequests()
-        _ = await radio.publish(request(i, attempt: 3))
-        #expect(server.requests.count == 3)
     }
 }
