@@ -2,6 +2,7 @@ import ChannelKit
 import Foundation
 import Logging
 import Synchronization
+import Testing
 
 @testable import Radio
 
