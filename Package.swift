@@ -70,6 +70,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Vietnamese text → text to be read aloud (numbers, dates, abbreviations); Foundation only.
+        .target(name: "ReadAloud", swiftSettings: swiftSettings),
         .target(
             name: "Queue",
             dependencies: [
@@ -157,10 +159,20 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Radio",
+            dependencies: [
+                "ChannelKit", "Transport", "ChannelHTTP", "ReadAloud", "Docx",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Plugins/Radio",
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
         // The one list of compiled-in channel types, shared by cchcd and cchc.
         .target(
             name: "ChannelRegistry",
-            dependencies: ["ChannelKit", "Transport", "Config", "Portal", "Webhook", "Exec", "Email"],
+            dependencies: ["ChannelKit", "Transport", "Config", "Portal", "Webhook", "Exec", "Email", "Radio"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -180,7 +192,7 @@ let package = Package(
         .executableTarget(
             name: "cchc",
             dependencies: [
-                "Engine", "Intake", "Config", "Queue", "ChannelRegistry", "Transport",
+                "Engine", "Intake", "Config", "Queue", "ChannelRegistry", "Transport", "Radio",
                 "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -190,7 +202,7 @@ let package = Package(
         .executableTarget(
             name: "cchc-bench",
             dependencies: [
-                "Engine", "Queue", "Config", "ChannelRegistry", "Transport", "TestSupport", "CCurlRawLoad",
+                "Engine", "Queue", "Config", "ChannelRegistry", "Transport", "TestSupport", "CCurlRawLoad", "ReadAloud",
                 "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -235,6 +247,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "ExecTests", dependencies: ["Exec"], swiftSettings: swiftSettings),
+        .testTarget(name: "ReadAloudTests", dependencies: ["ReadAloud"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RadioTests",
+            dependencies: [
+                "Radio", "ReadAloud", "Transport", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "EmailTests",
             dependencies: [

@@ -10,6 +10,8 @@ need=(libcurl4-openssl-dev libsqlite3-dev pkg-config ca-certificates python3)
 if [ "${1:-}" = "--test" ]; then need+=(systemd binutils dpkg-dev adduser); fi
 # The email tests make a throw-away TLS certificate with the openssl command.
 if [ "${1:-}" = "--test" ]; then need+=(openssl); fi
+# espeak-ng and lame: the radio channel's speech audio (WAV, MP3), checked by the tests.
+if [ "${1:-}" = "--test" ]; then need+=(espeak-ng lame); fi
 missing=()
 for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -26,5 +28,7 @@ if [ "${1:-}" = "--test" ]; then
     python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install --quiet aiosmtpd
     # python-docx opens the reports' .docx files in the tests (a real Office Open XML reader).
     python3 -c 'import docx' 2>/dev/null || python3 -m pip install --quiet python-docx
+    # pyftpdlib is the real FTP server the radio channel's upload tests start.
+    python3 -c 'import pyftpdlib' 2>/dev/null || python3 -m pip install --quiet pyftpdlib
 fi
 command -v swift >/dev/null || { echo "swift 6 is not on PATH (https://www.swift.org/install/linux/)"; exit 1; }

@@ -5,6 +5,7 @@ import Exec
 import Foundation
 import Logging
 import Portal
+import Radio
 import Transport
 import Webhook
 
@@ -46,6 +47,12 @@ public enum BuiltinChannels {
             sampleConfig: EmailChannel.sampleConfig
         ) { name, section, context, _ throws(ConfigError) in
             try EmailChannel(name: name, section: section, context: context)
+        },
+        ChannelType(
+            type: "radio", summary: "bản tin for commune loudspeaker stations: read-aloud script, manifest, per slot",
+            sampleConfig: RadioChannel.sampleConfig
+        ) { name, section, context, http throws(ConfigError) in
+            try RadioChannel(name: name, section: section, context: context, http: http)
         },
     ]
 

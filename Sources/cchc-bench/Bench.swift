@@ -20,7 +20,7 @@ import Transport
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cchc-bench", abstract: "cchc-dispatch's benchmarks (release build; docs/performance.md).",
-        subcommands: [DispatchBench.self, StartupBench.self, ReportBenchCommand.self],
+        subcommands: [DispatchBench.self, StartupBench.self, ReportBenchCommand.self, ReadAloudBenchCommand.self],
         defaultSubcommand: DispatchBench.self)
 }
 
@@ -31,6 +31,16 @@ struct ReportBenchCommand: ParsableCommand {
     @Option(help: "Delivery-log lines to generate.") var lines = 1_000_000
 
     func run() throws { try ReportBench(lines: lines).run() }
+}
+
+struct ReadAloudBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "readaloud", abstract: "Measure the read-aloud normaliser against tokenising the same text.")
+
+    @Option(help: "The folder of .txt documents to normalise.") var corpus = "Tests/Fixtures"
+    @Option(help: "Passes over the corpus.") var passes = 200
+
+    func run() throws { try ReadAloudBench(corpus: corpus, passes: passes).run() }
 }
 
 struct DispatchBench: AsyncParsableCommand {

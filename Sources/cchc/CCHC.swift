@@ -15,7 +15,7 @@ struct CCHC: AsyncParsableCommand {
         subcommands: [
             ItemCommand.self, DeliveryCommand.self, ChannelCommand.self, ConfigCommand.self, LogCommand.self,
             BackupCommand.self,
-            ReportCommand.self,
+            ReportCommand.self, RadioCommand.self,
         ])
 }
 
@@ -62,3 +62,4 @@ extension ConfigCommand.Check: AsyncRunnable {}
 extension LogCommand.Tail: AsyncRunnable {}
 extension BackupCommand: AsyncRunnable {}
 extension ReportCommand: AsyncRunnable {}
+extension RadioCommand.Preview: AsyncRunnable {}

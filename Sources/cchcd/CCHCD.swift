@@ -35,7 +35,8 @@ struct CCHCD: AsyncParsableCommand {
     @Flag(name: .long, help: "Check the configuration (and build every channel), print the result and exit.")
     var checkConfig = false
 
-    @Option(name: .long, help: "Print the sample configuration of a channel type (portal, webhook, exec) and exit.")
+    @Option(
+        name: .long, help: "Print the sample configuration of a channel type (portal, webhook, exec, radio) and exit.")
     var sampleConfig: String?
 
     @Option(

@@ -1,0 +1,157 @@
+import ArgumentParser
+import ChannelKit
+import Config
+import Foundation
+import Radio
+
+/// `cchc radio preview`: what an item or a slot's bulletin will sound like, without delivering.
+struct RadioCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "radio", abstract: "Đài truyền thanh: xem trước bản tin.", subcommands: [Preview.self])
+
+    struct Preview: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "In bài đọc (đã chuyển sang lời đọc) và thời lượng dự kiến của một bài hoặc một bản tin; không gửi gì.",
+            discussion: """
+                cchc radio preview MÃ-BÀI            một bài trong hàng đợi, như đài sẽ đọc
+                cchc radio preview --slot 17:00 [--date 2026-11-22] [--station tan-lap]
+                                                     bản tin của khung giờ đó, theo các bài đã xếp vào
+                """)
+        @Argument(help: "Mã bài (khi không dùng --slot).") var item: String?
+        @Option(help: "Khung giờ phát, dạng HH:MM.") var slot: String?
+        @Option(help: "Ngày phát, dạng YYYY-MM-DD (mặc định: hôm nay).") var date: String?
+        @Option(help: "Tên kênh radio (mặc định: kênh radio duy nhất trong cấu hình).") var channel: String?
+        @Option(help: "Mã đài (mặc định: mọi đài của kênh).") var station: String?
+        @OptionGroup var options: CommonOptions
+
+        func run() async throws {
+            try await perform(json: options.json) { () async throws(CLIError) in
+                guard (item == nil) != (slot == nil) else {
+                    throw CLIError(
+                        code: "usage", message: "cần đúng một trong hai: MÃ-BÀI hoặc --slot HH:MM", exit: 64)
+                }
+                let session = try Session.open(json: options.json)
+                let (channels, http) = try session.channels()
+                defer { http.shutdown() }
+                let radios = channels.values.compactMap { $0 as? RadioChannel }.sorted { $0.name < $1.name }
+                let chosen: RadioChannel
+                if let channel {
+                    guard let c = radios.first(where: { $0.name == channel }) else {
+                        throw CLIError(
+                            code: "not-found", message: "không có kênh radio \"\(channel)\" trong cấu hình",
+                            exit: Exit.notFound)
+                    }
+                    chosen = c
+                } else {
+                    guard radios.count == 1 else {
+                        throw CLIError(
+                            code: "usage",
+                            message: radios.isEmpty
+                                ? "cấu hình không có kênh radio nào"
+                                : "có nhiều kênh radio (\(radios.map(\.name).joined(separator: ", "))): chọn bằng --channel",
+                            exit: radios.isEmpty ? Exit.notFound : 64)
+                    }
+                    chosen = radios[0]
+                }
+                let previews: [RadioPreview]
+                if let id = item {
+                    let record: ItemRecordBox
+                    do {
+                        guard let r = try await session.store.item(id) else {
+                            throw CLIError(code: "not-found", message: "không có bài \(id)", exit: Exit.notFound)
+                        }
+                        record = ItemRecordBox(
+                            item: r.channelItem(for: chosen.name, topicLabel: session.config.topicLabel))
+                    } catch let e as CLIError {
+                        throw e
+                    } catch {
+                        throw session.storeError(error)
+                    }
+                    previews = chosen.preview(item: record.item).filter { station == nil || $0.station.id == station }
+                } else {
+                    let (minute, day) = try parseSlot(timeZone: session.config.timeZone)
+                    do throws(ChannelError) {
+                        previews = try chosen.preview(stationID: station, minuteOfDay: minute, day: day)
+                    } catch {
+                        throw CLIError(code: "not-found", message: error.message, exit: Exit.notFound)
+                    }
+                }
+                print(previews, timeZone: session.config.timeZone)
+            }
+        }
+
+        struct ItemRecordBox { var item: ChannelItem }
+
+        func parseSlot(timeZone: TimeZone) throws(CLIError) -> (Int, Date) {
+            let parts = (slot ?? "").split(separator: ":")
+            guard parts.count == 2, let h = Int(parts[0]), let m = Int(parts[1]), (0..<24).contains(h),
+                (0..<60).contains(m)
+            else {
+                throw CLIError(code: "usage", message: "--slot phải có dạng HH:MM, ví dụ 17:00", exit: 64)
+            }
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = timeZone
+            var day = Date()
+            if let date {
+                let d = date.split(separator: "-").compactMap { Int($0) }
+                guard d.count == 3,
+                    let parsed = calendar.date(from: DateComponents(year: d[0], month: d[1], day: d[2], hour: 12))
+                else {
+                    throw CLIError(code: "usage", message: "--date phải có dạng YYYY-MM-DD", exit: 64)
+                }
+                day = parsed
+            }
+            return (h * 60 + m, day)
+        }
+
+        func print(_ previews: [RadioPreview], timeZone: TimeZone) {
+            if options.json {
+                Output.printJSON(
+                    previews.map { p -> [String: Any] in
+                        [
+                            "station": p.station.id, "bulletin": p.bulletin as Any,
+                            "max_duration_seconds": p.maxDuration.map { Double($0.components.seconds) } as Any,
+                            "syllables": p.script.syllables,
+                            "estimated_seconds": (p.script.seconds * 10).rounded() / 10,
+                            "reading_rate": p.readingRate, "text": p.script.text,
+                            "items": p.script.parts.filter { $0.role == "item" }.map {
+                                [
+                                    "id": $0.itemID ?? "", "syllables": $0.syllables,
+                                    "estimated_seconds": ($0.seconds * 10).rounded() / 10,
+                                ] as [String: Any]
+                            },
+                            "unknown_tokens": p.script.unknownTokens,
+                        ]
+                    })
+                return
+            }
+            for p in previews {
+                var head = "== \(p.station.name)"
+                if let b = p.bulletin { head += " — bản tin \(b)" }
+                Swift.print(head)
+                var duration =
+                    "Thời lượng dự kiến: \(Self.minutes(p.script.seconds)) (\(p.script.syllables) âm tiết, \(Int(p.readingRate)) âm tiết/phút)"
+                if let max = p.maxDuration { duration += "; tối đa \(Self.minutes(Double(max.components.seconds)))" }
+                Swift.print(duration)
+                let items = p.script.parts.filter { $0.role == "item" }
+                if p.bulletin != nil {
+                    Swift.print(items.isEmpty ? "Chưa có bài nào trong bản tin này." : "Số bài: \(items.count)")
+                }
+                for part in items where p.bulletin != nil {
+                    Swift.print("  - \(part.title ?? part.itemID ?? "") (\(Self.minutes(part.seconds)))")
+                }
+                if !p.script.unknownTokens.isEmpty {
+                    Swift.print("Từ viết tắt chưa có trong từ điển: \(p.script.unknownTokens.joined(separator: ", "))")
+                }
+                Swift.print("")
+                Swift.print(p.script.text)
+            }
+        }
+
+        static func minutes(_ seconds: Double) -> String {
+            let s = Int(seconds.rounded())
+            return s >= 60 ? "\(s / 60) phút \(s % 60) giây" : "\(s) giây"
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+
+/// Runs a blocking call (a child process) on a thread of its own, so that waiting for `cchc` does
+/// not hold one of the cooperative pool's few threads while other tests run in parallel.
+private func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    let result: Result<T, any Error> = await withCheckedContinuation { c in
+        Thread.detachNewThread { c.resume(returning: Result { try body() }) }
+    }
+    return try result.get()
+}
+
+/// The workspace, handed to the thread that runs `cchc` (used by one test at a time).
+private struct SendableWorkspace: @unchecked Sendable {
+    let ws: Workspace
+}
+
+/// The radio channel through the real `cchcd` and `cchc`: approved items become bulletin files.
+@Suite struct RadioEndToEndTests {
+    @Test func approvedItemsBecomeASlotBulletinAndAnEmergencyBulletinInTheStationFolder() async throws {
+        let ws = try Workspace()
+        let box = SendableWorkspace(ws: ws)
+        try ws.writeConfig(
+            channels: """
+                  radio-xa:
+                    type: radio
+                    lead_time: 0s
+                    stations:
+                      - id: tan-lap
+                        name: Đài truyền thanh xã Tân Lập
+                        commune: xã Tân Lập
+                        slots: ["00:00/30m", "06:00/30m", "12:00/30m", "18:00/30m"]
+                        folder: radio/tan-lap
+                """)
+        let config = ws.configPath
+        let check = try await offPool { try run(Binaries.cchcd, ["--config", config, "--check-config"]) }
+        #expect(check.status == 0, "\(check.stderr)")
+        let daemon = try Daemon(ws)
+        defer { daemon.terminate() }
+
+        try ws.write(
+            "items/thuong.md",
+            itemFile(
+                title: "Sơn La: 100% TTHC được tiếp nhận trực tuyến", channels: ["radio-xa"],
+                body: "Ngày 03/01/2019, Chủ tịch UBND tỉnh ban hành Kế hoạch số 05/KH-UBND về tuyên truyền CCHC."))
+        try ws.write(
+            "items/khan.md",
+            itemFile(
+                title: "Thông báo tạm dừng tiếp nhận hồ sơ", channels: ["radio-xa"], extra: "priority: khan-cap",
+                body: "Bộ phận một cửa tạm dừng tiếp nhận hồ sơ từ 14h đến 16h30 ngày 25/11/2026."))
+        var ids: [String] = []
+        for name in ["thuong", "khan"] {
+            let add = try await offPool { try box.ws.cli(["item", "add", box.ws.root + "/items/\(name).md"]) }
+            #expect(add.status == 0, "\(add.stderr)")
+            let id = add.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            ids.append(id)
+            let approve = try await offPool { try box.ws.cli(["item", "approve", id, "--by", "Nguyễn Văn A"]) }
+            #expect(approve.status == 0, "\(approve.stderr)")
+        }
+        for id in ids {
+            try await eventually(15, "radio delivered", daemon: daemon) {
+                try await offPool { try box.ws.deliveryStates(id) } == ["radio-xa": "delivered"]
+            }
+        }
+        let folder = ws.root + "/radio/tan-lap"
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { !$0.hasPrefix(".") }.sorted()
+        let emergency = try #require(files.first { $0.hasPrefix("khan-cap-") && $0.hasSuffix(".txt") })
+        let slot = try #require(files.first { !$0.hasPrefix("khan-cap-") && $0.hasSuffix(".txt") })
+        #expect(files.count == 6, "\(files)")  // .txt, .docx and .manifest.json of each
+        let slotText = try String(contentsOfFile: folder + "/" + slot, encoding: .utf8)
+        #expect(slotText.hasPrefix("Đây là Đài truyền thanh xã Tân Lập. Mời bà con nghe bản tin cải cách hành chính"))
+        #expect(
+            slotText.contains(
+                "Tin thứ nhất: Sơn La: một trăm phần trăm thủ tục hành chính được tiếp nhận trực tuyến.\nNgày ba tháng một năm hai nghìn không trăm mười chín, Chủ tịch Ủy ban nhân dân tỉnh ban hành Kế hoạch số năm về tuyên truyền cải cách hành chính."
+            ))
+        let emergencyText = try String(contentsOfFile: folder + "/" + emergency, encoding: .utf8)
+        #expect(
+            emergencyText.contains(
+                "Thông báo khẩn: Thông báo tạm dừng tiếp nhận hồ sơ.\nBộ phận một cửa tạm dừng tiếp nhận hồ sơ từ mười bốn giờ đến mười sáu giờ ba mươi phút ngày hai mươi lăm tháng mười một năm hai nghìn không trăm hai mươi sáu."
+            ))
+        #expect(!slotText.contains("tạm dừng"))
+        let manifestName = slot.replacingOccurrences(of: ".txt", with: ".manifest.json")
+        let manifest = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/" + manifestName)))
+                as? [String: Any])
+        #expect((manifest["items"] as? [[String: Any]])?.map { $0["id"] as? String } == [ids[0]])
+
+        let first = ids[0]
+        let shown = try await offPool { try box.ws.cli(["item", "show", first, "--json"]) }
+        let show = try #require(try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any])
+        let delivery = try #require((show["deliveries"] as? [[String: Any]])?.first)
+        #expect(delivery["remote_id"] as? String == "tan-lap/" + slot.replacingOccurrences(of: ".txt", with: ""))
+
+        // cchc radio preview: an item, then the slot's bulletin, without delivering anything.
+        let one = try await offPool { try box.ws.cli(["radio", "preview", first]) }
+        #expect(one.status == 0, "\(one.stderr)")
+        #expect(one.stdout.hasPrefix("== Đài truyền thanh xã Tân Lập\nThời lượng dự kiến: "), "\(one.stdout)")
+        #expect(one.stdout.contains("Tin thứ nhất: Sơn La: một trăm phần trăm thủ tục hành chính"))
+        let bulletin = slot.replacingOccurrences(of: ".txt", with: "")  // YYYY-MM-DD-HHMM
+        let day = String(bulletin.prefix(10))
+        let hhmm = String(bulletin.suffix(4))
+        let time = hhmm.prefix(2) + ":" + hhmm.suffix(2)
+        let whole = try await offPool {
+            try box.ws.cli(["radio", "preview", "--slot", String(time), "--date", day, "--json"])
+        }
+        #expect(whole.status == 0, "\(whole.stderr)")
+        let previews = try #require(try JSONSerialization.jsonObject(with: Data(whole.stdout.utf8)) as? [[String: Any]])
+        #expect(previews.first?["bulletin"] as? String == bulletin)
+        #expect(previews.first?["text"] as? String == slotText)
+        #expect(previews.first?["estimated_seconds"] as? Double == manifest["estimated_seconds"] as? Double)
+        let bad = try await offPool { try box.ws.cli(["radio", "preview", "--slot", "07:15"]) }
+        #expect(bad.status == 3)
+        #expect(bad.stderr.contains("Đài truyền thanh xã Tân Lập không có khung giờ 07:15"), "\(bad.stderr)")
+        let filesAfter = try FileManager.default.contentsOfDirectory(atPath: folder).filter { !$0.hasPrefix(".") }
+        #expect(filesAfter.sorted() == files)
+
+        daemon.terminate()
+        #expect(daemon.process.terminationStatus == 0, "\(daemon.output)")
+    }
+}
