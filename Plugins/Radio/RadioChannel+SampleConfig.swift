@@ -1,8 +1,8 @@
 extension RadioChannel {
     /// The channel's keys, as a commented configuration section (also in Plugins/Radio/README.md).
     public static let sampleConfig = """
-        # Bản tin for commune loudspeaker stations (Đài truyền thanh cấp xã). Do not set the engine's
-        # slots/quiet_hours here: each station has its own slots below.
+        # Bản tin for commune loudspeaker stations (Đài truyền thanh cấp xã). The engine's
+        # slots/quiet_hours are refused here: each station has its own slots below.
         radio-moc-chau:
           type: radio
           reading_rate: 200                  # syllables a minute, for the duration estimates (60-400)

@@ -171,6 +171,14 @@ public enum ConfigLoader {
             }
             settings.quietHours = quiet
         }
+        // A radio channel batches items into its stations' own slots and sends khan-cap items at once;
+        // engine slots or quiet hours would hold those back.
+        if type == "radio" {
+            for key in ["slots", "quiet_hours"] where s.has(key) {
+                throw s.error(
+                    key, "a radio channel has no \(key): each station has its own slots (stations[].slots)")
+            }
+        }
         settings.maxPerDay = try s.int("max_per_day", range: 1...1_000_000)
         settings.minGap = try s.duration("min_gap")
         if let r = try s.string("rate") {

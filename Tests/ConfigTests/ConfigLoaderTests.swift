@@ -27,7 +27,7 @@ struct ConfigLoaderValidTests {
             username: cchc-bot
             password_file: secrets/portal-password
           radio-xa:
-            type: radio
+            type: exec
             enabled: false
             after: portal-tinh
             slots: ["17:00/30m", "06:00"]
@@ -97,7 +97,7 @@ struct ConfigLoaderValidTests {
         #expect(portal.location.line == lineOf("portal-tinh:", in: Self.full))
 
         let radio = try #require(config.channel(named: "radio-xa"))
-        #expect(radio.type == "radio")
+        #expect(radio.type == "exec")
         #expect(!radio.enabled)
         let s = radio.settings
         #expect(s.after == "portal-tinh")
@@ -271,6 +271,24 @@ struct ConfigLoaderErrorTests {
         #expect(error.path == "channels.radio-xa.\(key)")
         #expect(error.location.line == 5)
         #expect(error.message.contains(mentions), "\(error)")
+    }
+
+    @Test("a radio channel refuses engine slots and quiet hours (its stations have their own)")
+    func radioHasNoEngineSlots() throws {
+        let folder = try TempFolder()
+        for key in ["slots: [\"06:00\"]", "quiet_hours: 22:00-06:00"] {
+            let path = try folder.write(
+                "cchcd.yaml",
+                """
+                channels:
+                  dai-xa:
+                    type: radio
+                    \(key)
+                """)
+            let error = try #require(throws: ConfigError.self) { try ConfigLoader.load(path: path) }
+            #expect(error.description.contains("stations[].slots"), "\(error)")
+            #expect(error.location.line == 4)
+        }
     }
 
     @Test("a channel without a type, or with a bad name")

@@ -268,7 +268,7 @@ struct EngineTests {
     func slots() async throws {
         let radio = ScriptedChannel(name: "radio", idempotent: false)
         let f = try EngineFixture(
-            start: monday8, channelsYAML: "  radio: { type: radio, slots: [\"06:00/15m\", \"17:00/15m\"] }",
+            start: monday8, channelsYAML: "  radio: { type: loa, slots: [\"06:00/15m\", \"17:00/15m\"] }",
             channels: [radio])
         try await f.addApproved(id: "tin-1", channels: ["radio"])
         let slot = local(2026, 11, 23, 17, 0)

@@ -259,7 +259,7 @@ struct DeliveryPlannerTests {
         channels:
           portal: { type: portal }
           fb: { type: facebook, after: portal }
-          radio: { type: radio, slots: ["06:00", "17:00"] }
+          radio: { type: loa, slots: ["06:00", "17:00"] }
           zalo: { type: zalo, quiet_hours: "22:00-06:00", after: radio }
         """
 
@@ -281,7 +281,7 @@ struct DeliveryPlannerTests {
         let early = planner.plan(
             item(channels: ["portal", "radio"], publishAt: local(2026, 11, 23, 8, 0), approvedAt: approved))
         #expect(early.map(\.channel) == ["portal", "radio"])
-        #expect(early.map(\.channelType) == ["portal", "radio"])
+        #expect(early.map(\.channelType) == ["portal", "loa"])
         #expect(early.map(\.dueAt) == [approved, local(2026, 11, 23, 17, 0)])
 
         let later = planner.plan(

@@ -35,7 +35,7 @@ final class IntakeFolder: @unchecked Sendable {
             channels:
               portal-tinh: { type: portal }
               fb-sonoivu: { type: facebook, after: portal-tinh }
-              radio-xa: { type: radio, slots: ["06:00", "17:00"] }
+              radio-xa: { type: loa, slots: ["06:00", "17:00"] }
             """
         let configPath = path + "/cchcd.yaml"
         try Data(yaml.utf8).write(to: URL(fileURLWithPath: configPath))
