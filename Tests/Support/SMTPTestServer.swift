@@ -22,7 +22,7 @@ public struct SMTPTestServerError: Error, CustomStringConvertible {
     init(_ d: String) { description = d }
 }
 
-/// Runs a program to completion; returns its status and standard output.
+/// Runs a program to completion; returns its status, standard output and standard error.
 @discardableResult
 public func runTool(_ executable: String, _ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
     let p = Process()
