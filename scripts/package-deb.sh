@@ -25,11 +25,14 @@ version=$(sed -n 's/^ *static let string = "\(.*\)"$/\1/p' Sources/cchcd/CCHCD.s
 arch=$(dpkg --print-architecture)
 
 # The Swift runtime and Foundation are linked in statically: the target machine needs no toolchain.
+# A scratch folder of its own, so a plain `swift build -c release` (the benchmarks) never leaves
+# dynamically linked binaries where the package takes them from.
+scratch=(--scratch-path .build-static -c release --static-swift-stdlib)
 if [ "$build" = 1 ]; then
-    swift build -c release --static-swift-stdlib --product cchcd >&2
-    swift build -c release --static-swift-stdlib --product cchc >&2
+    swift build "${scratch[@]}" --product cchcd >&2
+    swift build "${scratch[@]}" --product cchc >&2
 fi
-bin=$(swift build -c release --static-swift-stdlib --show-bin-path)
+bin=$(swift build "${scratch[@]}" --show-bin-path)
 
 root="$out/root"
 rm -rf "$root"
@@ -61,9 +64,9 @@ COPYRIGHT
 shl=$(mktemp -d)
 mkdir "$shl/debian"
 printf 'Source: cchc-dispatch\n\nPackage: cchc-dispatch\nArchitecture: any\n' > "$shl/debian/control"
-bins=("$PWD/$root/usr/bin/cchcd" "$PWD/$root/usr/bin/cchc")
-[[ "$root" = /* ]] && bins=("$root/usr/bin/cchcd" "$root/usr/bin/cchc")
-depends=$(cd "$shl" && dpkg-shlibdeps -O --warnings=0 "${bins[@]}" | sed -n 's/^shlibs:Depends=//p')
+absroot=$(cd "$root" && pwd)
+depends=$(cd "$shl" && dpkg-shlibdeps -O --warnings=0 "$absroot/usr/bin/cchcd" "$absroot/usr/bin/cchc" |
+    sed -n 's/^shlibs:Depends=//p')
 rm -rf "$shl"
 [ -n "$depends" ] || { echo "package-deb: could not work out the dependencies" >&2; exit 1; }
 size=$(du -sk "$root" --exclude=DEBIAN | cut -f1)

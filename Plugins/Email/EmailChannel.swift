@@ -213,7 +213,7 @@ public struct EmailChannel: Channel {
         let sig = signature ?? item.unit
         var extra = ["channel": name, "signature": sig]
         extra["signature_html"] = sig.split(separator: "\n", omittingEmptySubsequences: false).map {
-            Self.escapeHTML(String($0))
+            TextEscaping.html(String($0))
         }.joined(separator: "<br>")
         let values = TemplateContext.values(for: request, extra: extra, timeZone: composer.timeZone)
         let subject = self.subject.render(values).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -427,10 +427,5 @@ public struct EmailChannel: Channel {
         c.password = nil
         c.user = nil
         return c.string ?? url
-    }
-
-    static func escapeHTML(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 }

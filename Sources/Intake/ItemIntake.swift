@@ -65,20 +65,13 @@ public struct ItemIntake: Sendable {
         for name in content.channels where config.channel(named: name) == nil {
             throw .invalid(IntakeError(file: source, field: "channels", "không có kênh \"\(name)\" trong cấu hình"))
         }
+        let parsed = ParsedItem(id: nil, content: content, approval: approval, warnings: [])
         do {
-            try validate(ParsedItem(id: nil, content: content, approval: approval, warnings: []), fileName: source)
+            try validate(parsed, fileName: source)
         } catch {
             throw .invalid(error)
         }
-        let newItem = NewItem(
-            id: nil, idMonth: LogClock(timeZone: config.timeZone).month(now), content: content, source: source,
-            actor: actor, approval: approval)
-        do {
-            let (record, created) = try await store.addItem(newItem, at: now, plan: planner)
-            return Accepted(item: record, created: created, warnings: [])
-        } catch {
-            throw .store(error)
-        }
+        return try await add(parsed, source: source, actor: actor, now: now)
     }
 
     public func submit(path: String, trusted: Bool, source: String, actor: String, now: Date = Date())
@@ -92,6 +85,10 @@ public struct ItemIntake: Sendable {
         } catch {
             throw .invalid(error)
         }
+        return try await add(parsed, source: source, actor: actor, now: now)
+    }
+
+    private func add(_ parsed: ParsedItem, source: String, actor: String, now: Date) async throws(Failure) -> Accepted {
         let newItem = NewItem(
             id: parsed.id, idMonth: LogClock(timeZone: config.timeZone).month(now), content: parsed.content,
             source: source, actor: actor, approval: parsed.approval)

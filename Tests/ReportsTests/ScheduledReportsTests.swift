@@ -82,6 +82,8 @@ import Testing
         ("reports: { schedule: { dir: x, periods: [week] } }", "reports.schedule.periods"),
         ("reports: { schedule: { dir: x, formats: [pdf] } }", "reports.schedule.formats"),
         ("reports: { schedule: { dir: x, at: \"25:00\" } }", "reports.schedule.at"),
+        ("reports: { schedule: { dir: x, send: { lists: a } } }", "reports.schedule.send.channel"),
+        ("reports: { schedule: { dir: x, send: { channel: a, cc: b } } }", "reports.schedule.send.cc"),
     ])
     func badKeysAreErrorsNamingTheKey(_ yaml: String, _ key: String) throws {
         do {
