@@ -77,6 +77,7 @@ public enum Listener {
                         "last_success": h.lastSuccess.map(iso) ?? NSNull(),
                         "last_failure": h.lastFailure.map(iso) ?? NSNull(),
                         "last_error": h.lastError ?? NSNull(), "paused_until": h.pausedUntil.map(iso) ?? NSNull(),
+                        "halt_reason": h.haltReason ?? NSNull(), "held_until": h.heldUntil.map(iso) ?? NSNull(),
                     ] as [String: Any]
             }
             return json(
