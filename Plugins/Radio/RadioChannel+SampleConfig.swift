@@ -18,6 +18,7 @@ extension RadioChannel {
             - id: tan-lap                    # names the station's files: lowercase letters, digits, hyphens
               name: Đài truyền thanh xã Tân Lập   # read in the opening
               commune: xã Tân Lập, huyện Mộc Châu
+              unit: UBND xã Tân Lập            # reports count its bulletins for this unit (default: the commune)
               slots: ["06:00/15m", "17:00/20m"]   # start/maximum duration; items that do not fit move on
               folder: /var/lib/cchcd/radio/tan-lap   # <date>-<time>.txt/.docx/.wav/.mp3, then .manifest.json
             - id: hua-la

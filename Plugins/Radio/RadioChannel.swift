@@ -16,7 +16,7 @@ import Transport
 /// The batching state lives in a ledger per station in the daemon's state folder, written
 /// atomically and under a lock, so concurrent publishes, retries and restarts neither lose nor
 /// duplicate an item: a re-delivery replaces the item's entry and re-renders its bulletin.
-public struct RadioChannel: Channel {
+public struct RadioChannel: RecordingChannel {
     public let name: String
     public let type = "radio"
     /// Re-delivery replaces the item's entry and files: never a duplicate.
@@ -29,6 +29,7 @@ public struct RadioChannel: Channel {
     let clock: @Sendable () -> Date
     private let lock: LedgerLock
     let uploads: BulletinUploader
+    let logger: Logger
 
     /// Reads the channel's keys from its configuration section.
     ///
@@ -59,6 +60,7 @@ public struct RadioChannel: Channel {
         self.clock = clock
         lock = LedgerLock()
         uploads = BulletinUploader(http: http)
+        logger = context.logger
     }
 
     public func validate(_ item: ChannelItem) -> [ValidationProblem] {
@@ -142,6 +144,46 @@ public struct RadioChannel: Channel {
     static func offPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { (c: CheckedContinuation<T, Never>) in
             Thread.detachNewThread { c.resume(returning: body()) }
+        }
+    }
+
+    /// Every bulletin whose air time has come (within the ledger's two weeks) is on record as a
+    /// `radio.bulletin`: the station's unit, the estimated airtime of its script, its items. The store
+    /// keeps each once, so this lists them all each time; `next` is the earliest bulletin still to air.
+    public func records(upTo now: Date) async -> (records: [ChannelRecord], next: Date?) {
+        await Self.offPool {
+            lock.mutex.withLock { _ -> ([ChannelRecord], Date?) in
+                var records: [ChannelRecord] = []
+                var next: Date?
+                for station in settings.stations {
+                    let ledger: BulletinLedger
+                    do {
+                        ledger = try BulletinLedger.load(path: ledgerPath(station))
+                    } catch {
+                        logger.error(
+                            "radio: the bulletin ledger cannot be read; its bulletins are not on record yet",
+                            metadata: ["station": "\(station.id)", "error": "\(error)"])
+                        continue
+                    }
+                    var groups: [String: [BulletinLedger.Entry]] = [:]
+                    for e in ledger.entries { if let b = e.bulletin { groups[b, default: []].append(e) } }
+                    for (id, var entries) in groups.sorted(by: { $0.key < $1.key }) {
+                        guard let at = entries.first?.slot ?? entries.first?.emergencyAt else { continue }
+                        guard at <= now else {
+                            next = next.map { min($0, at) } ?? at
+                            continue
+                        }
+                        entries.sort(by: BulletinLedger.precedes)
+                        let seconds = script(entries: entries, station: station).seconds
+                        records.append(
+                            ChannelRecord(
+                                event: "radio.bulletin", key: "\(station.id)/\(id)", occurredAt: at, unit: station.unit,
+                                durationSeconds: (seconds * 10).rounded() / 10, bulletinID: id,
+                                itemIDs: entries.map(\.item.id), detail: "\(station.name): \(entries.count) tin"))
+                    }
+                }
+                return (records, next)
+            }
         }
     }
 

@@ -87,6 +87,10 @@ public struct RadioSettings: Sendable {
             guard !stations.contains(where: { $0.id == id }) else { throw s.error("id", "\"\(id)\" is used twice") }
             let name = try s.requireString("name")
             let commune = try s.string("commune") ?? ""
+            let unit = try s.string("unit")
+            if let unit, unit.trimmingCharacters(in: .whitespaces).isEmpty {
+                throw s.error("unit", "is empty: leave it out to count the station's bulletins for its commune")
+            }
             guard let slotTexts = try s.stringList("slots"), !slotTexts.isEmpty else {
                 throw s.error("slots", "is required: broadcast times like 06:00/15m (start/maximum duration)")
             }
@@ -112,7 +116,9 @@ public struct RadioSettings: Sendable {
                 throw s.error("upload", "give either folder or upload, not both")
             }
             try s.finish()
-            stations.append(RadioStation(id: id, name: name, commune: commune, slots: slots, destination: destination))
+            stations.append(
+                RadioStation(
+                    id: id, name: name, commune: commune, unit: unit, slots: slots, destination: destination))
         }
         self.stations = stations
     }

@@ -41,14 +41,21 @@ public struct RadioStation: Sendable, Hashable {
     public var name: String
     /// The commune (`xã Tân Lập, huyện Mộc Châu`).
     public var commune: String
+    /// The unit its bulletins count for in reports (`UBND xã Tân Lập`): the `unit` key, else the commune,
+    /// else the station's name.
+    public var unit: String
     /// Sorted by time of day.
     public var slots: [RadioSlot]
     public var destination: RadioDestination
 
-    public init(id: String, name: String, commune: String, slots: [RadioSlot], destination: RadioDestination) {
+    public init(
+        id: String, name: String, commune: String, unit: String? = nil, slots: [RadioSlot],
+        destination: RadioDestination
+    ) {
         self.id = id
         self.name = name
         self.commune = commune
+        self.unit = unit ?? (commune.isEmpty ? name : commune)
         self.slots = slots.sorted { $0.minuteOfDay < $1.minuteOfDay }
         self.destination = destination
     }

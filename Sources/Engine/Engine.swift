@@ -121,6 +121,8 @@ struct EngineSetup: Sendable {
     let retryPolicies: [String: RetryPolicy]
     let policies: [String: ChannelPolicy]
     let idempotent: Set<String>
+    /// Channels with records of their own (``ChannelKit/RecordingChannel``).
+    let recording: Set<String>
 
     init(channels: [EngineChannel], config: DaemonConfig) {
         self.config = config
@@ -134,6 +136,7 @@ struct EngineSetup: Sendable {
         retryPolicies = retries
         self.policies = policies
         idempotent = Set(channels.filter { $0.channel.traits.idempotent }.map(\.name))
+        recording = Set(channels.filter { $0.channel is any RecordingChannel }.map(\.name))
     }
 }
 
@@ -157,6 +160,14 @@ actor EngineCore {
     private let stopping = Mutex(false)
     private var pending: [DeliveryOutcome] = []
     private var lastExpirySweep: Date = .distantPast
+    /// Recording channels (``ChannelKit/RecordingChannel``): when to ask each for its records next
+    /// (absent: ask now), and those being asked.
+    private var recordCheck: [String: Date?] = [:]
+    private var recordsInFlight: Set<String> = []
+    /// Recording channels that delivered while being asked: ask again when the answer is in.
+    private var recordsDirty: Set<String> = []
+    /// Records were stored since the log was last written.
+    private var recordsToLog = false
 
     init(
         store: any Store, channels: [EngineChannel], config: DaemonConfig, logWriter: DeliveryLogWriter?,
@@ -326,6 +337,28 @@ actor EngineCore {
             }
         }
         var wake: Date? = now.addingTimeInterval(3600)  // hourly: expiry sweep of idle queues
+        if recordsToLog {
+            recordsToLog = false
+            do { try await writeLog() } catch {
+                logger.error("writing the delivery log failed", metadata: ["error": "\(error)"])
+            }
+        }
+        for entry in channels {
+            guard let recording = entry.channel as? any RecordingChannel, !recordsInFlight.contains(entry.name) else {
+                continue
+            }
+            let due: Date? = recordCheck[entry.name] ?? now
+            guard let due else { continue }
+            if due > now {
+                wake = earliest(wake, due)
+                continue
+            }
+            recordsInFlight.insert(entry.name)
+            let type = entry.config.type
+            let name = entry.name
+            let asked = now
+            group.addTask { await self.collectRecords(recording, name: name, type: type, now: asked) }
+        }
         var claims: [(channel: String, limit: Int)] = []
         for entry in channels {
             let name = entry.name
@@ -452,6 +485,37 @@ actor EngineCore {
             record, outcome: outcome, channel: entry.name, startedAt: startedAt, hold: parted.holdChannel)
     }
 
+    /// Asks a recording channel for its records and stores them (off the actor; the bookkeeping hops back).
+    private nonisolated func collectRecords(_ channel: any RecordingChannel, name: String, type: String, now: Date)
+        async
+    {
+        let (records, next) = await channel.records(upTo: now)
+        var retryAt: Date? = next
+        var stored = 0
+        if !records.isEmpty {
+            do {
+                stored = try await store.recordChannelRecords(
+                    channel: name, channelType: type, records: records, at: clock.now()
+                ).stored
+            } catch {
+                logger.error(
+                    "storing the channel's records failed; asking again in a minute",
+                    metadata: ["channel": "\(name)", "error": "\(error)"])
+                retryAt = now.addingTimeInterval(60)
+            }
+        }
+        if stored > 0 { logger.info("channel records stored", metadata: ["channel": "\(name)", "count": "\(stored)"]) }
+        await recordsCollected(name, next: retryAt, stored: stored)
+    }
+
+    private func recordsCollected(_ name: String, next: Date?, stored: Int) {
+        recordsInFlight.remove(name)
+        // A delivery that finished meanwhile may have changed the records: look again at once.
+        recordCheck[name] = .some(recordsDirty.remove(name) != nil ? clock.now() : next)
+        if stored > 0 { recordsToLog = true }
+        signal.notify()
+    }
+
     /// Halts a channel that met an error only an operator can fix. Returns true when this call halted it.
     private func halt(_ channel: String, _ error: ChannelError) -> Bool {
         guard gates[channel]?.circuit.halt(error) == true else { return false }
@@ -499,6 +563,14 @@ actor EngineCore {
                 logger.info("channel works again (circuit closed)", metadata: ["channel": "\(channel)"])
             case .probing, .halted:
                 break
+            }
+        }
+        // A recording channel's records may have changed with this delivery (a new bulletin).
+        if setup.recording.contains(channel) {
+            if recordsInFlight.contains(channel) {
+                recordsDirty.insert(channel)
+            } else {
+                recordCheck[channel] = .some(clock.now())
             }
         }
         var published = true

@@ -36,8 +36,12 @@ public struct LogLine: Sendable, Hashable, Codable {
     public var part_state: String?
     /// `inbound.*` lines: the event's kind (`comment`, `message`, `follow`…), as in the event name.
     public var kind: String?
-    /// `inbound.*` lines: when the event happened by the platform's clock (RFC 3339, the zone's offset).
+    /// `inbound.*` and channel records (`radio.bulletin`): when it happened (RFC 3339, the zone's offset).
     public var occurred_at: String?
+    /// `radio.bulletin`: the bulletin's airtime, seconds.
+    public var duration_s: Double?
+    /// `radio.bulletin`: the bulletin's id (`2026-11-25-0600`).
+    public var bulletin_id: String?
 
     public init(
         ts: String, event: String, item_id: String, item_title: String, unit: String, topic: String,
@@ -98,6 +102,7 @@ public struct LogLine: Sendable, Hashable, Codable {
         }
         string("actor", actor)
         int("attempt", attempt)
+        string("bulletin_id", bulletin_id)
         string("channel", channel)
         string("channel_type", channel_type)
         int("code", code)
@@ -105,6 +110,14 @@ public struct LogLine: Sendable, Hashable, Codable {
         string("detail", detail)
         string("due_at", due_at)
         int("duration_ms", duration_ms)
+        if let duration_s {
+            key("duration_s")
+            // Whole milliseconds, without a trailing ".0": the same text for the same airtime everywhere.
+            let ms = (duration_s * 1000).rounded()
+            out.append(
+                contentsOf: (ms.truncatingRemainder(dividingBy: 1000) == 0
+                    ? String(Int64(ms / 1000)) : String(ms / 1000)).utf8)
+        }
         string("error", error)
         string("error_class", error_class)
         string("event", event)

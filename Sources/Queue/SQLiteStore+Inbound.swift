@@ -103,3 +103,62 @@ extension SQLiteStore {
         }
     }
 }
+
+// MARK: - Records channels report by themselves (radio bulletins)
+
+extension SQLiteStore {
+    public func recordChannelRecords(channel: String, channelType: String, records: [ChannelRecord], at: Date)
+        async throws(StoreError) -> InboundRecordResult
+    {
+        for (index, record) in records.enumerated() {
+            guard ChannelRecord.isValidEvent(record.event) else {
+                throw StoreError(
+                    .invalidState, subject: channel,
+                    "record \(index) of channel \(channel): event \"\(record.event)\" is not a channel event name")
+            }
+            guard !record.key.isEmpty else {
+                throw StoreError(.invalidState, subject: channel, "record \(index) of channel \(channel): empty key")
+            }
+        }
+        guard !records.isEmpty else { return InboundRecordResult(stored: 0, duplicates: 0) }
+        let clock = self.clock
+        return try await write("store the records of \(channel)") { db in
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO channel_records (channel, record_key, event, occurred_at, recorded_at, unit, \
+                    duration_s, item_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, record_key) DO NOTHING
+                    """)
+            var stored = 0
+            var duplicates = 0
+            for record in records {
+                let ids = String(decoding: try JSONEncoder().encode(record.itemIDs), as: UTF8.self)
+                try insert.execute(arguments: [
+                    channel, record.key, record.event, millis(record.occurredAt), millis(at), record.unit,
+                    record.durationSeconds, ids,
+                ])
+                guard db.changesCount > 0 else {
+                    duplicates += 1
+                    continue
+                }
+                stored += 1
+                // The first item names the line (a bulletin carries several: `detail` says how many).
+                var header = ItemHeader(id: "-", title: "", unit: record.unit, topic: "")
+                if let first = record.itemIDs.first,
+                    let row = try Row.fetchOne(
+                        db.cachedStatement(sql: "SELECT title, topic FROM items WHERE id = ?"), arguments: [first])
+                {
+                    header = ItemHeader(id: first, title: row[0], unit: record.unit, topic: row[1])
+                }
+                var line = LogLine(
+                    ts: clock.format(at), event: record.event, item_id: header.id, item_title: header.title,
+                    unit: header.unit, topic: header.topic, channel: channel, channel_type: channelType,
+                    detail: record.detail)
+                line.occurred_at = clock.format(record.occurredAt)
+                line.duration_s = record.durationSeconds
+                line.bulletin_id = record.bulletinID
+                try appendLog(db, line, at: at)
+            }
+            return InboundRecordResult(stored: stored, duplicates: duplicates)
+        }
+    }
+}

@@ -33,6 +33,24 @@ extension SQLiteStore {
                     ALTER TABLE deliveries ADD COLUMN retracted_by TEXT;
                     """)
         }
+        // Records channels report by themselves (radio bulletins sent for a slot), kept once per key.
+        migrator.registerMigration("v6-channel-records") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE channel_records (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        channel TEXT NOT NULL,
+                        record_key TEXT NOT NULL CHECK (length(record_key) >= 1),
+                        event TEXT NOT NULL,
+                        occurred_at INTEGER NOT NULL,
+                        recorded_at INTEGER NOT NULL,
+                        unit TEXT NOT NULL,
+                        duration_s REAL,
+                        item_ids TEXT NOT NULL CHECK (json_valid(item_ids)),
+                        UNIQUE (channel, record_key)
+                    );
+                    """)
+        }
         return migrator
     }
 

@@ -103,6 +103,12 @@ public protocol Store: Sendable {
     ///   (nothing is stored then).
     func recordInbound(channel: String, channelType: String, events: [InboundEvent], at: Date)
         async throws(StoreError) -> InboundRecordResult
+    /// Stores records a channel reported (``ChannelKit/ChannelRecord``), in one transaction: a record whose
+    /// key the channel already has is dropped; each new one gets its log line (`record.event`, with
+    /// `unit`, `duration_s`, `bulletin_id`, `occurred_at`; `item_id` the first item or "-").
+    /// - Throws: `.invalidState` naming the record when its event name is not allowed or its key is empty.
+    func recordChannelRecords(channel: String, channelType: String, records: [ChannelRecord], at: Date)
+        async throws(StoreError) -> InboundRecordResult
     /// Stored events, newest first.
     func inboundEvents(_ filter: InboundEventFilter) async throws(StoreError) -> [InboundEventRecord]
 

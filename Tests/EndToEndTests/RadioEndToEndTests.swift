@@ -114,6 +114,44 @@ private struct SendableWorkspace: @unchecked Sendable {
         let filesAfter = try FileManager.default.contentsOfDirectory(atPath: folder).filter { !$0.hasPrefix(".") }
         #expect(filesAfter.sorted() == files)
 
+        // The emergency bulletin aired at once: it is on record in the delivery log, once, and the
+        // report counts it (the slot bulletin joins when its slot comes).
+        try await eventually(15, "the emergency bulletin in the delivery log", daemon: daemon) {
+            ws.logLines().contains { ($0["bulletin_id"] as? String)?.hasPrefix("khan-cap-") == true }
+        }
+        let bulletins = ws.logLines().filter { $0["event"] as? String == "radio.bulletin" }
+        let aired = try #require(bulletins.first { ($0["bulletin_id"] as? String)?.hasPrefix("khan-cap-") == true })
+        #expect(aired["bulletin_id"] as? String == emergency.replacingOccurrences(of: ".txt", with: ""))
+        #expect(aired["unit"] as? String == "xã Tân Lập" && aired["item_id"] as? String == ids[1])
+        let emergencyManifest = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(
+                    contentsOf: URL(
+                        fileURLWithPath: folder + "/"
+                            + emergency.replacingOccurrences(of: ".txt", with: ".manifest.json"))
+                )) as? [String: Any])
+        #expect(aired["duration_s"] as? Double == emergencyManifest["estimated_seconds"] as? Double)
+        #expect(bulletins.filter { $0["bulletin_id"] as? String == aired["bulletin_id"] as? String }.count == 1)
+        try validateAgainstSchema(ws.logDir)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+        func localDay(_ offset: Int) -> String {
+            let d = calendar.date(byAdding: .day, value: offset, to: Date())!
+            let c = calendar.dateComponents([.year, .month, .day], from: d)
+            return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+        }
+        let (from, to) = (localDay(-1), localDay(1))
+        let report = try await offPool {
+            try box.ws.cli(["report", "--from", from, "--to", to, "--calendar", "--json"])
+        }
+        #expect(report.status == 0, "\(report.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])
+        let radio = try #require((object["radio"] as? [[String: Any]])?.first)
+        #expect(radio["channel"] as? String == "radio-xa" && radio["unit"] as? String == "xã Tân Lập")
+        #expect(radio["bulletins"] as? Int == bulletins.count)
+        let seconds = bulletins.compactMap { $0["duration_s"] as? Double }.reduce(0, +)
+        #expect(radio["minutes"] as? Double == (seconds / 60 * 10).rounded() / 10)
+
         daemon.terminate()
         #expect(daemon.process.terminationStatus == 0, "\(daemon.output)")
     }

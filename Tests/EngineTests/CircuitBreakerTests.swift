@@ -1,6 +1,7 @@
 import ChannelKit
 import Config
 import Foundation
+import Synchronization
 import Testing
 
 @testable import Engine
@@ -196,5 +197,64 @@ struct EngineHaltAndHoldTests {
         #expect(try await f.waitForState("tin-2", "fb", .delivered))
         #expect(fb.requests.map(\.item.id) == ["tin-1", "tin-2"])
         #expect(await f.stop())
+    }
+}
+
+/// A channel with records of its own: one at 09:00, reported from then on.
+final class RecordingScriptedChannel: RecordingChannel {
+    let inner: ScriptedChannel
+    let at: Date
+    private let asked = Mutex<[Date]>([])
+    init(at: Date) {
+        inner = ScriptedChannel(name: "radio", type: "radio")
+        self.at = at
+    }
+    var name: String { inner.name }
+    var type: String { inner.type }
+    var traits: ChannelTraits { inner.traits }
+    var askedAt: [Date] { asked.withLock { $0 } }
+    func publish(_ request: PublishRequest) async -> PublishOutcome { await inner.publish(request) }
+    func records(upTo now: Date) async -> (records: [ChannelRecord], next: Date?) {
+        asked.withLock { $0.append(now) }
+        guard now >= at else { return ([], at) }
+        return (
+            [
+                ChannelRecord(
+                    event: "radio.bulletin", key: "tan-lap/0900", occurredAt: at, unit: "UBND xã Tân Lập",
+                    durationSeconds: 300, bulletinID: "0900")
+            ], nil
+        )
+    }
+}
+
+@Suite("Engine: channels' own records")
+struct EngineRecordTests {
+    @Test(
+        "the engine asks at start, at the time the channel names and after its deliveries; each record is logged once")
+    func recordsCollected() async throws {
+        let channel = RecordingScriptedChannel(at: monday8.addingTimeInterval(3600))
+        let f = try EngineFixture(start: monday8, channelsYAML: "  radio: { type: radio }", channels: [])
+        let entries = f.config.channels.map { EngineChannel(channel: channel, config: $0) }
+        let writer = DeliveryLogWriter(directory: f.logDirectory, store: f.store, logger: f.logger)
+        let engine = Engine(
+            store: f.store, channels: entries, config: f.config, logWriter: writer, owner: f.owner,
+            singleInstance: true,
+            clock: f.clock, logger: f.logger)
+        let run = Task { try await engine.run() }
+        #expect(await eventually { channel.askedAt == [monday8] })
+        #expect(await f.waitForSleep(until: monday8.addingTimeInterval(3600)))
+        f.clock.advance(by: 3600)
+        #expect(try await eventually { try await f.store.lastLogSeq() == 1 })
+        #expect(await eventually { f.logFileLines().contains { $0.contains(#""event":"radio.bulletin""#) } })
+        // A delivery on the channel makes the engine ask again; the record is not logged twice.
+        try await f.addApproved(id: "tin-1", channels: ["radio"])
+        engine.wake()
+        #expect(try await f.waitForState("tin-1", "radio", .delivered))
+        #expect(await eventually { channel.askedAt.count >= 3 })
+        try await Task.sleep(for: .milliseconds(100))
+        let lines = try await f.store.logEvents(after: 0, limit: 100).map(\.json)
+        #expect(lines.filter { $0.contains("radio.bulletin") }.count == 1)
+        engine.stop()
+        _ = try await run.value
     }
 }

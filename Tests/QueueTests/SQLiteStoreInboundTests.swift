@@ -90,3 +90,59 @@ struct SQLiteStoreInboundTests {
         #expect(try await f.store.recordInbound(channel: "zl", channelType: "zalo", events: [], at: t0).stored == 0)
     }
 }
+
+/// Records channels report by themselves (radio bulletins): kept once per key, each new one logged.
+@Suite("Store: channel records")
+struct SQLiteStoreChannelRecordTests {
+    @Test("a record is stored and logged once, named after its first item, with its airtime")
+    func storedOnce() async throws {
+        let f = try StoreFixture()
+        let id = try await f.store.addApproved(content(channels: ["radio"]))
+        let bulletin = ChannelRecord(
+            event: "radio.bulletin", key: "tan-lap/2026-11-20-0600", occurredAt: t0.addingTimeInterval(-7200),
+            unit: "UBND xã Tân Lập", durationSeconds: 312.5, bulletinID: "2026-11-20-0600", itemIDs: [id, "gone"],
+            detail: "Đài truyền thanh xã Tân Lập: 2 tin")
+        let empty = ChannelRecord(
+            event: "radio.bulletin", key: "tan-lap/2026-11-20-1700", occurredAt: t0, unit: "UBND xã Tân Lập",
+            durationSeconds: 60, bulletinID: "2026-11-20-1700")
+        let before = try await f.store.lastLogSeq()
+        #expect(
+            try await f.store.recordChannelRecords(channel: "radio", channelType: "radio", records: [bulletin], at: t0)
+                == InboundRecordResult(stored: 1, duplicates: 0))
+        #expect(
+            try await f.store.recordChannelRecords(
+                channel: "radio", channelType: "radio", records: [bulletin, empty], at: t0.addingTimeInterval(60))
+                == InboundRecordResult(stored: 1, duplicates: 1))
+        let raw = try await f.store.logEvents(after: before, limit: 10)
+        let lines = try raw.map { try decodeLine($0.json) }
+        #expect(lines.map(\.event) == ["radio.bulletin", "radio.bulletin"])
+        #expect(lines[0].item_id == id && lines[0].item_title == content().title && lines[0].unit == "UBND xã Tân Lập")
+        #expect(lines[0].duration_s == 312.5 && lines[0].bulletin_id == "2026-11-20-0600")
+        #expect(lines[0].occurred_at == "2026-11-20T06:00:00.000+07:00" && lines[0].channel_type == "radio")
+        #expect(raw[0].json.contains(#""duration_s":312.5,"#))
+        #expect(lines[1].item_id == "-" && lines[1].topic == "" && lines[1].unit == "UBND xã Tân Lập")
+        #expect(raw[1].json.contains(#""duration_s":60,"#))
+    }
+
+    @Test("event names of the daemon's own namespaces, bad words and empty keys are refused")
+    func badRecordsRefused() async throws {
+        let f = try StoreFixture()
+        for event in [
+            "delivery.delivered", "item.approved", "inbound.comment", "radio", "Radio.bulletin", "a.b.c", ".x",
+        ] {
+            let error = await storeError { () async throws(StoreError) in
+                try await f.store.recordChannelRecords(
+                    channel: "radio", channelType: "radio",
+                    records: [ChannelRecord(event: event, key: "k", occurredAt: t0, unit: "u")], at: t0)
+            }
+            #expect(error?.kind == .invalidState, "\(event)")
+        }
+        let error = await storeError { () async throws(StoreError) in
+            try await f.store.recordChannelRecords(
+                channel: "radio", channelType: "radio",
+                records: [ChannelRecord(event: "radio.bulletin", key: "", occurredAt: t0, unit: "u")], at: t0)
+        }
+        #expect(error?.message.contains("empty key") == true)
+        #expect(try await f.store.lastLogSeq() == 0)
+    }
+}

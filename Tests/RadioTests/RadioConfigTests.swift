@@ -62,6 +62,19 @@ import Testing
         #expect(station.slots.map(\.description) == ["06:00/15m", "17:00/20m"])
         #expect(station.destination == .folder(folder.path + "/out/tan-lap"))
         #expect(ReadAloudNormalizerProbe.read("Lưu: VT", settings.dictionary) == "Lưu: văn thư")
+        #expect(station.unit == "xã Tân Lập")  // reports count its bulletins for the commune by default
+    }
+
+    @Test func aStationsUnitIsReadAndMayNotBeEmpty() throws {
+        let s = try section(
+            [("stations", .list([stationValue([("unit", .scalar("UBND xã Tân Lập"))])], location))], base: "/srv")
+        #expect(try RadioSettings(section: s).stations.first?.unit == "UBND xã Tân Lập")
+        let e = error([("stations", .list([stationValue([("unit", .scalar(" "))])], location))])
+        #expect(e?.path.hasSuffix("unit") == true, "\(String(describing: e))")
+        // Neither unit nor commune: the station's name.
+        let bare = try section(
+            [("stations", .list([stationValue([("commune", .null)])], location))], base: "/srv")
+        #expect(try RadioSettings(section: bare).stations.first?.unit == "Đài truyền thanh xã Tân Lập")
     }
 
     @Test func badValuesNameTheirKey() {
