@@ -30,5 +30,7 @@ if [ "${1:-}" = "--test" ]; then
     python3 -c 'import docx' 2>/dev/null || python3 -m pip install --quiet python-docx
     # pyftpdlib is the real FTP server the radio channel's upload tests start.
     python3 -c 'import pyftpdlib' 2>/dev/null || python3 -m pip install --quiet pyftpdlib
+    # asyncssh is the real SFTP server of the same tests (scripts/sftp-test-server.py).
+    python3 -c 'import asyncssh' 2>/dev/null || python3 -m pip install --quiet asyncssh
 fi
 command -v swift >/dev/null || { echo "swift 6 is not on PATH (https://www.swift.org/install/linux/)"; exit 1; }

@@ -4,6 +4,13 @@ import Foundation
 import Synchronization
 import Transport
 
+/// What was uploaded of a bulletin: its manifest's digest and the files, so a bulletin emptied later
+/// (its items moved on) can be removed from the station's server too.
+struct UploadedBulletin: Codable, Sendable, Hashable {
+    var digest: String
+    var files: [String]
+}
+
 /// A staged bulletin's bytes, read in one go so that an upload never mixes two versions.
 struct StagedBulletin: Sendable {
     var id: String
@@ -11,16 +18,25 @@ struct StagedBulletin: Sendable {
     var files: [(name: String, data: Data)]
     var manifestDigest: String
 
-    /// Staged bulletins whose manifest differs from the last uploaded one, and the uploaded state.
-    static func snapshot(folder: String, uploadedState: String, force: String?) -> (
-        pending: [StagedBulletin], uploaded: [String: String]
-    ) {
-        var uploaded: [String: String] = [:]
-        if let data = FileManager.default.contents(atPath: uploadedState),
-            let map = try? JSONDecoder().decode([String: String].self, from: data)
-        {
-            uploaded = map
+    /// The upload state file: bulletin id → what was uploaded. Files written before the file names
+    /// were kept (a digest string only) read as bulletins with the usual file names.
+    static func loadUploaded(_ path: String) -> [String: UploadedBulletin] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [:] }
+        if let map = try? JSONDecoder().decode([String: UploadedBulletin].self, from: data) { return map }
+        if let old = try? JSONDecoder().decode([String: String].self, from: data) {
+            return old.mapValues { digest in
+                UploadedBulletin(digest: digest, files: [])
+            }
         }
+        return [:]
+    }
+
+    /// Staged bulletins whose manifest differs from the last uploaded one, bulletins uploaded but no
+    /// longer staged (emptied: to remove remotely), and the uploaded state.
+    static func snapshot(folder: String, uploadedState: String, force: String?) -> (
+        pending: [StagedBulletin], emptied: [(id: String, files: [String])], uploaded: [String: UploadedBulletin]
+    ) {
+        let uploaded = loadUploaded(uploadedState)
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter {
             $0.hasSuffix(".manifest.json") && !$0.hasPrefix(".")
         }.sorted()
@@ -31,7 +47,7 @@ struct StagedBulletin: Sendable {
                 let id = object["bulletin"] as? String, let files = object["files"] as? [[String: Any]]
             else { continue }
             let digest = RenderedBulletin.sha256(manifest)
-            guard uploaded[id] != digest || id == force else { continue }
+            guard uploaded[id]?.digest != digest || id == force else { continue }
             var out: [(String, Data)] = []
             for f in files {
                 guard let n = f["name"] as? String, let data = FileManager.default.contents(atPath: "\(folder)/\(n)")
@@ -41,10 +57,14 @@ struct StagedBulletin: Sendable {
             out.append((name, manifest))
             pending.append(StagedBulletin(id: id, files: out, manifestDigest: digest))
         }
-        // Drop the state of bulletins no longer staged.
+        // Bulletins uploaded but no longer staged were emptied: the manifest goes first (a player that
+        // reads manifests never sees one whose files are gone), then the files.
         let live = Set(pending.map(\.id)).union(names.map { String($0.dropLast(".manifest.json".count)) })
-        uploaded = uploaded.filter { live.contains($0.key) }
-        return (pending, uploaded)
+        let emptied = uploaded.filter { !live.contains($0.key) }.sorted { $0.key < $1.key }.map { id, record in
+            let files = record.files.isEmpty ? ["txt", "docx", "wav", "mp3"].map { "\(id).\($0)" } : record.files
+            return (id: id, files: ["\(id).manifest.json"] + files.filter { $0 != "\(id).manifest.json" })
+        }
+        return (pending, emptied, uploaded)
     }
 }
 
@@ -95,10 +115,56 @@ final class BulletinUploader: Sendable {
         return nil
     }
 
+    static func options(_ upload: RadioUpload) -> RemoteFileOptions {
+        RemoteFileOptions(
+            username: upload.username, password: upload.password?.reveal(), sshHostKeySHA256: upload.hostKeySHA256,
+            sshKnownHosts: upload.knownHosts, sshPrivateKeyFile: upload.privateKeyFile)
+    }
+
+    /// Removes an emptied bulletin's files from the station's server (HTTP `PUT` uploads: `DELETE`
+    /// each file; `POST` uploads have no address to remove, so they are left).
+    func remove(_ files: [String], bulletin: String, from upload: RadioUpload) async -> ChannelError? {
+        if upload.isHTTP {
+            guard upload.method == "PUT", let http else { return nil }
+            for name in files {
+                var headers: HTTPHeaders = ["X-CCHC-Bulletin": bulletin]
+                if let user = upload.username {
+                    let token = Data("\(user):\(upload.password?.reveal() ?? "")".utf8).base64EncodedString()
+                    headers.add(name: "Authorization", value: "Basic \(token)")
+                }
+                do throws(TransportError) {
+                    let response = try await http.execute(
+                        HTTPRequest(method: "DELETE", url: upload.url + name, headers: headers))
+                    // Gone already is removed.
+                    guard (200...299).contains(response.status) || response.status == 404 || response.status == 410
+                    else {
+                        return HTTPOutcome.channelError(response, action: "removing \(name)")
+                    }
+                } catch {
+                    switch HTTPOutcome.failure(error, action: "removing \(name)") {
+                    case .retry(let e, _), .failed(let e): return e
+                    case .delivered: return nil
+                    }
+                }
+            }
+            return nil
+        }
+        return await RadioChannel.offPool {
+            do throws(TransportError) {
+                try FileUpload.remove(files, inFolder: upload.url, options: Self.options(upload))
+                return nil
+            } catch {
+                switch HTTPOutcome.failure(error, action: "removing bulletin \(bulletin)") {
+                case .retry(let e, _), .failed(let e): return e
+                case .delivered: return nil
+                }
+            }
+        }
+    }
+
     private static func sendFile(name: String, data: Data, to upload: RadioUpload) -> ChannelError? {
         do throws(TransportError) {
-            try FileUpload.upload(
-                [UInt8](data), to: upload.url + name, username: upload.username, password: upload.password?.reveal())
+            try FileUpload.upload([UInt8](data), to: upload.url + name, options: options(upload))
             return nil
         } catch {
             switch HTTPOutcome.failure(error, action: "upload of \(name)") {

@@ -29,5 +29,9 @@ extension RadioChannel {
                 username: dai-hua-la
                 password_file: /run/credentials/cchcd.service/ftp-hua-la   # or password_credential / password_env
                 # method: PUT                  # http(s) only: PUT (to url + file name, default) or POST (to url)
+                # sftp:// only: the server's host key (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the server),
+                # required (or known_hosts: FILE) so that the password never goes to an impostor:
+                # host_key_sha256: "SHA256:VmHb4q/U0Mv9z96OdlBNHqxULotM7SrmNe87Hi700i4"
+                # private_key_file: /etc/cchcd/radio-key   # public-key login instead of the password
         """
 }

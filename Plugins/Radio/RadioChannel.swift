@@ -388,6 +388,14 @@ public struct RadioChannel: RecordingChannel {
                 }
             }
             var uploaded = snapshot.uploaded
+            func save() -> ChannelError? {
+                do {
+                    try AtomicFile.write(try JSONEncoder().encode(uploaded), to: statePath)
+                    return nil
+                } catch {
+                    return ChannelError(.local, "\(statePath) cannot be written: \(error)")
+                }
+            }
             for bulletin in snapshot.pending {
                 if let error = await uploads.send(bulletin, to: upload) {
                     logger.warning(
@@ -395,12 +403,22 @@ public struct RadioChannel: RecordingChannel {
                         metadata: ["station": "\(station.id)", "bulletin": "\(bulletin.id)", "error": "\(error)"])
                     return error
                 }
-                uploaded[bulletin.id] = bulletin.manifestDigest
-                do {
-                    try AtomicFile.write(try JSONEncoder().encode(uploaded), to: statePath)
-                } catch {
-                    return ChannelError(.local, "\(statePath) cannot be written: \(error)")
+                uploaded[bulletin.id] = UploadedBulletin(
+                    digest: bulletin.manifestDigest, files: bulletin.files.map(\.name))
+                if let error = save() { return error }
+            }
+            for (id, files) in snapshot.emptied {
+                if let error = await uploads.remove(files, bulletin: id, from: upload) {
+                    logger.warning(
+                        "radio: removing an emptied bulletin from the station's server failed",
+                        metadata: ["station": "\(station.id)", "bulletin": "\(id)", "error": "\(error)"])
+                    return error
                 }
+                logger.info(
+                    "radio: emptied bulletin removed from the station's server",
+                    metadata: ["station": "\(station.id)", "bulletin": "\(id)"])
+                uploaded[id] = nil
+                if let error = save() { return error }
             }
             return nil
         }

@@ -140,6 +140,37 @@ public struct RadioSettings: Sendable {
             guard upload.isHTTP else { throw s.error("method", "applies to http:// and https:// uploads only") }
             upload.method = method
         }
+        upload.hostKeySHA256 = try s.string("host_key_sha256")
+        upload.knownHosts = try s.path("known_hosts")
+        upload.privateKeyFile = try s.path("private_key_file")
+        if upload.isSFTP {
+            if let key = upload.hostKeySHA256 {
+                let bare = key.hasPrefix("SHA256:") ? String(key.dropFirst(7)) : key
+                let base64 = bare.padding(
+                    toLength: ((bare.count + 3) / 4) * 4, withPad: "=", startingAt: 0)
+                guard Data(base64Encoded: base64)?.count == 32 else {
+                    throw s.error(
+                        "host_key_sha256",
+                        "expected the server key's SHA-256 fingerprint as ssh-keygen -lf prints it (SHA256:…43 characters), found \"\(key)\""
+                    )
+                }
+            }
+            if upload.hostKeySHA256 == nil && upload.knownHosts == nil {
+                throw s.error(
+                    "host_key_sha256",
+                    "is required for sftp:// (or known_hosts): the server's key fingerprint, from ssh-keygen -lf on the server's host key; an unverified server could be anyone"
+                )
+            }
+            for (key, file) in [("known_hosts", upload.knownHosts), ("private_key_file", upload.privateKeyFile)] {
+                if let file, !FileManager.default.isReadableFile(atPath: file) {
+                    throw s.error(key, "\(file) cannot be read")
+                }
+            }
+        } else {
+            for key in ["host_key_sha256", "known_hosts", "private_key_file"] where s.has(key) {
+                throw s.error(key, "applies to sftp:// uploads only")
+            }
+        }
         try s.finish()
         return upload
     }

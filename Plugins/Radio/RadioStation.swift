@@ -94,6 +94,12 @@ public struct RadioUpload: Sendable, Hashable {
     public var password: Secret?
     /// HTTP only: `PUT` (to the folder URL + file name) or `POST` (to the URL, file name in a header).
     public var method: String
+    /// SFTP only: the server's host key fingerprint (`SHA256:…` as `ssh-keygen -lf` prints it).
+    public var hostKeySHA256: String?
+    /// SFTP only: a known_hosts file listing the server.
+    public var knownHosts: String?
+    /// SFTP only: a private key for public-key login.
+    public var privateKeyFile: String?
 
     public init(url: String, username: String? = nil, password: Secret? = nil, method: String = "PUT") {
         self.url = url
@@ -103,4 +109,5 @@ public struct RadioUpload: Sendable, Hashable {
     }
 
     public var isHTTP: Bool { url.lowercased().hasPrefix("http://") || url.lowercased().hasPrefix("https://") }
+    public var isSFTP: Bool { url.lowercased().hasPrefix("sftp://") }
 }

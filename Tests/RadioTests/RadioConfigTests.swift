@@ -149,6 +149,33 @@ import Testing
         #expect(secret?.path == "channels.radio.stations[0].upload.password")
     }
 
+    @Test func sftpNeedsTheServersHostKeyAndOnlySFTPTakesIt() throws {
+        func upload(_ entries: [(String, ConfigValue)]) -> [(String, ConfigValue)] {
+            [("stations", .list([stationValue([("folder", .null), ("upload", map(entries))])], location))]
+        }
+        let fingerprint = "SHA256:VmHb4q/U0Mv9z96OdlBNHqxULotM7SrmNe87Hi700i4"
+        let s = try section(
+            upload([("url", .scalar("sftp://sftp.example.vn/dai/")), ("host_key_sha256", .scalar(fingerprint))]),
+            base: "/srv")
+        guard case .upload(let u) = try RadioSettings(section: s).stations.first?.destination else {
+            Issue.record("not an upload")
+            return
+        }
+        #expect(u.isSFTP && u.hostKeySHA256 == fingerprint)
+
+        let missing = error(upload([("url", .scalar("sftp://sftp.example.vn/dai/"))]))
+        #expect(missing?.path == "channels.radio.stations[0].upload.host_key_sha256")
+        #expect(missing?.message.contains("is required for sftp://") == true)
+        let garbled = error(
+            upload([("url", .scalar("sftp://sftp.example.vn/dai/")), ("host_key_sha256", .scalar("SHA256:abc"))]))
+        #expect(garbled?.message.contains("SHA-256 fingerprint") == true, "\(String(describing: garbled))")
+        let unreadable = error(
+            upload([("url", .scalar("sftp://sftp.example.vn/dai/")), ("known_hosts", .scalar("/nonexistent/kh"))]))
+        #expect(unreadable?.path == "channels.radio.stations[0].upload.known_hosts")
+        let ftp = error(upload([("url", .scalar("ftp://x/")), ("host_key_sha256", .scalar(fingerprint))]))
+        #expect(ftp?.message == "applies to sftp:// uploads only")
+    }
+
     @Test func audioNeedsItsToolsAtConfigurationTime() throws {
         func load(_ audio: String, path: String) throws -> RadioSettings {
             let s = try section(

@@ -71,7 +71,7 @@ final class FTPServer: @unchecked Sendable {
         return try result.get()
     }
 
-    private static func firstLine(_ handle: FileHandle) -> Data {
+    static func firstLine(_ handle: FileHandle) -> Data {
         var line = Data()
         while let byte = try? handle.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line += byte }
         return line
@@ -85,14 +85,63 @@ final class FTPServer: @unchecked Sendable {
     }
 }
 
+/// A real SFTP server: asyncssh (PyPI, installed by scripts/install-deps.sh --test) through
+/// scripts/sftp-test-server.py, with a fresh host key per test whose fingerprint the test pins.
+final class SFTPServer: @unchecked Sendable {
+    let root: String
+    let port: Int
+    /// `SHA256:…`, as ssh-keygen -lf prints it.
+    let fingerprint: String
+    private let process: Process
+
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("scripts/sftp-test-server.py").path
+
+    init() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("sftp-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Self.script, root, "dai-xa", "mat-khau-sftp"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let portLine = String(decoding: FTPServer.firstLine(out.fileHandleForReading), as: UTF8.self)
+        fingerprint = String(decoding: FTPServer.firstLine(out.fileHandleForReading), as: UTF8.self)
+        guard let port = Int(portLine), fingerprint.hasPrefix("SHA256:") else {
+            process.terminate()
+            throw FTPServer.FTPError(message: "asyncssh did not start (pip install asyncssh)")
+        }
+        self.port = port
+    }
+
+    static func start() async throws -> SFTPServer {
+        let result: Result<SFTPServer, any Error> = await withCheckedContinuation { c in
+            Thread.detachNewThread { c.resume(returning: Result { try SFTPServer() }) }
+        }
+        return try result.get()
+    }
+
+    func files(_ folder: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: root + "/" + folder)) ?? []).sorted()
+    }
+
+    deinit {
+        kill(process.processIdentifier, SIGKILL)
+        try? FileManager.default.removeItem(atPath: root)
+    }
+}
+
 extension RadioSpeechSuites {
     @Suite struct RadioUploadTests {
-        func channel(_ folder: TempFolder, upload: RadioUpload, http: HTTPClient? = nil, audio: Bool = false)
-            -> RadioChannel
-        {
+        func channel(
+            _ folder: TempFolder, upload: RadioUpload, http: HTTPClient? = nil, audio: Bool = false,
+            slots: [String] = ["06:00/15m"]
+        ) -> RadioChannel {
             let station = RadioStation(
                 id: "tan-lap", name: "Đài truyền thanh xã Tân Lập", commune: "xã Tân Lập",
-                slots: [RadioSlot("06:00/15m", defaultDuration: .seconds(900))!], destination: .upload(upload))
+                slots: slots.map { RadioSlot($0, defaultDuration: .seconds(900))! }, destination: .upload(upload))
             var settings = RadioSettings(stations: [station])
             if audio {
                 settings.audio = .wav
@@ -238,6 +287,84 @@ extension RadioSpeechSuites {
             server.clearRequests()
             _ = await radio.publish(request(i, attempt: 3))
             #expect(server.requests.count == 3)
+        }
+
+        func sftp(_ server: SFTPServer, fingerprint: String? = nil) -> RadioUpload {
+            var upload = RadioUpload(
+                url: "sftp://127.0.0.1:\(server.port)/dai/tan-lap/", username: "dai-xa",
+                password: Secret("mat-khau-sftp"))
+            upload.hostKeySHA256 = fingerprint ?? server.fingerprint
+            return upload
+        }
+
+        @Test func sftpUploadsReplaceTheRemoteFilesAndAnEmptiedBulletinIsRemovedFromTheServer() async throws {
+            let server = try await SFTPServer.start()
+            let folder = try TempFolder()
+            let radio = channel(folder, upload: sftp(server), slots: ["06:00/1m", "17:00/20m"])
+            let short = item("a", "Tin ngắn", "Nội dung ngắn.")
+            guard case .delivered = await radio.publish(request(short)) else {
+                Issue.record("not delivered")
+                return
+            }
+            let names = ["2026-11-22-0600.docx", "2026-11-22-0600.manifest.json", "2026-11-22-0600.txt"]
+            #expect(server.files("dai/tan-lap") == names)
+            for name in names {
+                let a = try Data(contentsOf: URL(fileURLWithPath: staged(folder) + "/" + name))
+                let b = try Data(contentsOf: URL(fileURLWithPath: server.root + "/dai/tan-lap/" + name))
+                #expect(a == b, "\(name) differs")
+            }
+            // Another item re-renders the bulletin: the remote files are replaced (an SFTP rename onto an
+            // existing file fails, so the old one is removed first), never duplicated.
+            _ = await radio.publish(request(item("b", "Tin thứ hai", "Nội dung.")))
+            #expect(server.files("dai/tan-lap") == names)
+            #expect(
+                try String(contentsOfFile: server.root + "/dai/tan-lap/2026-11-22-0600.txt", encoding: .utf8)
+                    .contains("Tin thứ hai"))
+            // Both items grow past the 06:00 slot's minute: they move to 17:00, the 06:00 bulletin is
+            // empty and its files leave the station's server too.
+            for id in ["a", "b"] {
+                _ = await radio.publish(request(item(id, "Tin dài \(id)", words(200)), attempt: 2))
+            }
+            #expect(
+                server.files("dai/tan-lap") == [
+                    "2026-11-22-1700.docx", "2026-11-22-1700.manifest.json", "2026-11-22-1700.txt",
+                ])
+        }
+
+        @Test func sftpRefusesAServerWhoseHostKeyIsNotThePinnedOne() async throws {
+            let server = try await SFTPServer.start()
+            let folder = try TempFolder()
+            let other =
+                "SHA256:" + Data(repeating: 7, count: 32).base64EncodedString().replacingOccurrences(of: "=", with: "")
+            let radio = channel(folder, upload: sftp(server, fingerprint: other))
+            let outcome = await radio.publish(request(item("a", "Tin", "Nội dung.")))
+            guard case .retry(let error, _) = outcome else {
+                Issue.record("expected a refusal, got \(outcome)")
+                return
+            }
+            #expect(error.errorClass == .tls, "\(error)")
+            #expect(!error.message.contains("mat-khau-sftp"))
+            #expect(server.files("dai").isEmpty)
+        }
+
+        @Test func ftpRemovesAnEmptiedBulletinFromTheServer() async throws {
+            let server = try await FTPServer.start()
+            let folder = try TempFolder()
+            let radio = channel(
+                folder,
+                upload: RadioUpload(
+                    url: "ftp://127.0.0.1:\(server.port)/dai/", username: "dai-xa", password: Secret("mat-khau-ftp")),
+                slots: ["06:00/1m", "17:00/20m"])
+            _ = await radio.publish(request(item("a", "Tin ngắn", "Nội dung ngắn.")))
+            let remote = {
+                ((try? FileManager.default.contentsOfDirectory(atPath: server.root + "/dai")) ?? []).sorted()
+            }
+            #expect(remote().contains("2026-11-22-0600.txt"))
+            guard case .delivered = await radio.publish(request(item("a", "Tin dài", words(200)), attempt: 2)) else {
+                Issue.record("not delivered")
+                return
+            }
+            #expect(remote() == ["2026-11-22-1700.docx", "2026-11-22-1700.manifest.json", "2026-11-22-1700.txt"])
         }
     }
 }
