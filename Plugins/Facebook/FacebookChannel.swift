@@ -249,6 +249,13 @@ public struct FacebookChannel: Channel {
         await attempt(request).outcome
     }
 
+    /// What the engine calls: the outcome and, when Graph's usage headers or a throttling error ask
+    /// for it, how long the channel starts no other send.
+    public func publishInParts(_ request: PublishRequest) async -> PartedOutcome {
+        let result = await attempt(request)
+        return PartedOutcome(result.outcome, holdChannel: result.hold)
+    }
+
     /// One attempt: the outcome, and how long the channel should start no other send (usage near
     /// 100%, or a throttling error).
     func attempt(_ request: PublishRequest) async -> Attempt {
@@ -482,7 +489,8 @@ public struct FacebookChannel: Channel {
         default: what = error.code == 102 ? "page session invalid" : "page token rejected"
         }
         return ChannelError(
-            .auth, "\(what) — replace the secret and reload (\(action): \(error.summary))", code: error.code)
+            .auth, "\(what) — replace the secret and reload (\(action): \(error.summary))", code: error.code,
+            haltsChannel: true)
     }
 
     // MARK: Finding a post by its marker

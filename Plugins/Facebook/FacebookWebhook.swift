@@ -8,7 +8,7 @@ import Logging
 ///
 /// A POST is checked before anything reads it: `X-Hub-Signature-256: sha256=<hex>` must be the
 /// HMAC-SHA256 of the raw body under the app secret (compared in constant time); then the JSON is
-/// read into events (``FacebookEvent``) that the listener stores before it answers.
+/// read into ``InboundEvent``s that the listener stores before it answers.
 struct FacebookWebhook: Sendable {
     let channel: String
     let pageID: String
@@ -22,7 +22,7 @@ struct FacebookWebhook: Sendable {
     /// The answer to one request, with the events it carried.
     struct Handled: Sendable {
         var response: InboundResponse
-        var events: [FacebookEvent]
+        var events: [InboundEvent]
     }
 
     func handle(_ request: InboundRequest) -> Handled {
@@ -63,9 +63,9 @@ struct FacebookWebhook: Sendable {
                 "facebook webhook: POST with a wrong X-Hub-Signature-256 refused (\(request.body.count) bytes)")
             return Handled(response: .text(401, "bad signature"), events: [])
         }
-        let events: [FacebookEvent]
+        let events: [InboundEvent]
         do {
-            events = try FacebookEvent.parse(request.body, receivedAt: request.receivedAt)
+            events = try FacebookPayload.parse(request.body, receivedAt: request.receivedAt)
         } catch {
             // Signed by Facebook but not what we understand: accept it (a retry would not change it)
             // and say so in the log, without the body.
@@ -125,28 +125,15 @@ struct FacebookWebhook: Sendable {
     }
 }
 
-/// One event from a Page webhook delivery, before it becomes a stored inbound event.
-struct FacebookEvent: Sendable, Hashable {
-    /// `comment`, `reaction`, `post`, `message`, `follow`… (lower case).
-    var kind: String
-    /// Facebook's identity of the event: the same on a redelivery, different for another event.
-    var key: String
-    var occurredAt: Date
-    /// The post the event concerns (`PAGEID_POSTID`), mapped to our item by the store.
-    var remoteRef: String?
-    var senderID: String?
-    /// A citizen's words (comment text, message text).
-    var text: String?
-    /// A short non-personal note (`add`, `remove`, `like`).
-    var detail: String?
-
+/// Reads Page webhook payloads into inbound events.
+enum FacebookPayload {
     struct ParseError: Error {
         var message: String
     }
 
     /// Reads a Page webhook payload: `{"object":"page","entry":[{"id","time","changes":[{"field":"feed",
     /// "value":{…}}],"messaging":[{…}]}]}`.
-    static func parse(_ body: [UInt8], receivedAt: Date) throws(ParseError) -> [FacebookEvent] {
+    static func parse(_ body: [UInt8], receivedAt: Date) throws(ParseError) -> [InboundEvent] {
         guard let root = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
             throw ParseError(message: "the body is not a JSON object")
         }
@@ -156,7 +143,7 @@ struct FacebookEvent: Sendable, Hashable {
         guard let entries = root["entry"] as? [[String: Any]] else {
             throw ParseError(message: "no entry list")
         }
-        var events: [FacebookEvent] = []
+        var events: [InboundEvent] = []
         for entry in entries {
             let entryTime = date(entry["time"]) ?? receivedAt
             for change in entry["changes"] as? [[String: Any]] ?? [] {
@@ -172,13 +159,13 @@ struct FacebookEvent: Sendable, Hashable {
         return events
     }
 
-    private static func feedEvent(field: String, value: [String: Any], entryTime: Date) -> FacebookEvent? {
+    private static func feedEvent(field: String, value: [String: Any], entryTime: Date) -> InboundEvent? {
         guard field == "feed" else {
             // Other Page fields (`mention`, `ratings`…): counted by field, nothing personal kept.
             let id = string(value["post_id"]) ?? string(value["id"]) ?? ""
             let time = string(value["created_time"]) ?? String(Int(entryTime.timeIntervalSince1970))
-            return FacebookEvent(
-                kind: field.lowercased(), key: "\(field):\(id):\(time)",
+            return InboundEvent(
+                kind: kindWord(field), key: "\(field):\(id):\(time)",
                 occurredAt: date(value["created_time"]) ?? entryTime,
                 remoteRef: string(value["post_id"]), senderID: nil, text: nil, detail: string(value["verb"]))
         }
@@ -205,31 +192,42 @@ struct FacebookEvent: Sendable, Hashable {
             detail = "\(verb) \(item)"
             identity = postID ?? string(value["share_id"]) ?? string(value["photo_id"]) ?? created
         default:
-            kind = item
+            kind = kindWord(item)
             identity = "\(postID ?? ""):\(from ?? ""):\(created)"
         }
-        return FacebookEvent(
+        return InboundEvent(
             kind: kind, key: "\(kind):\(verb):\(identity)", occurredAt: occurred, remoteRef: postID, senderID: from,
             text: string(value["message"]), detail: detail)
     }
 
-    private static func messageEvent(_ messaging: [String: Any], entryTime: Date) -> FacebookEvent? {
+    private static func messageEvent(_ messaging: [String: Any], entryTime: Date) -> InboundEvent? {
         let sender = (messaging["sender"] as? [String: Any]).flatMap { string($0["id"]) }
         let occurred = date(messaging["timestamp"]) ?? entryTime
         if let message = messaging["message"] as? [String: Any] {
             if message["is_echo"] as? Bool == true { return nil }  // our own Page's replies
             let mid = string(message["mid"]) ?? "\(sender ?? ""):\(Int(occurred.timeIntervalSince1970 * 1000))"
-            return FacebookEvent(
+            return InboundEvent(
                 kind: "message", key: "message:\(mid)", occurredAt: occurred, remoteRef: nil, senderID: sender,
                 text: string(message["text"]), detail: message["attachments"] != nil ? "with attachments" : nil)
         }
         if let postback = messaging["postback"] as? [String: Any] {
             let mid = string(postback["mid"]) ?? "\(sender ?? ""):\(Int(occurred.timeIntervalSince1970 * 1000))"
-            return FacebookEvent(
+            return InboundEvent(
                 kind: "postback", key: "postback:\(mid)", occurredAt: occurred, remoteRef: nil, senderID: sender,
                 text: string(postback["title"]), detail: nil)
         }
         return nil
+    }
+
+    /// A Graph field or item name as an event kind: lower case, `_` and other characters as `-`.
+    static func kindWord(_ name: String) -> String {
+        var word = String(
+            name.lowercased().unicodeScalars.map { s -> Character in
+                ("a"..."z").contains(s) || ("0"..."9").contains(s) ? Character(s) : "-"
+            }
+        ).trimmingCharacters(in: CharacterSet(charactersIn: "-"))
+        if word.isEmpty { word = "other" }
+        return String(word.prefix(40))
     }
 
     static func string(_ any: Any?) -> String? {
@@ -271,7 +269,12 @@ extension FacebookChannel: InboundChannel {
         // checks again (defence in depth, and for callers that bypass the listener).
         return [
             InboundRoute(path: webhook.path, methods: [.get, .post], maxBodyBytes: webhook.maxBodyBytes) { request in
-                webhook.handle(request).response
+                // The listener stores the events before it sends the answer (500 when it cannot, so
+                // Facebook delivers again); a redelivery's events have the same keys and are kept once.
+                let handled = webhook.handle(request)
+                var response = handled.response
+                response.events = handled.events
+                return response
             }
         ]
     }

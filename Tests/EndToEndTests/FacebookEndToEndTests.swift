@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+import Crypto
 import Transport
 
 /// A facebook channel section pointed at the fake Graph API (indented for `channels:`).
@@ -109,5 +110,102 @@ struct FacebookEndToEndTests {
         #expect(pdf.stderr.contains("media[0]"), "\(pdf.stderr)")
         #expect(pdf.stderr.contains("ke-hoach.pdf"), "\(pdf.stderr)")
         #expect(try ws.cli(["item", "list", "--json"]).stdout.contains("Kế hoạch") == false)
+    }
+    /// The daemon's listener port (it logs it; the test asks for port 0).
+    func listenerPort(_ daemon: Daemon) async throws -> Int {
+        var found: Int?
+        try await eventually(10, "the http listener", daemon: daemon) {
+            guard let r = daemon.output.range(of: "http listener on 127.0.0.1:") else { return false }
+            found = Int(daemon.output[r.upperBound...].prefix { $0.isNumber })
+            return found != nil
+        }
+        return found!
+    }
+
+    static func signature(_ body: [UInt8]) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array(appSecret.utf8)))
+        return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
+    }
+
+    @Test func signedWebhooksAreStoredOnceAndTheRestRefused() async throws {
+        let graph = try await FakeGraphAPI.start()
+        defer { Task { try? await graph.shutdown() } }
+        let ws = try workspace(
+            graph, channels: facebookChannel("fb-sonoivu", graph: graph, extra: "    webhook_max_bytes: 4096"),
+            http: "127.0.0.1:0")
+        let daemon = try Daemon(ws)
+        defer { daemon.terminate() }
+        let base = "http://127.0.0.1:\(try await listenerPort(daemon))/webhooks/facebook/fb-sonoivu"
+        let http = try HTTPClient()
+        defer { http.shutdown() }
+
+        // Our post first, so the comment maps to our item.
+        try ws.write("items/a.md", itemFile(title: "Bài có bình luận", channels: ["fb-sonoivu"]))
+        let id = try ws.cli(["item", "add", ws.root + "/items/a.md"]).stdout.trimmingCharacters(
+            in: .whitespacesAndNewlines)
+        #expect(try ws.cli(["item", "approve", id, "--by", "Nguyễn Văn A"]).status == 0)
+        try await eventually(15, "posted", daemon: daemon) { try ws.deliveryStates(id)["fb-sonoivu"] == "delivered" }
+        let postID = try #require(graph.livePosts.first?.id)
+
+        // The subscription handshake: the right token gets the challenge, a wrong one 403.
+        let ok = try await http.execute(
+            HTTPRequest(url: base + "?hub.mode=subscribe&hub.verify_token=xac-minh-123&hub.challenge=987654"))
+        #expect(ok.status == 200)
+        #expect(ok.bodyText == "987654")
+        let wrongToken = try await http.execute(
+            HTTPRequest(url: base + "?hub.mode=subscribe&hub.verify_token=doan-bua&hub.challenge=987654"))
+        #expect(wrongToken.status == 403)
+
+        let payload = Array(
+            (#"{"object":"page","entry":[{"id":"1234567890","time":1795568400,"changes":[{"field":"feed","value":"#
+                + #"{"from":{"id":"24242424","name":"Nguyễn Văn B"},"post_id":"\#(postID)","comment_id":"c_777","#
+                + #""created_time":1795568399,"item":"comment","verb":"add","message":"Cho hỏi hồ sơ nộp ở đâu?"}}]}]}"#)
+                .utf8)
+        func post(_ body: [UInt8], signature: String?) async throws -> HTTPResponse {
+            var headers = HTTPHeaders([("Content-Type", "application/json")])
+            if let signature { headers.add(name: "X-Hub-Signature-256", value: signature) }
+            return try await http.execute(HTTPRequest(method: "POST", url: base, headers: headers, body: body))
+        }
+        // Delivered twice (Facebook retries when unsure): accepted both times, stored once.
+        #expect(try await post(payload, signature: Self.signature(payload)).status == 200)
+        #expect(try await post(payload, signature: Self.signature(payload)).status == 200)
+
+        // Refused: a wrong signature, none, one over the re-serialised JSON, a body over the cap.
+        #expect(try await post(payload, signature: "sha256=" + String(repeating: "ab", count: 32)).status == 401)
+        #expect(try await post(payload, signature: nil).status == 401)
+        let object = try #require(
+            try? JSONSerialization.jsonObject(with: Data(payload)), "\(String(decoding: payload, as: UTF8.self))")
+        let reserialised = Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
+        #expect(try await post(payload, signature: Self.signature(reserialised)).status == 401)
+        let big = Array(repeating: UInt8(ascii: " "), count: 5000) + payload
+        #expect(try await post(big, signature: Self.signature(big)).status == 413)
+
+        let events = try ws.cli(["events", "list", "--json"])
+        #expect(events.status == 0, "\(events.stderr)")
+        let list = try #require(
+            (try? JSONSerialization.jsonObject(with: Data(events.stdout.utf8)) as? [String: Any])?["events"]
+                as? [[String: Any]],
+            "\(events.stdout)")
+        #expect(list.count == 1, "\(events.stdout)")
+        let event = try #require(list.first)
+        #expect(event["kind"] as? String == "comment")
+        #expect(event["item_id"] as? String == id)
+        #expect(event["remote_ref"] as? String == postID)
+        #expect(event["sender_id"] as? String == "24242424")
+        #expect(event["text"] as? String == "Cho hỏi hồ sơ nộp ở đâu?")
+
+        // The delivery log writer follows the store: the line appears shortly after.
+        try await eventually(10, "the inbound.comment line", daemon: daemon) {
+            ws.logLines().contains { $0["event"] as? String == "inbound.comment" }
+        }
+        let inbound = ws.logLines().filter { $0["event"] as? String == "inbound.comment" }
+        #expect(inbound.count == 1)
+        #expect(inbound.first?["item_id"] as? String == id)
+        #expect(inbound.first?["remote_id"] as? String == postID)
+        // Citizens' words and names stay out of the delivery log and the daemon's log.
+        let logText = ws.logLines().map { "\($0)" }.joined()
+        #expect(!logText.contains("Cho hỏi") && !logText.contains("Nguyễn Văn B"))
+        #expect(!daemon.output.contains("Cho hỏi"))
+        #expect(daemon.output.contains("X-Hub-Signature-256"))
     }
 }

@@ -229,6 +229,7 @@ import TestSupport
         #expect(error.errorClass == .auth)
         #expect(error.code == 190)
         #expect(error.message.hasPrefix("page token expired — replace the secret and reload"))
+        #expect(error.haltsChannel)
         #expect(!error.message.contains(graph.token))
     }
 
@@ -258,6 +259,7 @@ import TestSupport
             return
         }
         #expect(error.errorClass == .forbidden)
+        #expect(!error.haltsChannel)
         #expect(error.code == code)
         #expect(error.message.contains("fbtrace_id"))
     }

@@ -75,11 +75,11 @@ func signed(_ body: String, secret: String = appSecret) -> InboundRequest {
         #expect(handled.response.status == 200)
         #expect(
             handled.events == [
-                FacebookEvent(
+                InboundEvent(
                     kind: "comment", key: "comment:add:1001_5555",
                     occurredAt: Date(timeIntervalSince1970: 1_795_568_399),
                     remoteRef: "1234567890_1001", senderID: "24242424", text: "Thủ tục này nộp ở đâu ạ?", detail: "add"),
-                FacebookEvent(
+                InboundEvent(
                     kind: "reaction", key: "reaction:add:1234567890_1001:31313131:love:1795568398",
                     occurredAt: Date(timeIntervalSince1970: 1_795_568_398), remoteRef: "1234567890_1001",
                     senderID: "31313131", text: nil, detail: "add love"),
@@ -94,7 +94,7 @@ func signed(_ body: String, secret: String = appSecret) -> InboundRequest {
         let events = hook.handle(signed(messagePayload)).events
         #expect(
             events == [
-                FacebookEvent(
+                InboundEvent(
                     kind: "message", key: "message:m_abc123", occurredAt: Date(timeIntervalSince1970: 1_795_568_400),
                     remoteRef: nil, senderID: "7777", text: "Xin hỏi giờ làm việc", detail: nil)
             ])
