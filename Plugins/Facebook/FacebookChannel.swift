@@ -1,6 +1,7 @@
 import ChannelHTTP
 import ChannelKit
 import Foundation
+import Logging
 import Rendering
 import Transport
 
@@ -553,6 +554,13 @@ public struct FacebookChannel: Channel {
         return "trang \(name) (id \(response.string("id") ?? pageID))"
     }
 
+    /// `cchc item retract`: deletes the post (`DELETE /{post-id}`).
+    public func retract(_ result: ChannelResult, logger: Logger) async throws(ChannelError) -> String? {
+        let note = try await deletePost(result)
+        logger.info("facebook: \(note ?? "retracted")")
+        return note
+    }
+
     /// Deletes a published post (`DELETE /{post-id}`). A post that no longer exists counts as deleted.
     func deletePost(_ result: ChannelResult) async throws(ChannelError) -> String? {
         guard let id = result.remoteID, !id.isEmpty else {
@@ -567,9 +575,9 @@ public struct FacebookChannel: Channel {
         } catch {
             throw ChannelError(.network, "deleting post \(id): \(error.message)")
         }
-        if response.isSuccess { return "deleted post \(id)" }
+        if response.isSuccess { return "đã xoá bài \(id)" }
         if let error = response.error, error.code == 100, error.subcode == 33 {
-            return "post \(id) no longer exists"
+            return "bài \(id) không còn trên trang (đã bị xoá trước đó)"
         }
         let failed = await failure(response, action: "deleting post \(id)", hold: nil)
         switch failed.outcome {

@@ -67,4 +67,3 @@ extension LogCommand.Tail: AsyncRunnable {}
 extension BackupCommand: AsyncRunnable {}
 extension ReportCommand: AsyncRunnable {}
 extension RadioCommand.Preview: AsyncRunnable {}
-extension EventsCommand.List: AsyncRunnable {}

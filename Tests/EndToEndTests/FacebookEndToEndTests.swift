@@ -76,6 +76,26 @@ struct FacebookEndToEndTests {
         #expect(post.message.hasPrefix(title + "\n\nTỉnh đẩy mạnh tiếp nhận hồ sơ trực tuyến."))
         #expect(post.message.hasSuffix("#cchc_" + id.replacingOccurrences(of: "-", with: "_")))
 
+        // The officer takes the post down: DELETE /{post-id}, recorded in the store and the log.
+        let retract = try ws.cli(["item", "retract", id, "--channel", "fb-sonoivu", "--by", "Trần Thị B"])
+        #expect(retract.status == 0, "\(retract.stdout)\(retract.stderr)")
+        #expect(retract.stdout.contains("fb-sonoivu"), "\(retract.stdout)")
+        #expect(graph.livePosts.isEmpty)
+        let delete = try #require(graph.requests.last { $0.method == "DELETE" })
+        #expect(delete.path == "/v23.0/\(post.id)")
+        #expect(delete.header("Authorization") == "Bearer \(graph.token)")
+        try await eventually(10, "the retraction in the delivery log", daemon: daemon) {
+            ws.logLines().contains { $0["event"] as? String == "delivery.retracted" }
+        }
+        let retracted = try #require(ws.logLines().first { $0["event"] as? String == "delivery.retracted" })
+        #expect(retracted["channel"] as? String == "fb-sonoivu")
+        #expect(retracted["remote_id"] as? String == post.id)
+        #expect(retracted["actor"] as? String == "Trần Thị B")
+        let show = try ws.itemJSON(id)
+        let fb = try #require(
+            (show["deliveries"] as? [[String: Any]])?.first { $0["channel"] as? String == "fb-sonoivu" })
+        #expect(fb["retracted_by"] as? String == "Trần Thị B")
+
         let delivered = try #require(
             ws.logLines().first {
                 $0["event"] as? String == "delivery.delivered" && $0["channel"] as? String == "fb-sonoivu"
@@ -207,5 +227,37 @@ struct FacebookEndToEndTests {
         #expect(!logText.contains("Cho hỏi") && !logText.contains("Nguyễn Văn B"))
         #expect(!daemon.output.contains("Cho hỏi"))
         #expect(daemon.output.contains("X-Hub-Signature-256"))
+    }
+    /// Killed while Graph was answering: the delivery becomes uncertain (Facebook has no idempotency
+    /// key); the officer's resend looks for the marker, finds the post and does not post it twice.
+    @Test func anInterruptedSendIsUncertainAndTheResendFindsThePost() async throws {
+        let graph = try await FakeGraphAPI.start()
+        defer { Task { try? await graph.shutdown() } }
+        let ws = try workspace(graph, channels: facebookChannel("fb-sonoivu", graph: graph))
+        graph.setAnswerDelay(.seconds(30))
+        let first = try Daemon(ws, name: "first")
+        try ws.write("items/a.md", itemFile(title: "Bị ngắt giữa chừng", channels: ["fb-sonoivu"]))
+        let id = try ws.cli(["item", "add", ws.root + "/items/a.md"]).stdout.trimmingCharacters(
+            in: .whitespacesAndNewlines)
+        #expect(try ws.cli(["item", "approve", id, "--by", "Nguyễn Văn A"]).status == 0)
+        try await eventually(15, "the post made while its answer is held", daemon: first) { graph.livePosts.count == 1 }
+        first.kill9()
+        graph.setAnswerDelay(nil)
+
+        let second = try Daemon(ws, name: "second")
+        defer { second.terminate() }
+        try await eventually(15, "the interrupted delivery uncertain", daemon: second) {
+            try ws.deliveryStates(id)["fb-sonoivu"] == "uncertain"
+        }
+        let resend = try ws.cli(["delivery", "resolve", "\(id)/fb-sonoivu", "--as", "resend", "--by", "Trần Thị B"])
+        #expect(resend.status == 0, "\(resend.stderr)")
+        try await eventually(15, "delivered after the resend", daemon: second) {
+            try ws.deliveryStates(id)["fb-sonoivu"] == "delivered"
+        }
+        #expect(graph.livePosts.count == 1)
+        #expect(graph.requests.filter { $0.method == "POST" }.count == 1)
+        let delivered = try #require(ws.logLines().last { $0["event"] as? String == "delivery.delivered" })
+        #expect(delivered["remote_id"] as? String == graph.livePosts.first?.id)
+        #expect((delivered["detail"] as? String)?.contains("found by marker") == true, "\(delivered)")
     }
 }

@@ -347,6 +347,33 @@ import TestSupport
         #expect(lookup.header("Authorization") == "Bearer \(graph.token)")
     }
 
+    @Test func aResendAfterAnInterruptionFindsThePostAndDoesNotPostAgain() async throws {
+        let graph = try await FakeGraphAPI.start()
+        defer { Task { try? await graph.shutdown() } }
+        let channel = try makeChannel(graph)
+        // The daemon died after Graph made the post; the officer resolved the uncertain delivery with --resend.
+        let made = graph.addPost(message: "\(item.title)\n\n#cchc_2026_11_0042")
+        let outcome = await channel.publish(request(attempt: 2, interrupted: true))
+        #expect(
+            outcome
+                == .delivered(
+                    ChannelResult(remoteID: made, url: channel.postURL(made)),
+                    detail: "found by marker #cchc_2026_11_0042; not re-posted"))
+        #expect(graph.requests.map(\.method) == ["GET"])
+        #expect(graph.livePosts.count == 1)
+    }
+
+    @Test func aFailedMarkerLookupIsRetriedWithoutPosting() async throws {
+        let graph = try await FakeGraphAPI.start()
+        defer { Task { try? await graph.shutdown() } }
+        let channel = try makeChannel(graph)
+        graph.failNext(FakeGraphAPI.Failure(status: 500, code: 2, type: "FacebookApiException"))
+        let outcome = await channel.publish(request(attempt: 2, interrupted: true))
+        #expect(outcome.isRetry(class: .server, after: nil))
+        #expect(graph.requests.map(\.method) == ["GET"])
+        #expect(graph.livePosts.isEmpty)
+    }
+
     @Test func networkFailureIsRetried() async throws {
         let graph = try await FakeGraphAPI.start()
         let url = graph.baseURL
@@ -391,7 +418,7 @@ import TestSupport
         await #expect(throws: ChannelError.self) { try await bad.check() }
     }
 
-    @Test func deletePostRetracts() async throws {
+    @Test func retractionDeletesThePost() async throws {
         let graph = try await FakeGraphAPI.start()
         defer { Task { try? await graph.shutdown() } }
         let channel = try makeChannel(graph)
@@ -399,14 +426,29 @@ import TestSupport
             Issue.record("not delivered")
             return
         }
-        let note = try await channel.deletePost(result)
-        #expect(note == "deleted post \(result.remoteID!)")
+        let note = try await channel.retract(result, logger: .init(label: "test"))
+        #expect(note == "đã xoá bài \(result.remoteID!)")
         #expect(graph.livePosts.isEmpty)
         let delete = try #require(graph.requests.last)
         #expect(delete.method == "DELETE")
         #expect(delete.path == "/v23.0/\(result.remoteID!)")
         // Deleting again: it no longer exists, which is what was wanted.
-        #expect(try await channel.deletePost(result) == "post \(result.remoteID!) no longer exists")
+        #expect(
+            try await channel.retract(result, logger: .init(label: "test"))
+                == "bài \(result.remoteID!) không còn trên trang (đã bị xoá trước đó)")
+        // A delivery without a post id, and an expired token, are errors.
+        await #expect(throws: ChannelError.self) {
+            try await channel.retract(ChannelResult(), logger: .init(label: "t"))
+        }
+        graph.failNext(FakeGraphAPI.Failure(code: 190, subcode: 463))
+        let other = graph.addPost(message: "x")
+        do {
+            _ = try await channel.retract(ChannelResult(remoteID: other), logger: .init(label: "t"))
+            Issue.record("expected a token error")
+        } catch {
+            #expect(error.errorClass == .auth)
+        }
+        #expect(graph.livePosts.map(\.id) == [other])
     }
 }
 

@@ -17,7 +17,8 @@ import Foundation
 ///
 /// Programmable: ``failNext(_:)`` queues Graph errors given instead of the next answers,
 /// ``setUsage(_:)`` adds usage headers to every answer, ``loseNextAnswer(status:)`` makes the next
-/// create succeed but answers with an error (a lost answer).
+/// create succeed but answers with an error (a lost answer), ``setAnswerDelay(_:)`` holds answers
+/// after the work is done (a caller killed meanwhile never hears of it).
 public final class FakeGraphAPI: Sendable {
     /// A post as stored.
     public struct Post: Sendable, Hashable {
@@ -106,6 +107,9 @@ public final class FakeGraphAPI: Sendable {
     /// Graph code 2 error, as when the answer is lost on the way.
     public func loseNextAnswer(status: Int = 500) { state.withLock { $0.loseNext = status } }
 
+    /// Holds every answer this long after doing the work (the post exists before the caller hears of it).
+    public func setAnswerDelay(_ delay: Duration?) { state.withLock { $0.answerDelay = delay } }
+
     /// Adds a post as if made earlier (by another attempt or by hand).
     @discardableResult
     public func addPost(message: String, createdTime: Date = Date()) -> String {
@@ -124,7 +128,9 @@ public final class FakeGraphAPI: Sendable {
     ) async throws -> FakeGraphAPI {
         let state = LockedState()
         let server = try await LoopbackHTTPServer.start { request in
-            Self.handle(request, state: state, pageID: pageID, pageName: pageName, token: token)
+            let answer = Self.handle(request, state: state, pageID: pageID, pageName: pageName, token: token)
+            if let delay = state.withLock({ $0.answerDelay }) { try? await Task.sleep(for: delay) }
+            return answer
         }
         return FakeGraphAPI(server: server, state: state, pageID: pageID, pageName: pageName, token: token)
     }
@@ -177,6 +183,7 @@ public final class FakeGraphAPI: Sendable {
         var failures: [Failure] = []
         var usageHeaders: [(String, String)] = []
         var loseNext: Int?
+        var answerDelay: Duration?
         var nextID = 1001
         var trace = 0
     }
