@@ -26,6 +26,6 @@ extension FacebookChannel {
           # Inbound webhooks on /webhooks/facebook/fb-sonoivu (both or neither):
           app_secret_file: /run/credentials/cchcd.service/fb-app-secret   # X-Hub-Signature-256 key
           verify_token_file: /run/credentials/cchcd.service/fb-verify     # hub.verify_token of the subscription
-          webhook_max_bytes: 262144                  # optional; larger bodies get 413
+          webhook_max_bytes: 1048576                 # optional; larger bodies get 413
         """
 }

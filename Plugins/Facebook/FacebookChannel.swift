@@ -80,7 +80,7 @@ public struct FacebookChannel: Channel {
 
         let appSecret = try section.secret("app_secret")
         let verifyToken = try section.secret("verify_token")
-        let maxBody = try section.int("webhook_max_bytes", range: 1024...(16 << 20)) ?? (256 << 10)
+        let maxBody = try section.int("webhook_max_bytes", range: 1024...(16 << 20)) ?? (1 << 20)
         switch (appSecret, verifyToken) {
         case (let secret?, let verify?):
             webhook = FacebookWebhook(

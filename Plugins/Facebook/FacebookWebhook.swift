@@ -45,6 +45,13 @@ struct FacebookWebhook: Sendable {
             logger.warning("facebook webhook: verification request with a wrong hub.verify_token")
             return .text(403, "forbidden")
         }
+        // Facebook's challenge is a number; echo nothing that is not a short plain token.
+        guard (1...128).contains(challenge.utf8.count),
+            challenge.utf8.allSatisfy({ $0.isASCIIAlphanumeric || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") })
+        else {
+            logger.warning("facebook webhook: verification request with an unusual hub.challenge refused")
+            return .text(400, "bad challenge")
+        }
         logger.info("facebook webhook: subscription verified")
         return .text(200, challenge)
     }
@@ -277,5 +284,11 @@ extension FacebookChannel: InboundChannel {
                 return response
             }
         ]
+    }
+}
+
+extension UInt8 {
+    var isASCIIAlphanumeric: Bool {
+        (0x30...0x39).contains(self) || (0x41...0x5A).contains(self) || (0x61...0x7A).contains(self)
     }
 }

@@ -43,7 +43,7 @@ func signed(_ body: String, secret: String = appSecret) -> InboundRequest {
         let (channel, _, graph) = try await webhook()
         defer { Task { try? await graph.shutdown() } }
         #expect(channel.inboundRoutes.map(\.path) == ["/webhooks/facebook/fb-sonoivu"])
-        #expect(channel.inboundRoutes.first?.maxBodyBytes == 256 << 10)
+        #expect(channel.inboundRoutes.first?.maxBodyBytes == 1 << 20)
         // Without app_secret and verify_token the channel serves no route.
         let plain = try FacebookChannel(
             name: "fb", section: try makeSection([("page_id", "1"), ("token_env", "FB_TOKEN")]),
@@ -63,6 +63,11 @@ func signed(_ body: String, secret: String = appSecret) -> InboundRequest {
             method: .get, path: hook.path, query: "hub.mode=subscribe&hub.verify_token=guess&hub.challenge=1158201444")
         #expect(hook.handle(wrong).response.status == 403)
         #expect(!String(decoding: hook.handle(wrong).response.body, as: UTF8.self).contains("1158201444"))
+        let script = InboundRequest(
+            method: .get, path: hook.path,
+            query:
+                "hub.mode=subscribe&hub.verify_token=\(verifyToken)&hub.challenge=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+        #expect(hook.handle(script).response.status == 400)
         let noMode = InboundRequest(
             method: .get, path: hook.path, query: "hub.verify_token=\(verifyToken)&hub.challenge=1")
         #expect(hook.handle(noMode).response.status == 403)
