@@ -108,7 +108,8 @@ let package = Package(
         .target(
             name: "Listener",
             dependencies: [
-                "ChannelKit", "Engine", "Queue", .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird"),
+                "ChannelKit", "Engine", "Queue", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -137,7 +138,8 @@ let package = Package(
         .target(
             name: "Webhook",
             dependencies: [
-                "ChannelKit", "Transport", "ChannelHTTP", "Rendering", .product(name: "Crypto", package: "swift-crypto"),
+                "ChannelKit", "Transport", "ChannelHTTP", "Rendering",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Plugins/Webhook",
             exclude: ["README.md"],
@@ -169,10 +171,22 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Facebook",
+            dependencies: [
+                "ChannelKit", "Transport", "ChannelHTTP", "Rendering",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Plugins/Facebook",
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
         // The one list of compiled-in channel types, shared by cchcd and cchc.
         .target(
             name: "ChannelRegistry",
-            dependencies: ["ChannelKit", "Transport", "Config", "Portal", "Webhook", "Exec", "Email", "Radio"],
+            dependencies: [
+                "ChannelKit", "Transport", "Config", "Portal", "Webhook", "Exec", "Email", "Radio", "Facebook",
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -240,6 +254,13 @@ let package = Package(
         .testTarget(name: "PortalTests", dependencies: ["Portal", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "WebhookTests", dependencies: ["Webhook", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "FacebookTests",
+            dependencies: [
+                "Facebook", "TestSupport", "ChannelKit", "Transport", "Engine", "Queue", "Config",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "ListenerTests",
             dependencies: [
                 "Listener", "ChannelKit", "Config", "Engine", "Queue",
@@ -251,7 +272,8 @@ let package = Package(
         .testTarget(
             name: "RadioTests",
             dependencies: [
-                "Radio", "ReadAloud", "Transport", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                "Radio", "ReadAloud", "Transport", "TestSupport",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(
@@ -267,7 +289,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["TestSupport", "Queue", "Transport"],
+            dependencies: ["TestSupport", "Queue", "Transport", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -2,6 +2,7 @@ import ChannelKit
 import Config
 import Email
 import Exec
+import Facebook
 import Foundation
 import Logging
 import Portal
@@ -53,6 +54,13 @@ public enum BuiltinChannels {
             sampleConfig: RadioChannel.sampleConfig
         ) { name, section, context, http throws(ConfigError) in
             try RadioChannel(name: name, section: section, context: context, http: http)
+        },
+        ChannelType(
+            type: "facebook",
+            summary: "Facebook Page: text, link and photo posts (Graph API); comments, reactions, messages by webhook",
+            sampleConfig: FacebookChannel.sampleConfig
+        ) { name, section, context, http throws(ConfigError) in
+            try FacebookChannel(name: name, section: section, context: context, http: http)
         },
     ]
 

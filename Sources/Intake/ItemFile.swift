@@ -255,7 +255,8 @@ public struct ItemFileReader: Sendable {
     }
 
     /// `lists`: the email channel's distribution lists (and addresses) for this item, comma-separated.
-    static let overrideFields: Set<String> = ["text", "script", "title", "summary", "body", "lists"]
+    /// `link`: the URL a Facebook post links to, when no `after:` channel gives one.
+    static let overrideFields: Set<String> = ["text", "script", "title", "summary", "body", "lists", "link"]
 
     private func readOverrides(_ reader: FieldReader, channels: [String]) throws(IntakeError) -> [String: [String:
         String]]

@@ -42,17 +42,19 @@ struct RetractEndToEndTests {
         try ws.write("items/nhap.md", itemFile(title: "Bản nháp", channels: ["portal-tinh"]))
         let draft = try ws.cli(["item", "add", ws.root + "/items/nhap.md"]).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        let early = try ws.cli(["item", "retract", draft, "--by", "Trần Thị B"])
+        let early = try await cliOffThePool(ws, ["item", "retract", draft, "--by", "Trần Thị B"])
         #expect(early.status == 4, "\(early.stdout)\(early.stderr)")
         #expect(early.stderr.contains("không có bài đăng nào gỡ được"), "\(early.stderr)")
-        #expect(try ws.cli(["item", "retract", draft, "--channel", "portal-tinh", "--by", "Trần Thị B"]).status == 3)
+        #expect(
+            try await cliOffThePool(ws, ["item", "retract", draft, "--channel", "portal-tinh", "--by", "Trần Thị B"])
+                .status == 3)
         try await eventually(15, "both channels delivered", daemon: daemon) {
             try ws.deliveryStates(id) == ["portal-tinh": "delivered", "webhook-tonghop": "delivered"]
         }
         let post = try #require(site.posts.first)
         #expect(post.status == "publish")
 
-        let retract = try ws.cli(["item", "retract", id, "--by", "Trần Thị B"])
+        let retract = try await cliOffThePool(ws, ["item", "retract", id, "--by", "Trần Thị B"])
         #expect(retract.status == 0, "\(retract.stderr)")
         #expect(retract.stdout.contains("Đã gỡ bài trên portal-tinh (mã \(post.id))."), "\(retract.stdout)")
         #expect(retract.stdout.contains("Không gỡ trên webhook-tonghop: kênh loại webhook không hỗ trợ gỡ bài."))
@@ -69,7 +71,8 @@ struct RetractEndToEndTests {
         #expect(text.stdout.contains("đã gỡ lúc"), "\(text.stdout)")
 
         // Again: nothing left to take down (exit 4), and the portal is not asked again.
-        let again = try ws.cli(["item", "retract", id, "--channel", "portal-tinh", "--by", "Trần Thị B", "--json"])
+        let again = try await cliOffThePool(
+            ws, ["item", "retract", id, "--channel", "portal-tinh", "--by", "Trần Thị B", "--json"])
         #expect(again.status == 4)
         let error = try #require(
             (try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])?["error"]
@@ -77,7 +80,7 @@ struct RetractEndToEndTests {
         #expect(error["code"] as? String == "invalid-state")
         #expect((error["message"] as? String)?.contains("đã được gỡ trước đó") == true)
         #expect(site.requests.filter { $0.method == "DELETE" }.count == 1)
-        #expect(try ws.cli(["item", "retract", "2026-11-9999", "--by", "Trần Thị B"]).status == 3)
+        #expect(try await cliOffThePool(ws, ["item", "retract", "2026-11-9999", "--by", "Trần Thị B"]).status == 3)
 
         try await eventually(5, "the retraction in the delivery log") {
             ws.logLines().contains { $0["event"] as? String == "delivery.retracted" }
