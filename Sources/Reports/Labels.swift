@@ -69,6 +69,7 @@ public enum Labels {
         ("submitted", "Tin bài đưa vào hàng đợi"),
         ("approved", "Tin bài được duyệt"),
         ("failures", "Lượt gửi thất bại"),
+        ("retracted", "Bài đã đăng bị gỡ xuống"),
         ("bulletins", "Bản tin phát thanh"),
         ("radio_minutes", "Số phút phát thanh"),
         ("email_recipients", "Người nhận thư điện tử"),

@@ -13,6 +13,8 @@ struct Tally {
     var submitted = 0
     var approved = 0
     var failures = 0
+    /// `delivery.retracted` lines: posts taken down in the period (they still count as published in theirs).
+    var retracted = 0
     var byChannel: [String: Int] = [:]
     var channelTypes: [String: String] = [:]
     var byType: [String: Int] = [:]
@@ -66,6 +68,8 @@ struct Tally {
     static let bulletin = Array("radio.bulletin".utf8)
     /// One part of a delivery sent in parts: an email recipient (docs/delivery-log.md).
     static let part = Array("delivery.part".utf8)
+    /// An officer took a published post down (`cchc item retract`).
+    static let retractedEvent = Array("delivery.retracted".utf8)
     static let inbound = Array("inbound.".utf8)
     static let unknown = "(không rõ)"
 
@@ -91,6 +95,8 @@ struct Tally {
             submitted += 1
         } else if S.equals(line, event, Self.approvedEvent) {
             approved += 1
+        } else if S.equals(line, event, Self.retractedEvent) {
+            retracted += 1
         } else if S.equals(line, event, Self.bulletin) {
             let channel = S.string(line, f[.channel]) ?? Self.unknown
             let unit = S.string(line, f[.unit]) ?? Self.unknown
@@ -159,6 +165,7 @@ struct Tally {
         case "submitted": Double(submitted)
         case "approved": Double(approved)
         case "failures": Double(failures)
+        case "retracted": Double(retracted)
         case "bulletins": Double(radio.values.reduce(0) { $0 + $1.bulletins })
         case "radio_minutes": (radio.values.reduce(0) { $0 + $1.seconds } / 60 * 10).rounded() / 10
         case "email_recipients": Double(emailAccepted.values.reduce(0, +))

@@ -147,6 +147,17 @@ struct LogFixture {
                             ])
                     } else {
                         f.delivered(text, time, item: item, unit: unit, topic: topic, channel: channel)
+                        // Now and then an officer takes a post down the same day (no random draw: the
+                        // rest of the log stays as it was).
+                        if itemNumber % 17 == 0 && c == 0 {
+                            f.add(
+                                text, "23:00:00.000",
+                                [
+                                    "event": "delivery.retracted", "item_id": item, "item_title": "Tin \(item)",
+                                    "unit": unit, "topic": topic, "channel": channel.name,
+                                    "channel_type": channel.type, "state": "retracted", "actor": "Trần Thị B",
+                                ])
+                        }
                     }
                 }
             }
