@@ -169,10 +169,20 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Zalo",
+            dependencies: [
+                "ChannelKit", "Transport", "ChannelHTTP", "Rendering", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Plugins/Zalo",
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
         // The one list of compiled-in channel types, shared by cchcd and cchc.
         .target(
             name: "ChannelRegistry",
-            dependencies: ["ChannelKit", "Transport", "Config", "Portal", "Webhook", "Exec", "Email", "Radio"],
+            dependencies: ["ChannelKit", "Transport", "Config", "Portal", "Webhook", "Exec", "Email", "Radio", "Zalo"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -192,7 +202,7 @@ let package = Package(
         .executableTarget(
             name: "cchc",
             dependencies: [
-                "Engine", "Intake", "Config", "Queue", "ChannelRegistry", "Transport", "Radio",
+                "Engine", "Intake", "Config", "Queue", "ChannelRegistry", "Transport", "Radio", "Zalo",
                 "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -247,6 +257,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "ExecTests", dependencies: ["Exec"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ZaloTests",
+            dependencies: [
+                "Zalo", "ChannelKit", "Transport", "TestSupport", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(name: "ReadAloudTests", dependencies: ["ReadAloud"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RadioTests",

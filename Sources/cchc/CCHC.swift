@@ -15,7 +15,7 @@ struct CCHC: AsyncParsableCommand {
         subcommands: [
             ItemCommand.self, DeliveryCommand.self, ChannelCommand.self, ConfigCommand.self, LogCommand.self,
             BackupCommand.self,
-            ReportCommand.self, RadioCommand.self,
+            ReportCommand.self, RadioCommand.self, ZaloCommand.self,
         ])
 }
 
@@ -63,3 +63,4 @@ extension LogCommand.Tail: AsyncRunnable {}
 extension BackupCommand: AsyncRunnable {}
 extension ReportCommand: AsyncRunnable {}
 extension RadioCommand.Preview: AsyncRunnable {}
+extension ZaloCommand.SeedToken: AsyncRunnable {}
