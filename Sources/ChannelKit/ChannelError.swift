@@ -38,11 +38,19 @@ public struct ChannelError: Error, Sendable, Hashable, CustomStringConvertible {
     public var message: String
     /// The HTTP status or protocol reply code, when there was one.
     public var code: Int?
+    /// The channel cannot work until an operator acts (a page token expired or was revoked, a refresh
+    /// token was refused for good): retrying any delivery before that only burns its retries. The
+    /// engine fails the delivery that met it, then starts no send on the channel until the daemon's
+    /// configuration is reloaded, and shows `message` to operators (log, `/status`) — so write it for
+    /// them, saying what to do ("page token expired — replace the secret and reload"). Deliveries that
+    /// fail this way while the channel is already halted wait instead of failing.
+    public var haltsChannel: Bool
 
-    public init(_ errorClass: Class, _ message: String, code: Int? = nil) {
+    public init(_ errorClass: Class, _ message: String, code: Int? = nil, haltsChannel: Bool = false) {
         self.errorClass = errorClass
         self.message = message
         self.code = code
+        self.haltsChannel = haltsChannel
     }
 
     public var description: String {

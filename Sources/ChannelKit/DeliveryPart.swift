@@ -36,13 +36,21 @@ public struct PartOutcome: Sendable, Hashable, Codable {
 /// The outcome follows from the parts, counting those finished in earlier attempts
 /// (``PublishRequest/finishedParts``): `delivered` when every part is delivered; `retry` while some part
 /// may still succeed; `failed` when every part is final and some failed.
+///
+/// It also carries the channel's advice about pacing: ``holdChannel``.
 public struct PartedOutcome: Sendable, Equatable {
     public var outcome: PublishOutcome
     /// The parts tried in this attempt, in the order they were tried.
     public var parts: [PartOutcome]
+    /// The platform asked us to slow down (usage near its limit, throttled with a time to wait): the
+    /// engine starts no other send on this channel for this long, counted on its clock from when the
+    /// attempt ended. Channels never sleep themselves. Independent of the outcome: a delivered post can
+    /// come back with a usage header at 95%.
+    public var holdChannel: Duration?
 
-    public init(_ outcome: PublishOutcome, parts: [PartOutcome] = []) {
+    public init(_ outcome: PublishOutcome, parts: [PartOutcome] = [], holdChannel: Duration? = nil) {
         self.outcome = outcome
         self.parts = parts
+        self.holdChannel = holdChannel
     }
 }

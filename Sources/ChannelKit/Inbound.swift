@@ -90,16 +90,25 @@ public struct InboundRequest: Sendable {
     }
 }
 
-/// The answer to an inbound request.
+/// The answer to an inbound request, and the events it brought.
 public struct InboundResponse: Sendable, Equatable {
     public var status: Int
     public var contentType: String
     public var body: [UInt8]
+    /// Events to store. The listener stores them (one transaction; an event whose ``InboundEvent/key``
+    /// is already stored for the channel is a redelivery and is dropped) *before* the response goes
+    /// out, so an acknowledged event is never lost; when storing fails the response becomes 500 and
+    /// the platform delivers again. Handlers never touch the store themselves.
+    public var events: [InboundEvent]
 
-    public init(status: Int, contentType: String = "text/plain; charset=utf-8", body: [UInt8] = []) {
+    public init(
+        status: Int, contentType: String = "text/plain; charset=utf-8", body: [UInt8] = [],
+        events: [InboundEvent] = []
+    ) {
         self.status = status
         self.contentType = contentType
         self.body = body
+        self.events = events
     }
 
     public static func text(_ status: Int, _ text: String) -> InboundResponse {
@@ -109,5 +118,49 @@ public struct InboundResponse: Sendable, Equatable {
     public static func json(_ status: Int, _ object: [String: any Sendable]) -> InboundResponse {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return InboundResponse(status: status, contentType: "application/json", body: Array(data))
+    }
+}
+
+/// Something a platform told us: a comment on our post, a reaction, a follower's message, a follow.
+/// Stored by the daemon, shown to officers (`cchc events list`), and written to the delivery log as
+/// `inbound.<kind>` for the reports.
+public struct InboundEvent: Sendable, Hashable, Codable {
+    /// A short lower-case word: `comment`, `reaction`, `message`, `follow`, `unfollow`, `post`, `share`…
+    /// (letters, digits and `-` only; the delivery log's event name is `inbound.<kind>`).
+    public var kind: String
+    /// The platform's identity of the event, unique within the channel (a comment id and verb, a
+    /// message id). Platforms deliver again when unsure; the same key is the same event, stored once.
+    public var key: String
+    /// When it happened, by the platform's clock.
+    public var occurredAt: Date
+    /// The remote id of the post or article the event concerns. The store links the event to our item
+    /// when one of the channel's deliveries has this remote id.
+    public var remoteRef: String?
+    /// The platform's id of whoever did it (a page-scoped or app-scoped user id). Never a name.
+    public var senderID: String?
+    /// A citizen's own words (a comment, a message): kept in the store for officers to read, never
+    /// written to the delivery log or to logs.
+    public var text: String?
+    /// A short note without personal data, for the delivery log (`like`, `edited`, `removed`).
+    public var detail: String?
+
+    public init(
+        kind: String, key: String, occurredAt: Date, remoteRef: String? = nil, senderID: String? = nil,
+        text: String? = nil, detail: String? = nil
+    ) {
+        self.kind = kind
+        self.key = key
+        self.occurredAt = occurredAt
+        self.remoteRef = remoteRef
+        self.senderID = senderID
+        self.text = text
+        self.detail = detail
+    }
+
+    /// Whether `kind` is a word the delivery log accepts (`^[a-z0-9][a-z0-9-]{0,39}$`).
+    public static func isValidKind(_ kind: String) -> Bool {
+        guard let first = kind.utf8.first, kind.utf8.count <= 40 else { return false }
+        func ok(_ b: UInt8) -> Bool { (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) }
+        return ok(first) && kind.utf8.allSatisfy { ok($0) || $0 == UInt8(ascii: "-") }
     }
 }

@@ -13,6 +13,8 @@ struct ChannelGate {
     var publishedToday = 0
     var day: Date?
     var circuit: CircuitBreaker
+    /// No send starts before this time: the platform asked us to slow down (``PartedOutcome/holdChannel``).
+    var holdUntil: Date?
 
     init(policy: ChannelPolicy) {
         self.policy = policy
@@ -30,6 +32,7 @@ struct ChannelGate {
             let allowed = policy.fit(now)
             if allowed > now { return (0, allowed) }
         }
+        if let holdUntil, now < holdUntil { return (0, holdUntil) }
         var count = min(batch, s.maxConcurrency - inFlight)
         if count <= 0 { return (0, nil) }
         let (probeLimit, pausedUntil) = circuit.admit(now: now)
@@ -68,6 +71,12 @@ struct ChannelGate {
         circuit.started(n, now: now)
         publishedToday += n
         if policy.settings.rate != nil { tokens -= Double(n) }
+    }
+
+    /// The platform asked for a pause of `hold` from `now`; a longer pause already asked for stays.
+    mutating func hold(_ hold: Duration, now: Date) {
+        let until = now.addingTimeInterval(hold.seconds)
+        if holdUntil.map({ $0 < until }) ?? true { holdUntil = until }
     }
 
     /// Records that a send ended; `published` false gives its place in the daily cap back.

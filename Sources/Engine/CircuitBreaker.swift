@@ -13,6 +13,9 @@ public struct CircuitBreaker: Sendable {
         case open(until: Date)
         /// The probe is in flight.
         case probing
+        /// Stopped until an operator acts and reloads the configuration (an error with
+        /// ``ChannelKit/ChannelError/haltsChannel``); `reason` is the error's message.
+        case halted(reason: String)
     }
 
     public let settings: CircuitSettings
@@ -28,6 +31,7 @@ public struct CircuitBreaker: Sendable {
         switch state {
         case .closed: return (nil, nil)
         case .probing: return (0, nil)  // the probe's outcome decides
+        case .halted: return (0, nil)  // until a reload builds the channel again
         case .open(let until): return now < until ? (0, until) : (1, nil)
         }
     }
@@ -41,6 +45,12 @@ public struct CircuitBreaker: Sendable {
     @discardableResult
     public mutating func record(_ outcome: PublishOutcome, now: Date) -> State? {
         let before = state
+        if case .halted = state {
+            // Sends that were in flight report in; only a reload ends the halt.
+            if case .retry(let error, _) = outcome, Self.isChannelFailure(error) { consecutiveFailures += 1 }
+            if case .failed(let error) = outcome, Self.isChannelFailure(error) { consecutiveFailures += 1 }
+            return nil
+        }
         switch outcome {
         case .delivered:
             consecutiveFailures = 0
@@ -53,6 +63,10 @@ public struct CircuitBreaker: Sendable {
                 return state == before ? nil : state
             }
             consecutiveFailures += 1
+            if error.haltsChannel {
+                state = .halted(reason: error.message)
+                return state
+            }
             // Sends that were in flight when the circuit opened report in while it is open: they do not
             // lengthen the pause; only a failed probe does.
             if case .open = state { return nil }
@@ -63,6 +77,14 @@ public struct CircuitBreaker: Sendable {
             }
         }
         return state == before ? nil : state
+    }
+
+    /// Marks the circuit halted by `error` unless it already is. Returns true when this call halted it
+    /// (the engine fails that delivery; others failing the same way afterwards only wait).
+    public mutating func halt(_ error: ChannelError) -> Bool {
+        if case .halted = state { return false }
+        state = .halted(reason: error.message)
+        return true
     }
 
     /// Failures that say the channel (its server, network or credentials) is in trouble.

@@ -25,9 +25,13 @@ public struct ChannelHealth: Sendable, Codable, Equatable {
     /// The last failure's error class and message.
     public var lastError: String?
     public var consecutiveFailures: Int
-    /// `closed`, `open` (paused) or `probing`.
+    /// `closed`, `open` (paused), `probing`, or `halted` (until an operator fixes it and reloads).
     public var circuit: String
     public var pausedUntil: Date?
+    /// Why the channel is halted: what the operator must do.
+    public var haltReason: String?
+    /// The platform asked us to slow down: no send starts before this time.
+    public var heldUntil: Date?
     public var inFlight: Int
 }
 
@@ -183,7 +187,11 @@ actor EngineCore {
                 gate.lastStart = old.lastStart
                 gate.publishedToday = old.publishedToday
                 gate.day = old.day
-                if old.policy.settings.circuit == policy.settings.circuit { gate.circuit = old.circuit }
+                gate.holdUntil = old.holdUntil
+                // A halted channel was just built again from the (fixed) configuration: it may try again.
+                let halted = if case .halted = old.circuit.state { true } else { false }
+                if old.policy.settings.circuit == policy.settings.circuit && !halted { gate.circuit = old.circuit }
+                if halted { logger.info("halted channel resumes after the reload", metadata: ["channel": "\(name)"]) }
             }
             nextGates[name] = gate
         }
@@ -211,17 +219,22 @@ actor EngineCore {
             let seen = outcomesSeen[entry.name]
             var circuit = "closed"
             var pausedUntil: Date?
+            var haltReason: String?
             switch gate.circuit.state {
             case .closed: break
             case .probing: circuit = "probing"
             case .open(let until):
                 circuit = "open"
                 pausedUntil = until
+            case .halted(let reason):
+                circuit = "halted"
+                haltReason = reason
             }
+            let held = gate.holdUntil.flatMap { $0 > clock.now() ? $0 : nil }
             out[entry.name] = ChannelHealth(
                 lastSuccess: seen?.success, lastFailure: seen?.failure, lastError: seen?.error,
                 consecutiveFailures: gate.circuit.consecutiveFailures, circuit: circuit, pausedUntil: pausedUntil,
-                inFlight: gate.inFlight)
+                haltReason: haltReason, heldUntil: held, inFlight: gate.inFlight)
         }
         return out
     }
@@ -412,7 +425,11 @@ actor EngineCore {
             earlierResults: claimed.earlierResults, finishedParts: claimed.finishedParts, logger: requestLogger)
         let sendStart = ContinuousClock.now
         let parted = await entry.channel.publishInParts(request)
-        let outcome = parted.outcome
+        var outcome = parted.outcome
+        if case .failed(let error) = outcome, error.haltsChannel, !(await halt(entry.name, error)) {
+            // Already halted by another delivery's identical failure: this one waits, unburnt, for the fix.
+            outcome = .retry(error, after: nil)
+        }
         let finishedAt = clock.now()
         Metrics.Timer(label: "cchc_send_duration_seconds", dimensions: [("channel_type", entry.config.type)])
             .record(duration: ContinuousClock.now - sendStart)
@@ -426,13 +443,30 @@ actor EngineCore {
             claimed, entry: entry, setup: setup, outcome: outcome, startedAt: startedAt, finishedAt: finishedAt)
         record.parts = parted.parts
         logOutcome(record, logger: requestLogger)
-        await finished(record, outcome: outcome, channel: entry.name, startedAt: startedAt)
+        await finished(
+            record, outcome: outcome, channel: entry.name, startedAt: startedAt, hold: parted.holdChannel)
+    }
+
+    /// Halts a channel that met an error only an operator can fix. Returns true when this call halted it.
+    private func halt(_ channel: String, _ error: ChannelError) -> Bool {
+        guard gates[channel]?.circuit.halt(error) == true else { return false }
+        logger.critical(
+            "channel halted until an operator acts and reloads the configuration",
+            metadata: ["channel": "\(channel)", "reason": "\(error.message)", "error_class": "\(error.errorClass)"])
+        return true
     }
 
     /// A send ended: free its place, and queue its outcome for the next round's commit (nil: abandoned).
     private func finished(
-        _ record: DeliveryOutcome?, outcome: PublishOutcome? = nil, channel: String, startedAt: Date
+        _ record: DeliveryOutcome?, outcome: PublishOutcome? = nil, channel: String, startedAt: Date,
+        hold: Duration? = nil
     ) {
+        if let hold, hold > .zero {
+            gates[channel]!.hold(hold, now: clock.now())
+            logger.notice(
+                "channel slows down: the platform asked for a pause",
+                metadata: ["channel": "\(channel)", "pause": "\(DurationText.format(hold))"])
+        }
         if let outcome {
             let now = clock.now()
             let word: String
@@ -458,7 +492,7 @@ actor EngineCore {
                     ])
             case .closed:
                 logger.info("channel works again (circuit closed)", metadata: ["channel": "\(channel)"])
-            case .probing:
+            case .probing, .halted:
                 break
             }
         }

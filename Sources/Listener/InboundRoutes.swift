@@ -2,13 +2,16 @@ import ChannelKit
 import Hummingbird
 import Logging
 import Metrics
+import Queue
 import Synchronization
+import Foundation
 
 /// The table of inbound routes (webhooks) the listener serves, built from the configured channels
 /// and replaced as a whole on reload, so a request sees either the old table or the new one.
 public final class InboundRoutes: Sendable {
     struct Entry: Sendable {
         var channel: String
+        var channelType: String
         var route: InboundRoute
     }
 
@@ -43,7 +46,7 @@ public final class InboundRoutes: Sendable {
                         description:
                             "inbound path \(route.path) is claimed by channels \(other.channel) and \(channel.name)")
                 }
-                next[route.path] = Entry(channel: channel.name, route: route)
+                next[route.path] = Entry(channel: channel.name, channelType: channel.type, route: route)
             }
         }
         return next
@@ -61,8 +64,10 @@ public final class InboundRoutes: Sendable {
 
 /// Serves `/webhooks/**` from the current ``InboundRoutes`` table: unknown paths get 404, methods a
 /// route does not take 405, bodies over the route's cap 413 (before the handler sees a byte of them).
+/// The events a handler returns are stored before the answer goes out.
 struct InboundDispatcher: Sendable {
     let routes: InboundRoutes
+    let store: any Store
     let logger: Logger
 
     func serve(_ request: Request, method: InboundRoute.Method) async -> Response {
@@ -91,7 +96,33 @@ struct InboundDispatcher: Sendable {
         let inbound = InboundRequest(
             method: method, path: request.uri.path, query: request.uri.query ?? "",
             headers: request.headers.map { (name: $0.name.rawName, value: $0.value) }, body: body)
-        let answer = await entry.route.handle(inbound)
+        var answer = await entry.route.handle(inbound)
+        if !answer.events.isEmpty {
+            do {
+                let result = try await store.recordInbound(
+                    channel: entry.channel, channelType: entry.channelType, events: answer.events, at: Date())
+                Counter(
+                    label: "cchc_inbound_events_total", dimensions: [("channel", entry.channel), ("result", "stored")]
+                )
+                .increment(by: result.stored)
+                Counter(
+                    label: "cchc_inbound_events_total",
+                    dimensions: [("channel", entry.channel), ("result", "duplicate")]
+                ).increment(by: result.duplicates)
+                logger.info(
+                    "inbound events",
+                    metadata: [
+                        "channel": "\(entry.channel)", "stored": "\(result.stored)",
+                        "duplicates": "\(result.duplicates)",
+                    ])
+            } catch {
+                // Not acknowledged: the platform delivers again later, and nothing is lost.
+                logger.error(
+                    "inbound events could not be stored; answering 500 so the platform retries",
+                    metadata: ["channel": "\(entry.channel)", "error": "\(error)"])
+                answer = InboundResponse(status: 500, body: Array("could not store the events\n".utf8))
+            }
+        }
         count(channel: entry.channel, status: answer.status)
         return Response(
             status: HTTPResponse.Status(code: answer.status), headers: [.contentType: answer.contentType],

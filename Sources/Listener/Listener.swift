@@ -58,7 +58,7 @@ public enum Listener {
         logger: Logger
     ) -> some ApplicationProtocol {
         let router = Router()
-        let inbound = InboundDispatcher(routes: routes, logger: logger)
+        let inbound = InboundDispatcher(routes: routes, store: store, logger: logger)
         router.get("/webhooks/**") { request, _ -> Response in await inbound.serve(request, method: .get) }
         router.post("/webhooks/**") { request, _ -> Response in await inbound.serve(request, method: .post) }
         let probe = HealthProbe(engine: engine, store: store, stuckAfter: stuckAfter)
@@ -77,6 +77,7 @@ public enum Listener {
                         "last_success": h.lastSuccess.map(iso) ?? NSNull(),
                         "last_failure": h.lastFailure.map(iso) ?? NSNull(),
                         "last_error": h.lastError ?? NSNull(), "paused_until": h.pausedUntil.map(iso) ?? NSNull(),
+                        "halt_reason": h.haltReason ?? NSNull(), "held_until": h.heldUntil.map(iso) ?? NSNull(),
                     ] as [String: Any]
             }
             return json(

@@ -34,6 +34,10 @@ public struct LogLine: Sendable, Hashable, Codable {
     public var part: String?
     /// `delivery.part` lines: the part's outcome in this attempt (`delivered`, `retry`, `failed`).
     public var part_state: String?
+    /// `inbound.*` lines: the event's kind (`comment`, `message`, `follow`…), as in the event name.
+    public var kind: String?
+    /// `inbound.*` lines: when the event happened by the platform's clock (RFC 3339, the zone's offset).
+    public var occurred_at: String?
 
     public init(
         ts: String, event: String, item_id: String, item_title: String, unit: String, topic: String,
@@ -106,6 +110,8 @@ public struct LogLine: Sendable, Hashable, Codable {
         string("event", event)
         string("item_id", item_id)
         string("item_title", item_title)
+        string("kind", kind)
+        string("occurred_at", occurred_at)
         string("part", part)
         string("part_state", part_state)
         string("remote_id", remote_id)

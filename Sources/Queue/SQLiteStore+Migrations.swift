@@ -20,6 +20,19 @@ extension SQLiteStore {
         migrator.registerMigration("v3-attempt-parts") { db in
             try db.execute(sql: schemaV3AttemptParts)
         }
+        // Events platforms send us (webhooks): comments, reactions, followers' messages, follows.
+        migrator.registerMigration("v4-inbound-events") { db in
+            try db.execute(sql: schemaV4InboundEvents)
+        }
+        // Retraction of a published post (`cchc item retract`): the delivery stays `delivered` (it was),
+        // and records when and by whom it was taken down.
+        migrator.registerMigration("v5-retractions") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE deliveries ADD COLUMN retracted_at INTEGER;
+                    ALTER TABLE deliveries ADD COLUMN retracted_by TEXT;
+                    """)
+        }
         return migrator
     }
 
@@ -27,6 +40,30 @@ extension SQLiteStore {
         "'draft','submitted','approved','dispatching','done','partly-failed','rejected','cancelled','expired'"
     private static let deliveryStates =
         "'pending','leased','retry-wait','delivered','failed','expired','cancelled','uncertain'"
+
+    private static let schemaV4InboundEvents = """
+        CREATE TABLE inbound_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            channel TEXT NOT NULL,
+            channel_type TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (length(kind) BETWEEN 1 AND 40),
+            event_key TEXT NOT NULL CHECK (length(event_key) >= 1),
+            occurred_at INTEGER NOT NULL,
+            received_at INTEGER NOT NULL,
+            remote_ref TEXT,
+            item_id TEXT REFERENCES items (id),
+            sender_id TEXT,
+            text TEXT,
+            detail TEXT,
+            UNIQUE (channel, event_key)
+        );
+        CREATE INDEX inbound_events_channel ON inbound_events (channel, received_at);
+        CREATE INDEX inbound_events_item ON inbound_events (item_id) WHERE item_id IS NOT NULL;
+        -- Mapping an event's post id to our item.
+        CREATE INDEX deliveries_remote ON deliveries (channel, remote_id) WHERE remote_id IS NOT NULL;
+        CREATE TRIGGER inbound_events_append_only_update BEFORE UPDATE ON inbound_events
+            BEGIN SELECT RAISE(ABORT, 'inbound events are append-only'); END;
+        """
 
     private static let schemaV3AttemptParts = """
         CREATE TABLE attempt_parts (

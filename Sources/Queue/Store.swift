@@ -89,6 +89,18 @@ public protocol Store: Sendable {
     /// Deliveries `delivered` since `since` (by delivery time), per channel: for `max_per_day`.
     func deliveredCounts(since: Date) async throws(StoreError) -> [String: Int]
 
+    // MARK: Inbound events (webhooks)
+
+    /// Stores events a channel received, in one transaction: an event whose key the channel already has
+    /// is a redelivery and is dropped; each new one is linked to our item when one of the channel's
+    /// deliveries has the event's `remoteRef` as its remote id, and gets its `inbound.<kind>` log line.
+    /// - Throws: `.invalidState` naming the event when a kind is not a log-safe word or a key is empty
+    ///   (nothing is stored then).
+    func recordInbound(channel: String, channelType: String, events: [InboundEvent], at: Date)
+        async throws(StoreError) -> InboundRecordResult
+    /// Stored events, newest first.
+    func inboundEvents(_ filter: InboundEventFilter) async throws(StoreError) -> [InboundEventRecord]
+
     // MARK: Delivery log projection
 
     /// Events with a sequence number above `seq`, in order, at most `limit`.

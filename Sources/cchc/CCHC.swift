@@ -15,7 +15,7 @@ struct CCHC: AsyncParsableCommand {
         subcommands: [
             ItemCommand.self, DeliveryCommand.self, ChannelCommand.self, ConfigCommand.self, LogCommand.self,
             BackupCommand.self,
-            ReportCommand.self, RadioCommand.self, ZaloCommand.self,
+            ReportCommand.self, RadioCommand.self, EventsCommand.self, ZaloCommand.self,
         ])
 }
 

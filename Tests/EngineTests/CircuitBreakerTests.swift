@@ -106,3 +106,95 @@ struct EngineCircuitTests {
         #expect(await f.stop())
     }
 }
+
+@Suite("Engine: a channel halted for an operator, a channel asked to slow down")
+struct EngineHaltAndHoldTests {
+    static let expired = ChannelError(
+        .auth, "page token expired — replace the secret and reload", code: 190, haltsChannel: true)
+
+    @Test("a halting error fails that delivery only; the others wait, unburnt, until a reload")
+    func haltedUntilReload() async throws {
+        let fb = ScriptedChannel(name: "fb", idempotent: false, script: [.outcome(.failed(Self.expired))])
+        let f = try EngineFixture(
+            start: monday8, channelsYAML: "  fb: { type: facebook, max_concurrency: 1 }", channels: [fb])
+        try await f.addApproved(id: "tin-1", channels: ["fb"])
+        try await f.addApproved(id: "tin-2", channels: ["fb"])
+        try await f.addApproved(id: "tin-3", channels: ["fb"])
+        f.start()
+        #expect(try await f.waitForState("tin-1", "fb", .failed))
+        let health = try #require(await f.engine!.channelHealth()["fb"])
+        #expect(health.circuit == "halted")
+        #expect(health.haltReason == "page token expired — replace the secret and reload")
+        // Hours pass: nothing is sent, nothing is burnt.
+        f.clock.advance(by: 6 * 3600)
+        f.engine!.wake()
+        #expect(await f.waitForSleep(until: monday8.addingTimeInterval(7 * 3600)))
+        #expect(fb.requests.count == 1)
+        #expect(try await f.state("tin-2", "fb") == .pending)
+        #expect(try await f.delivery("tin-2", "fb")?.attempts == 0)
+        // The operator replaces the secret and reloads: the channel works again.
+        await f.engine!.reconfigure(
+            channels: [EngineChannel(channel: fb, config: f.config.channels[0])], config: f.config)
+        #expect(try await f.waitForState("tin-2", "fb", .delivered))
+        #expect(try await f.waitForState("tin-3", "fb", .delivered))
+        #expect(await f.engine!.channelHealth()["fb"]?.circuit == "closed")
+        #expect(try await f.state("tin-1", "fb") == .failed)
+        #expect(await f.stop())
+    }
+
+    @Test("sends in flight that meet the same error after the halt go back to waiting instead of failing")
+    func concurrentHaltingFailures() async throws {
+        let fb = ScriptedChannel(name: "fb", idempotent: false, script: [.hold, .hold])
+        let f = try EngineFixture(
+            start: monday8, channelsYAML: "  fb: { type: facebook, max_concurrency: 2 }", channels: [fb])
+        try await f.addApproved(id: "tin-1", channels: ["fb"])
+        try await f.addApproved(id: "tin-2", channels: ["fb"])
+        f.start()
+        #expect(await eventually { fb.heldCount == 2 })
+        fb.release(.failed(Self.expired))
+        #expect(
+            try await eventually {
+                let states = [try await f.state("tin-1", "fb"), try await f.state("tin-2", "fb")]
+                return states.contains(.failed)
+            })
+        fb.release(.failed(Self.expired))
+        #expect(
+            try await eventually {
+                let states = [try await f.state("tin-1", "fb"), try await f.state("tin-2", "fb")]
+                return states.contains(.failed) && states.contains(.retryWait)
+            })
+        #expect(fb.requests.count == 2)
+        #expect(await f.stop())
+    }
+
+    @Test("holdChannel: no other send starts on the channel until the pause the platform asked for is over")
+    func holdSlowsTheChannel() async throws {
+        let delivered = PublishOutcome.delivered(ChannelResult(remoteID: "1", url: "https://fb.example/1"))
+        let fb = ScriptedChannel(
+            name: "fb", script: [.outcomeHolding(delivered, hold: .seconds(90)), .outcome(delivered)])
+        let other = ScriptedChannel(name: "portal")
+        let f = try EngineFixture(
+            start: monday8,
+            channelsYAML: """
+                  fb: { type: facebook, max_concurrency: 1 }
+                  portal: { type: portal }
+                """, channels: [fb, other])
+        try await f.addApproved(id: "tin-1", channels: ["fb"])
+        try await f.addApproved(id: "tin-2", channels: ["fb", "portal"])
+        f.start()
+        #expect(try await f.waitForState("tin-1", "fb", .delivered))
+        // Other channels are not held.
+        #expect(try await f.waitForState("tin-2", "portal", .delivered))
+        #expect(await f.waitForSleep(until: monday8.addingTimeInterval(90)))
+        #expect(try await f.state("tin-2", "fb") == .pending)
+        #expect(await f.engine!.channelHealth()["fb"]?.heldUntil == monday8.addingTimeInterval(90))
+        f.clock.advance(by: 89)
+        f.engine!.wake()
+        #expect(await f.waitForSleep(until: monday8.addingTimeInterval(90)))
+        #expect(try await f.state("tin-2", "fb") == .pending)
+        f.clock.advance(by: 1)
+        #expect(try await f.waitForState("tin-2", "fb", .delivered))
+        #expect(fb.requests.map(\.item.id) == ["tin-1", "tin-2"])
+        #expect(await f.stop())
+    }
+}

@@ -85,6 +85,8 @@ final class ManualClock: EngineClock {
 final class ScriptedChannel: Channel {
     enum Step: Sendable {
         case outcome(PublishOutcome)
+        /// The outcome, with the platform's request to pause the channel (``PartedOutcome/holdChannel``).
+        case outcomeHolding(PublishOutcome, hold: Duration)
         /// Waits for ``release(_:)``, then returns the outcome.
         case hold
         /// Returns only when the task is cancelled (with a retryable "cancelled").
@@ -130,12 +132,21 @@ final class ScriptedChannel: Channel {
     }
 
     func publish(_ request: PublishRequest) async -> PublishOutcome {
+        await publishInParts(request).outcome
+    }
+
+    func publishInParts(_ request: PublishRequest) async -> PartedOutcome {
         let step: Step = state.withLock { s in
             s.requests.append(request)
             return s.script.isEmpty ? .outcome(Self.delivered(request, channel: name)) : s.script.removeFirst()
         }
+        if case .outcomeHolding(let outcome, let hold) = step { return PartedOutcome(outcome, holdChannel: hold) }
+        return PartedOutcome(await run(step))
+    }
+
+    private func run(_ step: Step) async -> PublishOutcome {
         switch step {
-        case .outcome(let outcome):
+        case .outcome(let outcome), .outcomeHolding(let outcome, _):
             return outcome
         case .hold:
             return await withCheckedContinuation { c in state.withLock { $0.held.append(c) } }

@@ -54,6 +54,27 @@ final class GetOnlyInbound: InboundChannel {
     }
 }
 
+/// A channel whose POST handler turns each body line `kind key` into an event.
+final class EventInbound: InboundChannel {
+    let name = "events-a"
+    let type = "test-events"
+    let traits = ChannelTraits(idempotent: true)
+    func publish(_ request: PublishRequest) async -> PublishOutcome { .delivered(ChannelResult()) }
+    var inboundRoutes: [InboundRoute] {
+        [
+            InboundRoute(path: "/webhooks/test-events/events-a", methods: [.post]) { request in
+                let events = String(decoding: request.body, as: UTF8.self).split(separator: "\n").map { line in
+                    let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
+                    return InboundEvent(
+                        kind: parts[0], key: parts.count > 1 ? parts[1] : "", occurredAt: request.receivedAt,
+                        senderID: "s1", text: "Cảm ơn!")
+                }
+                return InboundResponse(status: 200, body: Array("EVENT_RECEIVED".utf8), events: events)
+            }
+        ]
+    }
+}
+
 /// The listener's route registration point, driven through Hummingbird's in-process test client:
 /// the real router, the real dispatcher, a real (unstarted) engine over a real store.
 @Suite(.serialized)
@@ -150,6 +171,36 @@ struct InboundRouteTests {
             }
         }
         #expect(channel.seen.withLock { $0.map(\.body.count) } == [16])
+    }
+
+    @Test func eventsAreStoredBeforeTheAnswerAndOnlyOnce() async throws {
+        let routes = InboundRoutes()
+        try routes.replace(with: [EventInbound()])
+        try await application(routes).test(.router) { client in
+            for _ in 0..<2 {
+                try await client.execute(
+                    uri: "/webhooks/test-events/events-a", method: .post,
+                    body: ByteBuffer(string: "comment c-1\nfollow f-1")
+                ) { response in
+                    #expect(response.status == .ok)
+                    #expect(String(buffer: response.body) == "EVENT_RECEIVED")
+                }
+                // Stored by the time the answer arrived.
+                #expect(try await store.inboundEvents(InboundEventFilter(channel: "events-a")).count == 2)
+            }
+            // Events the store refuses are not acknowledged: the platform must deliver them again.
+            try await client.execute(
+                uri: "/webhooks/test-events/events-a", method: .post, body: ByteBuffer(string: "message m-1\nBAD b-1")
+            ) { response in
+                #expect(response.status == .internalServerError)
+                #expect(!String(buffer: response.body).contains("EVENT_RECEIVED"))
+            }
+        }
+        let stored = try await store.inboundEvents(InboundEventFilter())
+        #expect(stored.map(\.event.key) == ["f-1", "c-1"])
+        #expect(stored.allSatisfy { $0.channelType == "test-events" && $0.event.text == "Cảm ơn!" })
+        let lines = try await store.logEvents(after: 0, limit: 10).map(\.json)
+        #expect(lines.count == 2 && lines[0].contains(#""event":"inbound.comment""#))
     }
 
     @Test func aReplacedTableIsServedAtOnceAndAConflictLeavesTheOldOne() async throws {
