@@ -105,7 +105,7 @@ extension ZaloChannel {
 
     /// An outcome that, for throttling signals, asks the engine to start nothing else on the channel for a while.
     static func parted(_ outcome: PublishOutcome, parts: [PartOutcome], holdChannel: Duration?) -> PartedOutcome {
-        PartedOutcome(outcome, parts: parts)
+        PartedOutcome(outcome, parts: parts, holdChannel: holdChannel)
     }
 
     /// `article/create`, then `article/verify` until the article has its id (-214: still processing,

@@ -35,6 +35,7 @@ public struct ZaloChannel: Channel {
     let now: @Sendable () -> Date
     let webhookPath: String
     let maxWebhookBytes: Int
+    let logger: Logger
 
     struct BroadcastSettings: Sendable {
         /// `recipient.target`: ages, gender, cities, locations, platform (Zalo's codes, as given).
@@ -101,6 +102,7 @@ public struct ZaloChannel: Channel {
         }
         maxWebhookBytes = try section.int("webhook_max_bytes", range: 1024...(16 << 20)) ?? (256 << 10)
         timeZone = context.timeZone
+        logger = context.logger
         self.now = now
         tokens = ZaloTokenKeeper(
             channel: name, appID: appID, secretKey: secretKey, oauthURL: oauthURL,

@@ -61,7 +61,7 @@ enum ZaloHalt {
     }
 
     /// A ChannelError that halts the channel (the engine stops sending on it until a reload).
-    static func halting(_ errorClass: ChannelError.Class, _ message: String) -> ChannelError {
-        ChannelError(errorClass, message)
+    static func halting(_ errorClass: ChannelError.Class, _ message: String, code: Int? = nil) -> ChannelError {
+        ChannelError(errorClass, message, code: code, haltsChannel: true)
     }
 }

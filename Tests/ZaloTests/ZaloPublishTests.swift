@@ -229,6 +229,7 @@ import Testing
         }
         #expect(quota.errorClass == .throttled && quota.code == -211)
         #expect(after == .seconds(9 * 3600 + 60), "quota waits for 00:01 the next day")
+        #expect(parted.holdChannel == .seconds(9 * 3600 + 60))
 
         f.fake.failNext("/v2.0/article/create", code: -201, message: "Parameters invalid")
         parted = await channel.publishInParts(f.request(item))
@@ -251,7 +252,7 @@ import Testing
             Issue.record("expected failed, got \(parted.outcome)")
             return
         }
-        #expect(tier.errorClass == .forbidden)
+        #expect(tier.errorClass == .forbidden && tier.haltsChannel)
         #expect(f.fake.articles.isEmpty)
     }
 

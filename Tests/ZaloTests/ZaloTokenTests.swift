@@ -95,6 +95,7 @@ import Transport
             return
         }
         #expect(error.errorClass == .auth)
+        #expect(error.haltsChannel, "the channel stops until an operator re-authorises the OA")
         #expect(error.message.contains("re-authorise the OA"))
         #expect(error.message.contains("cchc zalo seed-token zalo-oa"))
         #expect(!error.message.contains(seeded.refresh))
