@@ -284,7 +284,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["TestSupport", "Queue", "Transport"],
+            dependencies: ["TestSupport", "Queue", "Transport", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
     ]
