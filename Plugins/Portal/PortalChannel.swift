@@ -1,5 +1,6 @@
 import ChannelKit
 import Foundation
+import Logging
 import Rendering
 import Transport
 
@@ -44,7 +45,7 @@ public struct PortalChannel: Channel {
         case "wordpress":
             let portal = try WordPressPortal(section: section, context: context, http: http)
             publisher = .wordpress(portal)
-            traits = ChannelTraits(idempotent: true)
+            traits = ChannelTraits(idempotent: true, supportsRetraction: true)
         case "static":
             let portal = try StaticPortal(section: section, context: context)
             publisher = .staticSite(portal)
@@ -89,6 +90,14 @@ public struct PortalChannel: Channel {
         case .wordpress(let portal): return await portal.publish(request)
         case .staticSite(let portal): return await portal.publish(request)
         }
+    }
+
+    /// WordPress portals move the post to the trash; other presets cannot take a post down.
+    public func retract(_ result: ChannelResult, logger: Logger) async throws(ChannelError) -> String? {
+        guard case .wordpress(let portal) = publisher else {
+            throw ChannelError(.unsupported, "cổng kiểu \(preset) không hỗ trợ gỡ bài đã đăng")
+        }
+        return try await portal.retract(result)
     }
 
     public func check() async throws(ChannelError) -> String {

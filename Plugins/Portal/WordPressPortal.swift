@@ -133,6 +133,34 @@ struct WordPressPortal: Sendable {
         return .delivered(ChannelResult(remoteID: id, url: link), detail: detail)
     }
 
+    /// Moves the post to WordPress's trash (`DELETE /wp-json/wp/v2/posts/ID` without `force`), where an
+    /// editor can still restore it. A post already in the trash (410 `rest_already_trashed`) or gone
+    /// (404 `rest_post_invalid_id`) counts as taken down.
+    func retract(_ result: ChannelResult) async throws(ChannelError) -> String? {
+        guard let id = result.remoteID, !id.isEmpty, id.allSatisfy(\.isNumber) else {
+            throw ChannelError(.local, "no WordPress post id recorded for this delivery (\(result.remoteID ?? "none"))")
+        }
+        let response: HTTPResponse
+        do {
+            response = try await http.execute(
+                HTTPRequest(
+                    method: "DELETE", url: baseURL + "/wp-json/wp/v2/posts/\(id)", headers: headers(json: false),
+                    timeout: timeout))
+        } catch {
+            switch HTTPOutcome.failure(error, action: "moving WordPress post \(id) to the trash") {
+            case .retry(let e, _), .failed(let e): throw e
+            case .delivered: throw ChannelError(.network, "moving WordPress post \(id) to the trash failed")
+            }
+        }
+        let code = (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])?["code"] as? String
+        switch (response.status, code) {
+        case (200...299, _): return "bài \(id) đã chuyển vào thùng rác của WordPress"
+        case (410, "rest_already_trashed"): return "bài \(id) đã ở trong thùng rác từ trước"
+        case (404, "rest_post_invalid_id"): return "bài \(id) không còn trên cổng"
+        default: throw HTTPOutcome.channelError(response, action: "moving WordPress post \(id) to the trash")
+        }
+    }
+
     enum Lookup {
         case found(ChannelResult)
         case notFound

@@ -42,6 +42,11 @@ public protocol Channel: Sendable {
     /// Checks credentials and reachability without publishing anything, for `cchc channel check`.
     /// Returns a short human description of what was checked ("trang Sở Nội vụ (id 123)").
     func check() async throws(ChannelError) -> String
+
+    /// Takes down a post this channel published (`cchc item retract`), given the delivery's result.
+    /// A post that is already gone counts as taken down. Returns a short note for the log ("đã xoá
+    /// bài 123_456"), or nil. Only channels whose ``ChannelTraits/supportsRetraction`` is true implement it.
+    func retract(_ result: ChannelResult, logger: Logger) async throws(ChannelError) -> String?
 }
 
 extension Channel {
@@ -53,6 +58,10 @@ extension Channel {
 
     public func check() async throws(ChannelError) -> String {
         throw ChannelError(.unsupported, "kênh loại \(type) không hỗ trợ kiểm tra")
+    }
+
+    public func retract(_ result: ChannelResult, logger: Logger) async throws(ChannelError) -> String? {
+        throw ChannelError(.unsupported, "kênh loại \(type) không hỗ trợ gỡ bài đã đăng")
     }
 }
 

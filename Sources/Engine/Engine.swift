@@ -311,6 +311,11 @@ actor EngineCore {
             let s = $0; $0 = false; return s
         }) {
             knownNextDue.removeAll()
+            // Woken by another writer of the store (`cchc`, the inbox, webhooks): append the log lines it
+            // committed, even when no delivery follows (a rejection, a retraction, an inbound event).
+            do { try await writeLog() } catch {
+                logger.error("writing the delivery log failed", metadata: ["error": "\(error)"])
+            }
         }
         if now.timeIntervalSince(lastExpirySweep) >= 30 {
             lastExpirySweep = now

@@ -68,6 +68,8 @@ public final class InboundRoutes: Sendable {
 struct InboundDispatcher: Sendable {
     let routes: InboundRoutes
     let store: any Store
+    /// Called after new events were stored (the engine appends their delivery-log lines).
+    let stored: @Sendable () -> Void
     let logger: Logger
 
     func serve(_ request: Request, method: InboundRoute.Method) async -> Response {
@@ -109,6 +111,7 @@ struct InboundDispatcher: Sendable {
                     label: "cchc_inbound_events_total",
                     dimensions: [("channel", entry.channel), ("result", "duplicate")]
                 ).increment(by: result.duplicates)
+                if result.stored > 0 { stored() }
                 logger.info(
                     "inbound events",
                     metadata: [

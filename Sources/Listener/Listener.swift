@@ -58,7 +58,7 @@ public enum Listener {
         logger: Logger
     ) -> some ApplicationProtocol {
         let router = Router()
-        let inbound = InboundDispatcher(routes: routes, store: store, logger: logger)
+        let inbound = InboundDispatcher(routes: routes, store: store, stored: { engine.wake() }, logger: logger)
         router.get("/webhooks/**") { request, _ -> Response in await inbound.serve(request, method: .get) }
         router.post("/webhooks/**") { request, _ -> Response in await inbound.serve(request, method: .post) }
         let probe = HealthProbe(engine: engine, store: store, stuckAfter: stuckAfter)

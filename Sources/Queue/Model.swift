@@ -219,14 +219,20 @@ public struct DeliveryRecord: Sendable, Hashable, Codable {
     public var url: String?
     public var deliveredAt: Date?
     public var updatedAt: Date
+    /// When the published post was taken down (`cchc item retract`); the state stays `delivered`.
+    public var retractedAt: Date?
+    /// Who took it down.
+    public var retractedBy: String?
 
     public init(
         id: String, itemID: String, channel: String, channelType: String, state: DeliveryState, dueAt: Date,
         attempts: Int = 0, attemptBase: Int = 0, after: String? = nil, leaseOwner: String? = nil,
         leaseExpiresAt: Date? = nil, interrupted: Bool = false, lastErrorClass: String? = nil,
         lastError: String? = nil, remoteID: String? = nil, url: String? = nil, deliveredAt: Date? = nil,
-        updatedAt: Date
+        updatedAt: Date, retractedAt: Date? = nil, retractedBy: String? = nil
     ) {
+        self.retractedAt = retractedAt
+        self.retractedBy = retractedBy
         self.id = id
         self.itemID = itemID
         self.channel = channel

@@ -320,6 +320,39 @@ extension SQLiteStore {
         }
     }
 
+    public func retract(deliveryID: String, by: String, detail: String?, at: Date) async throws(StoreError)
+        -> DeliveryRecord
+    {
+        try await write("record the retraction of \(deliveryID)") { db in
+            guard var delivery = try self.fetchDelivery(db, deliveryID) else {
+                throw StoreError(.notFound, subject: deliveryID, "no delivery \(deliveryID)")
+            }
+            guard delivery.state == .delivered, delivery.retractedAt == nil else {
+                let state = delivery.retractedAt == nil ? delivery.state.rawValue : "retracted"
+                throw StoreError(
+                    .invalidState, subject: deliveryID, currentState: state,
+                    "delivery \(deliveryID) is \(state), not a published post")
+            }
+            delivery.retractedAt = at
+            delivery.retractedBy = by
+            delivery.updatedAt = at
+            try db.execute(
+                sql: "UPDATE deliveries SET retracted_at = ?, retracted_by = ?, updated_at = ? WHERE id = ?",
+                arguments: [millis(at), by, millis(at), deliveryID])
+            let header = try self.header(db, itemID: delivery.itemID)
+            var line = self.line("delivery.retracted", header, delivery: delivery, state: .delivered, at: at, actor: by)
+            line.state = "retracted"
+            line.remote_id = delivery.remoteID
+            line.url = delivery.url
+            line.detail = detail
+            try self.appendLog(db, line, at: at)
+            try self.audit(
+                db, at: at, actor: by, action: "retract", itemID: delivery.itemID,
+                detail: "\(delivery.channel): \(delivery.remoteID ?? "-")")
+            return delivery
+        }
+    }
+
     public func resolve(deliveryID: String, _ resolution: Resolution, by: String, at: Date) async throws(StoreError)
         -> DeliveryRecord
     {

@@ -176,9 +176,10 @@ extension SQLiteStore {
     /// Delivery columns, in the order ``decodeDelivery(_:offset:)`` reads them.
     static let deliveryColumns = """
         id, item_id, channel, channel_type, state, due_at, attempts, attempt_base, after_channel, lease_owner, \
-        lease_expires_at, interrupted, last_error_class, last_error, remote_id, url, delivered_at, updated_at
+        lease_expires_at, interrupted, last_error_class, last_error, remote_id, url, delivered_at, updated_at, \
+        retracted_at, retracted_by
         """
-    static let deliveryColumnCount = 18
+    static let deliveryColumnCount = 20
 
     static func deliveryColumns(prefix p: String) -> String {
         deliveryColumns.split(separator: ",").map { "\(p)." + $0.trimmingCharacters(in: .whitespaces) }
@@ -197,7 +198,8 @@ extension SQLiteStore {
             leaseOwner: row[o + 9], leaseExpiresAt: (row[o + 10] as Int64?).map(dateFromMillis),
             interrupted: row[o + 11], lastErrorClass: row[o + 12], lastError: row[o + 13], remoteID: row[o + 14],
             url: row[o + 15], deliveredAt: (row[o + 16] as Int64?).map(dateFromMillis),
-            updatedAt: dateFromMillis(row[o + 17]))
+            updatedAt: dateFromMillis(row[o + 17]), retractedAt: (row[o + 18] as Int64?).map(dateFromMillis),
+            retractedBy: row[o + 19])
     }
 
     func fetchDelivery(_ db: Database, _ id: String) throws -> DeliveryRecord? {

@@ -41,6 +41,8 @@ struct CLIError: Error {
     var code: String
     var message: String
     var exit: Int32
+    /// The command already printed its answer (a `--json` object carrying the error): only exit.
+    var alreadyReported = false
 }
 
 /// A command whose work is its async `run()`. Every leaf command conforms.
@@ -55,6 +57,8 @@ extension ItemCommand.Approve: AsyncRunnable {}
 extension ItemCommand.Reject: AsyncRunnable {}
 extension ItemCommand.Cancel: AsyncRunnable {}
 extension ItemCommand.Retry: AsyncRunnable {}
+extension ItemCommand.Retract: AsyncRunnable {}
+extension EventsCommand.List: AsyncRunnable {}
 extension DeliveryCommand.Resolve: AsyncRunnable {}
 extension ChannelCommand.List: AsyncRunnable {}
 extension ChannelCommand.Check: AsyncRunnable {}

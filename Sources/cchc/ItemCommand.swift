@@ -3,13 +3,16 @@ import ChannelKit
 import Config
 import Engine
 import Foundation
+import Logging
 import Intake
 import Queue
 
 struct ItemCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "item", abstract: "Bài viết: thêm, xem, duyệt, từ chối, hủy, gửi lại.",
-        subcommands: [Add.self, List.self, Show.self, Approve.self, Reject.self, Cancel.self, Retry.self])
+        subcommands: [
+            Add.self, List.self, Show.self, Approve.self, Reject.self, Cancel.self, Retry.self, Retract.self,
+        ])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -167,6 +170,9 @@ struct ItemCommand: AsyncParsableCommand {
                     var line =
                         "    \(d.channel) [\(d.state.label)] hẹn \(session.display(d.dueAt)), \(d.attempts) lần gửi"
                     if let url = d.url { line += " → \(url)" }
+                    if let at = d.retractedAt {
+                        line += " — đã gỡ lúc \(session.display(at))\(d.retractedBy.map { " (\($0))" } ?? "")"
+                    }
                     print(line)
                     if let err = d.lastError, d.state != .delivered {
                         print("      lỗi gần nhất: \(d.lastErrorClass ?? "")\(err.isEmpty ? "" : ": " + err)")
@@ -279,6 +285,111 @@ struct ItemCommand: AsyncParsableCommand {
     }
 }
 
+extension ItemCommand {
+    /// `cchc item retract`: takes published posts down on the channels that can (Facebook), and records it.
+    struct Retract: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Gỡ bài đã đăng trên các kênh cho phép gỡ (ví dụ Facebook), và ghi nhận việc gỡ.")
+        @Argument(help: "Mã bài.") var id: String
+        @Option(help: "Chỉ gỡ trên kênh này.") var channel: String?
+        @Option(help: "Họ tên người yêu cầu gỡ.") var by: String
+        @OptionGroup var options: CommonOptions
+
+        func run() async throws {
+            try await perform(json: options.json) { () async throws(CLIError) in
+                let by = try requireName(by)
+                let session = try Session.open(json: options.json)
+                let item: ItemRecord?
+                let deliveries: [DeliveryRecord]
+                do {
+                    item = try await session.store.item(id)
+                    deliveries = try await session.store.deliveries(itemID: id)
+                } catch { throw session.storeError(error) }
+                guard item != nil else {
+                    throw CLIError(code: "not-found", message: "không có bài \(id)", exit: Exit.notFound)
+                }
+                var targets = deliveries.filter { $0.state == .delivered && $0.retractedAt == nil }
+                if let channel {
+                    guard let d = deliveries.first(where: { $0.channel == channel }) else {
+                        throw CLIError(
+                            code: "not-found", message: "bài \(id) không được gửi tới kênh \(channel)",
+                            exit: Exit.notFound)
+                    }
+                    guard d.state == .delivered, d.retractedAt == nil else {
+                        let why = d.retractedAt != nil ? "đã được gỡ trước đó" : "chưa được đăng (\(d.state.label))"
+                        throw CLIError(
+                            code: "invalid-state", message: "bài \(id) trên kênh \(channel) \(why)",
+                            exit: Exit.invalidState)
+                    }
+                    targets = [d]
+                }
+                let (channels, http) = try session.channels()
+                defer { http.shutdown() }
+                // Channels that cannot take a post down (a portal, an email) are named, never silently skipped.
+                var skipped: [(DeliveryRecord, String)] = []
+                var retractable: [(DeliveryRecord, any Channel)] = []
+                for d in targets {
+                    guard let c = channels[d.channel] else {
+                        skipped.append((d, "kênh không còn trong cấu hình"))
+                        continue
+                    }
+                    guard c.traits.supportsRetraction else {
+                        skipped.append((d, "kênh loại \(c.type) không hỗ trợ gỡ bài"))
+                        continue
+                    }
+                    retractable.append((d, c))
+                }
+                if retractable.isEmpty {
+                    let reasons = skipped.map { "\($0.0.channel): \($0.1)" }.joined(separator: "; ")
+                    throw CLIError(
+                        code: "invalid-state",
+                        message: "bài \(id) không có bài đăng nào gỡ được\(reasons.isEmpty ? "" : " (\(reasons))")",
+                        exit: Exit.invalidState)
+                }
+                var done: [DeliveryRecord] = []
+                var failed: [(DeliveryRecord, String)] = []
+                for (d, c) in retractable {
+                    var logger = Logger(label: "cchc")
+                    logger.logLevel = .warning
+                    let note: String?
+                    do {
+                        note = try await c.retract(ChannelResult(remoteID: d.remoteID, url: d.url), logger: logger)
+                    } catch {
+                        failed.append((d, "\(error)"))
+                        continue
+                    }
+                    do {
+                        done.append(try await session.store.retract(deliveryID: d.id, by: by, detail: note, at: Date()))
+                    } catch { throw session.storeError(error) }
+                }
+                // The daemon appends the new delivery-log lines.
+                if !done.isEmpty { session.wakeDaemon() }
+                let failure =
+                    failed.isEmpty
+                    ? nil
+                    : CLIError(
+                        code: "retract-failed",
+                        message: "không gỡ được bài \(id) trên \(failed.map(\.0.channel).joined(separator: ", "))",
+                        exit: Exit.failure, alreadyReported: options.json)
+                if options.json {
+                    var answer: [String: Any] = [
+                        "retracted": done.map { ItemJSON.delivery($0, attempts: [], session: session) },
+                        "failed": failed.map { ["channel": $0.0.channel, "error": $0.1] },
+                        "skipped": skipped.map { ["channel": $0.0.channel, "reason": $0.1] },
+                    ]
+                    if let failure { answer["error"] = ["code": failure.code, "message": failure.message] }
+                    Output.printJSON(answer)
+                } else {
+                    for d in done { print("Đã gỡ bài trên \(d.channel)\(d.remoteID.map { " (mã \($0))" } ?? "").") }
+                    for (d, why) in skipped { print("Không gỡ trên \(d.channel): \(why).") }
+                    for (d, error) in failed { print("Không gỡ được trên \(d.channel): \(error)") }
+                }
+                if let failure { throw failure }
+            }
+        }
+    }
+}
+
 /// Rejects or cancels an item: the store operation, then the wake-up and the answer.
 private func closeItem(
     _ id: String, by: String, json: Bool, done: String,
@@ -319,6 +430,7 @@ enum ItemJSON {
             "last_error_class": d.lastErrorClass ?? NSNull(), "last_error": d.lastError ?? NSNull(),
             "remote_id": d.remoteID ?? NSNull(), "url": d.url ?? NSNull(),
             "delivered_at": session.rfc3339(d.deliveredAt) ?? NSNull(),
+            "retracted_at": session.rfc3339(d.retractedAt) ?? NSNull(), "retracted_by": d.retractedBy ?? NSNull(),
             "attempt_log": attempts.map { a in
                 [
                     "number": a.number, "started_at": session.rfc3339(a.startedAt)!,

@@ -116,7 +116,9 @@ func perform(json: Bool, _ body: () async throws(CLIError) -> Void) async throws
     do {
         try await body()
     } catch {
-        if json {
+        if error.alreadyReported {
+            // Printed with the command's own answer.
+        } else if json {
             Output.printJSON(["error": ["code": error.code, "message": error.message]])
         } else {
             FileHandle.standardError.write(Data("cchc: \(error.message)\n".utf8))

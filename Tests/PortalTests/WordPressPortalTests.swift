@@ -1,5 +1,6 @@
 import ChannelKit
 import Foundation
+import Logging
 import Testing
 import TestSupport
 
@@ -35,6 +36,47 @@ import TestSupport
         #expect(post.tags == [7])
         #expect(post.link == site.baseURL + "/?p=\(post.id)")
         #expect(site.requests.first?.header("X-CCHC-Delivery") == "dlv-77")
+    }
+
+    @Test func retractionMovesThePostToTheTrashOnceAndAGonePostCountsAsTakenDown() async throws {
+        let site = try await FakeWordPress.start()
+        defer { Task { try? await site.shutdown() } }
+        let portal = try portal(site)
+        #expect(portal.traits.supportsRetraction)
+        guard case .delivered(let result, _) = await portal.publish(request()) else {
+            Issue.record("not published")
+            return
+        }
+        let logger = Logger(label: "test")
+        #expect(
+            try await portal.retract(result, logger: logger)
+                == "bài \(result.remoteID!) đã chuyển vào thùng rác của WordPress")
+        #expect(site.posts.first?.status == "trash")
+        let delete = try #require(site.requests.last)
+        #expect(delete.method == "DELETE" && delete.path == "/wp-json/wp/v2/posts/\(result.remoteID!)")
+        #expect(delete.query["force"] == nil)  // the trash, never a permanent delete
+        #expect(
+            try await portal.retract(result, logger: logger) == "bài \(result.remoteID!) đã ở trong thùng rác từ trước")
+        #expect(
+            try await portal.retract(ChannelResult(remoteID: "999"), logger: logger) == "bài 999 không còn trên cổng")
+        // Refused credentials are an error the officer sees, not a silent success.
+        let wrong = try self.portal(site, password: "sai mat khau")
+        await #expect(throws: ChannelError.self) { try await wrong.retract(result, logger: logger) }
+        do {
+            _ = try await wrong.retract(result, logger: logger)
+        } catch {
+            #expect(error.errorClass == .auth && error.message.contains("incorrect_password"))
+            #expect(!error.message.contains(site.applicationPassword))
+        }
+        await #expect(throws: ChannelError.self) { try await portal.retract(ChannelResult(), logger: logger) }
+    }
+
+    @Test func otherPresetsCannotRetract() async throws {
+        let portal = try makePortal([("preset", "static"), ("output", NSTemporaryDirectory())])
+        #expect(!portal.traits.supportsRetraction)
+        await #expect(throws: ChannelError.self) {
+            try await portal.retract(ChannelResult(remoteID: "1"), logger: Logger(label: "test"))
+        }
     }
 
     @Test func interruptedRetryFindsThePostBySlug() async throws {

@@ -306,3 +306,40 @@ final class SeenRecord: @unchecked Sendable {
     func set(_ record: ItemRecord) { lock.withLock { self.record = record } }
     func get() -> ItemRecord? { lock.withLock { record } }
 }
+
+@Suite("Store: retraction of a published post")
+struct SQLiteStoreRetractionTests {
+    @Test("a delivered post is marked retracted once, with its log line and audit row; nothing else can be")
+    func retractOnce() async throws {
+        let f = try StoreFixture()
+        let id = try await f.store.addApproved(content(channels: ["fb", "portal"]))
+        let fb = try #require(try await f.store.claim("fb").first)
+        try await f.store.record(
+            [outcome(fb, .delivered, result: ChannelResult(remoteID: "123_456", url: "https://fb.example/p/456"))],
+            at: t0.addingTimeInterval(1))
+        let at = t0.addingTimeInterval(600)
+        let before = try await f.store.lastLogSeq()
+        let d = try await f.store.retract(deliveryID: "\(id)/fb", by: officer, detail: "đã xoá bài 123_456", at: at)
+        #expect(d.state == .delivered && d.retractedAt == at && d.retractedBy == officer)
+        #expect(try await f.store.delivery("\(id)/fb")?.retractedAt == at)
+        let lines = try await f.store.logEvents(after: before, limit: 10).map { try decodeLine($0.json) }
+        #expect(lines.map(\.event) == ["delivery.retracted"])
+        #expect(lines[0].state == "retracted" && lines[0].actor == officer && lines[0].remote_id == "123_456")
+        #expect(lines[0].url == "https://fb.example/p/456" && lines[0].detail == "đã xoá bài 123_456")
+        #expect(lines[0].delivery_id == "\(id)/fb" && lines[0].item_id == id)
+
+        let again = await storeError { () async throws(StoreError) in
+            try await f.store.retract(deliveryID: "\(id)/fb", by: officer, detail: nil, at: at)
+        }
+        #expect(again?.kind == .invalidState && again?.currentState == "retracted")
+        let pending = await storeError { () async throws(StoreError) in
+            try await f.store.retract(deliveryID: "\(id)/portal", by: officer, detail: nil, at: at)
+        }
+        #expect(pending?.kind == .invalidState && pending?.currentState == "pending")
+        let missing = await storeError { () async throws(StoreError) in
+            try await f.store.retract(deliveryID: "\(id)/zalo", by: officer, detail: nil, at: at)
+        }
+        #expect(missing?.kind == .notFound)
+        #expect(try await f.store.lastLogSeq() == before + 1)
+    }
+}

@@ -111,7 +111,8 @@ extension SQLiteStore {
             if line.event.hasPrefix("delivery.") {
                 #expect(
                     line.channel != nil && line.channel_type != nil && line.delivery_id != nil
-                        && DeliveryState(rawValue: line.state ?? "") != nil, sourceLocation: sourceLocation)
+                        && (DeliveryState(rawValue: line.state ?? "") != nil || line.state == "retracted"),
+                    sourceLocation: sourceLocation)
             }
             #expect(event.line.hasPrefix("{\"seq\":\(event.seq),\"actor\":"), sourceLocation: sourceLocation)
         }
@@ -123,7 +124,7 @@ let knownEvents: Set<String> = [
     "item.submitted", "item.edited", "item.approved", "item.rejected", "item.cancelled", "item.expired",
     "delivery.planned", "delivery.delivered", "delivery.retry", "delivery.failed", "delivery.expired",
     "delivery.cancelled", "delivery.uncertain", "delivery.recovered", "delivery.requeued", "delivery.resolved",
-    "delivery.part",
+    "delivery.part", "delivery.retracted",
 ]
 
 func decodeLine(_ json: String) throws -> LogLine {

@@ -12,6 +12,8 @@ import Foundation
 ///   taken gets `-2`, `-3`… like WordPress;
 /// - `GET /wp-json/wp/v2/posts?slug=…&status=a,b` lists matching posts (status defaults to `publish`);
 /// - `GET /wp-json/wp/v2/users/me`;
+/// - `DELETE /wp-json/wp/v2/posts/ID` moves the post to the trash (status `trash`, 200 with the post);
+///   again: 410 `rest_already_trashed`; an unknown id: 404 `rest_post_invalid_id`;
 /// - `POST /wp-json/wp/v2/media` with raw bytes and `Content-Disposition: attachment; filename="x.jpg"`;
 /// - other routes: 404 `rest_no_route`. Errors are `{"code","message","data":{"status"}}`.
 ///
@@ -158,6 +160,8 @@ public final class FakeWordPress: Sendable {
             return json(200, ["id": 1, "name": displayName, "slug": credentials.0])
         case ("POST", "/wp-json/wp/v2/media"):
             return uploadMedia(request, state: state)
+        case ("DELETE", let path) where path.hasPrefix("/wp-json/wp/v2/posts/"):
+            return trashPost(Int(path.dropFirst("/wp-json/wp/v2/posts/".count)), state: state)
         default:
             return error(404, "rest_no_route", "No route was found matching the URL and request method.")
         }
@@ -220,6 +224,20 @@ public final class FakeWordPress: Sendable {
             return post
         }
         return json(201, representation(post))
+    }
+
+    private static func trashPost(_ id: Int?, state: LockedState) -> StubResponse {
+        let outcome = state.withLock { s -> (Post?, Bool) in
+            guard let id, let i = s.posts.firstIndex(where: { $0.id == id }) else { return (nil, false) }
+            if s.posts[i].status == "trash" { return (s.posts[i], true) }
+            s.posts[i].status = "trash"
+            return (s.posts[i], false)
+        }
+        switch outcome {
+        case (nil, _): return error(404, "rest_post_invalid_id", "Invalid post ID.")
+        case (_, true): return error(410, "rest_already_trashed", "The post has already been deleted.")
+        case (let post?, false): return json(200, representation(post))
+        }
     }
 
     private static func listPosts(_ request: RecordedRequest, state: LockedState) -> StubResponse {
