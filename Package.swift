@@ -252,7 +252,8 @@ let package = Package(
         .testTarget(
             name: "ListenerTests",
             dependencies: [
-                "Listener", "ChannelKit", "Config", "Engine", "Queue",
+                "Listener", "ChannelKit", "Config", "Engine", "Queue", "Zalo", "Transport",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings),

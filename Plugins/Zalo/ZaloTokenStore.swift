@@ -77,10 +77,7 @@ public struct ZaloTokenStore: Sendable {
 
     /// Takes the lock, waiting (without blocking a thread) while another process holds it, at most 2 minutes.
     public func lock() async throws(Failure) -> Lock {
-        let folder = (path as NSString).deletingLastPathComponent
-        if mkdir(folder, 0o700) != 0 && errno != EEXIST {
-            throw Failure(message: "cannot create the folder \(folder): \(String(cString: strerror(errno)))")
-        }
+        _ = try makeFolder()
         let fd = open(path + ".lock", O_RDWR | O_CREAT, 0o600)
         guard fd >= 0 else {
             throw Failure(message: "cannot open \(path).lock: \(String(cString: strerror(errno)))")
@@ -94,12 +91,24 @@ public struct ZaloTokenStore: Sendable {
         throw Failure(message: "another process holds \(path).lock (a token refresh in progress)")
     }
 
-    /// Writes the pair atomically and durably (temporary file, fsync, rename, fsync of the folder).
-    public func save(_ pair: ZaloTokenPair) throws(Failure) {
+    /// Creates `<state_dir>/zalo` (mode 0700) and the state folder when missing.
+    private func makeFolder() throws(Failure) -> String {
         let folder = (path as NSString).deletingLastPathComponent
+        let parent = (folder as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        } catch {
+            throw Failure(message: "cannot create the state folder \(parent): \(error.localizedDescription)")
+        }
         if mkdir(folder, 0o700) != 0 && errno != EEXIST {
             throw Failure(message: "cannot create the folder \(folder): \(String(cString: strerror(errno)))")
         }
+        return folder
+    }
+
+    /// Writes the pair atomically and durably (temporary file, fsync, rename, fsync of the folder).
+    public func save(_ pair: ZaloTokenPair) throws(Failure) {
+        let folder = try makeFolder()
         let object: [String: Any] = [
             "access_token": pair.accessToken.reveal(), "refresh_token": pair.refreshToken.reveal(),
             "access_expires_at": pair.accessExpiresAt.timeIntervalSince1970,

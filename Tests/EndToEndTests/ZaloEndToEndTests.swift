@@ -29,7 +29,9 @@ struct ZaloEndToEndTests {
     }
 
     /// `cchc zalo seed-token zalo-oa`, the pair on standard input as Zalo's JSON answer.
-    func seed(_ ws: Workspace, _ pair: (access: String, refresh: String)) throws -> (status: Int32, stdout: String, stderr: String) {
+    func seed(_ ws: Workspace, _ pair: (access: String, refresh: String)) throws -> (
+        status: Int32, stdout: String, stderr: String
+    ) {
         try runTool(
             Binaries.cchc, ["zalo", "seed-token", "zalo-oa", "--config", ws.configPath],
             input: #"{"access_token":"\#(pair.access)","refresh_token":"\#(pair.refresh)","expires_in":"90000"}"#)
@@ -51,7 +53,9 @@ struct ZaloEndToEndTests {
     }
 
     func waitForExit(_ daemon: Daemon) async throws {
-        try await eventually(15, "cchcd exits at the injected crash point", daemon: daemon) { !daemon.process.isRunning }
+        try await eventually(15, "cchcd exits at the injected crash point", daemon: daemon) {
+            !daemon.process.isRunning
+        }
     }
 
     @Test func seedTokenFromStdinThenAnItemBecomesAZaloArticle() async throws {
@@ -64,7 +68,8 @@ struct ZaloEndToEndTests {
         #expect(onArgv.status != 0)
         let empty = try runTool(Binaries.cchc, ["zalo", "seed-token", "zalo-oa", "--config", ws.configPath], input: "")
         #expect(empty.status == 64 && empty.stderr.contains("đầu vào chuẩn trống"), "\(empty.stderr)")
-        let notZalo = try runTool(Binaries.cchc, ["zalo", "seed-token", "khong-co", "--config", ws.configPath], input: "a\nb\n")
+        let notZalo = try runTool(
+            Binaries.cchc, ["zalo", "seed-token", "khong-co", "--config", ws.configPath], input: "a\nb\n")
         #expect(notZalo.status == 3)
 
         let pair = fake.issuePair()
@@ -83,7 +88,9 @@ struct ZaloEndToEndTests {
         defer { daemon.terminate() }
         let title = "Sơn La: 100% thủ tục hành chính được tiếp nhận trực tuyến"
         let id = try addApproved(ws, title: title, file: "bai-zalo")
-        try await eventually(20, "the Zalo delivery", daemon: daemon) { try ws.deliveryStates(id)["zalo-oa"] == "delivered" }
+        try await eventually(20, "the Zalo delivery", daemon: daemon) {
+            try ws.deliveryStates(id)["zalo-oa"] == "delivered"
+        }
         let article = try #require(fake.articles.first)
         #expect(fake.articles.count == 1)
         #expect(article.title == title)
@@ -125,7 +132,8 @@ struct ZaloEndToEndTests {
         #expect(try ws.cli(["item", "retry", first, "--by", "Nguyễn Văn A"]).status == 0)
         let second = try addApproved(ws, title: "Bài thứ hai về CCHC", file: "bai-2")
         try await eventually(20, "both delivered after the restart", daemon: daemon) {
-            try ws.deliveryStates(first)["zalo-oa"] == "delivered" && ws.deliveryStates(second)["zalo-oa"] == "delivered"
+            try ws.deliveryStates(first)["zalo-oa"] == "delivered"
+                && ws.deliveryStates(second)["zalo-oa"] == "delivered"
         }
         #expect(fake.refreshCount == 1)
         #expect(fake.refusedRefreshCount == 0)
@@ -186,8 +194,10 @@ struct ZaloEndToEndTests {
         let body = Array(
             #"{"app_id":"4321","event_name":"user_send_text","timestamp":"1763800000000","sender":{"id":"246810"},"recipient":{"id":"9876"},"message":{"msg_id":"m-77","text":"Xin hỏi giờ làm việc của bộ phận một cửa?"}}"#
                 .utf8)
-        let mac = SHA256.hash(data: Array("4321".utf8) + body + Array("1763800000000".utf8) + Array("oa-secret-key-xyz".utf8))
-            .map { String(format: "%02x", $0) }.joined()
+        let mac = SHA256.hash(
+            data: Array("4321".utf8) + body + Array("1763800000000".utf8) + Array("oa-secret-key-xyz".utf8)
+        )
+        .map { String(format: "%02x", $0) }.joined()
         let http = try HTTPClient()
         defer { http.shutdown() }
         for _ in 0..<2 {
@@ -200,14 +210,16 @@ struct ZaloEndToEndTests {
         }
         let forged = try await http.execute(
             HTTPRequest(
-                method: "POST", url: url, headers: HTTPHeaders([("X-ZEvent-Signature", "mac=" + String(repeating: "0", count: 64))]),
+                method: "POST", url: url,
+                headers: HTTPHeaders([("X-ZEvent-Signature", "mac=" + String(repeating: "0", count: 64))]),
                 body: body))
         #expect(forged.status == 401)
 
         let list = try ws.cli(["events", "list", "--channel", "zalo-oa", "--json"])
         #expect(list.status == 0, "\(list.stderr)")
         let events = try #require(
-            (try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any])?["events"] as? [[String: Any]])
+            (try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any])?["events"]
+                as? [[String: Any]])
         #expect(events.count == 1)
         #expect(events.first?["kind"] as? String == "message")
         #expect(events.first?["key"] as? String == "msg:m-77")
