@@ -211,10 +211,15 @@ actor ZaloTokenKeeper {
 
     private func persist(_ newPair: ZaloTokenPair) throws(ZaloStop) {
         do { try store.save(newPair) } catch {
-            throw ZaloStop.failed(
-                ZaloHalt.halting(
+            // Not a halt: a reload would rebuild the channel and drop the only copy of the new pair.
+            // The delivery is retried, and the pair is written before anything uses it.
+            logger.error(
+                "cannot save the refreshed Zalo tokens; fix the state folder without restarting cchcd (the new pair is only in memory)",
+                metadata: ["path": "\(store.path)"])
+            throw ZaloStop.retry(
+                ChannelError(
                     .local,
-                    "cannot save the refreshed Zalo tokens: \(error.message) — fix the state folder and reload cchcd (the new pair is kept in memory until it is saved)"
+                    "cannot save the refreshed Zalo tokens: \(error.message) — fix the state folder; do not restart or reload cchcd before (the new pair is only in memory)"
                 ))
         }
     }
