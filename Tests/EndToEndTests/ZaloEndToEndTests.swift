@@ -169,13 +169,23 @@ struct ZaloEndToEndTests {
         let check = try ws.cli(["channel", "check", "zalo-oa"])
         #expect(check.status == 6 && check.stderr.contains("re-authorise the OA"), "\(check.stderr)")
 
-        // The operator re-authorises the OA, seeds the new pair and reloads: the waiting item goes out.
+        // The operator re-authorises the OA, seeds the new pair and reloads: the delivery that met the
+        // refusal failed (which of the two met it first depends on timing), the other one waited
+        // unburnt and goes out now; the failed one goes out when re-queued.
         #expect(try seed(ws, fake.issuePair()).status == 0)
         kill(daemon.process.processIdentifier, SIGHUP)
         try await eventually(20, "the waiting item is delivered after the reload", daemon: daemon) {
-            try ws.deliveryStates(second)["zalo-oa"] == "delivered"
+            Set([try ws.deliveryStates(first)["zalo-oa"], try ws.deliveryStates(second)["zalo-oa"]])
+                == ["delivered", "failed"]
         }
-        _ = first
+        let failed = try ws.deliveryStates(first)["zalo-oa"] == "failed" ? first : second
+        #expect(try delivery(ws, failed)["last_error_class"] as? String == "auth")
+        #expect(try ws.cli(["item", "retry", failed, "--by", "Nguyễn Văn A"]).status == 0)
+        try await eventually(20, "the re-queued item is delivered", daemon: daemon) {
+            try ws.deliveryStates(first)["zalo-oa"] == "delivered"
+                && ws.deliveryStates(second)["zalo-oa"] == "delivered"
+        }
+        #expect(fake.articles.count == 2)
     }
 
     @Test func aSignedWebhookSentTwiceIsStoredOnceAndListed() async throws {

@@ -79,6 +79,8 @@ struct ZaloWebhookListenerTests {
                 locked.continuation.yield()
                 Thread.sleep(forTimeInterval: 0.6)
             }
+            // When the store became free again (a loaded machine may stretch the 600 ms).
+            return ContinuousClock.now
         }
         var iterator = locked.stream.makeAsyncIterator()
         _ = await iterator.next()
@@ -93,13 +95,19 @@ struct ZaloWebhookListenerTests {
                 ) { response in
                     #expect(response.status == .ok)
                 }
-                let elapsed = ContinuousClock.now - started
-                #expect(elapsed < .seconds(2), "round \(round): answered after \(elapsed)")
+                let answered = ContinuousClock.now
+                // The answer waits for the store (nothing is acknowledged before it is stored), and for
+                // nothing else: within 2 s of the request, counting the stall the store caused as 600 ms
+                // even when a loaded machine stretched the blocker's sleep.
+                let freed = round == 0 ? try await holder.value : started
+                let stretch = max(.zero, freed - started - .milliseconds(600))
+                #expect(
+                    answered - started - stretch < .seconds(2), "round \(round): answered after \(answered - started)")
                 // Stored by the time the answer arrived, and only once although Zalo sent it twice.
                 let stored = try await store.inboundEvents(InboundEventFilter(channel: "zalo-oa"))
                 #expect(stored.map(\.event.key) == ["msg:m-slow"])
             }
         }
-        try await holder.value
+        _ = try await holder.value
     }
 }
