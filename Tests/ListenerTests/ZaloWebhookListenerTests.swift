@@ -63,51 +63,57 @@ struct ZaloWebhookListenerTests {
             address: .tcp(host: "127.0.0.1", port: 0), engine: engine, store: store, routes: routes,
             registry: PrometheusCollectorRegistry(), logger: logger)
 
-        let body = Array(
-            #"{"app_id":"4321","event_name":"user_send_text","timestamp":"1763800000000","sender":{"id":"1"},"recipient":{"id":"9876"},"message":{"msg_id":"m-slow","text":"Xin chào"}}"#
-                .utf8)
-        let mac = SHA256.hash(
-            data: Array("4321".utf8) + body + Array("1763800000000".utf8) + Array("oa-secret-key-xyz".utf8)
-        ).map { String(format: "%02x", $0) }.joined()
-
-        // Another connection takes the write lock and keeps it for 600 ms.
-        let blocker = try DatabaseQueue(path: config.databasePath)
-        let locked = AsyncStream<Void>.makeStream()
-        let holder = Task {
-            try await blocker.write { db in
-                try db.execute(sql: "CREATE TABLE IF NOT EXISTS zalo_slow_store_test (x INTEGER)")
-                locked.continuation.yield()
-                Thread.sleep(forTimeInterval: 0.6)
-            }
-            // When the store became free again (a loaded machine may stretch the 600 ms).
-            return ContinuousClock.now
+        @Sendable func signed(_ msgID: String) -> (body: [UInt8], signature: String) {
+            let body = Array(
+                #"{"app_id":"4321","event_name":"user_send_text","timestamp":"1763800000000","sender":{"id":"1"},"recipient":{"id":"9876"},"message":{"msg_id":"\#(msgID)","text":"Xin chào"}}"#
+                    .utf8)
+            let mac = SHA256.hash(
+                data: Array("4321".utf8) + body + Array("1763800000000".utf8) + Array("oa-secret-key-xyz".utf8)
+            ).map { String(format: "%02x", $0) }.joined()
+            return (body, "mac=" + mac)
         }
-        var iterator = locked.stream.makeAsyncIterator()
-        _ = await iterator.next()
 
         try await app.test(.router) { client in
-            for round in 0..<2 {
+            func post(_ msgID: String) async throws -> Duration {
+                let (body, signature) = signed(msgID)
                 let started = ContinuousClock.now
                 try await client.execute(
                     uri: "/webhooks/zalo/zalo-oa", method: .post,
-                    headers: [.init("X-ZEvent-Signature")!: "mac=" + mac, .contentType: "application/json"],
+                    headers: [.init("X-ZEvent-Signature")!: signature, .contentType: "application/json"],
                     body: ByteBuffer(bytes: body)
                 ) { response in
                     #expect(response.status == .ok)
                 }
-                let answered = ContinuousClock.now
-                // The answer waits for the store (nothing is acknowledged before it is stored), and for
-                // nothing else: within 2 s of the request, counting the stall the store caused as 600 ms
-                // even when a loaded machine stretched the blocker's sleep.
-                let freed = round == 0 ? try await holder.value : started
-                let stretch = max(.zero, freed - started - .milliseconds(600))
-                #expect(
-                    answered - started - stretch < .seconds(2), "round \(round): answered after \(answered - started)")
-                // Stored by the time the answer arrived, and only once although Zalo sent it twice.
-                let stored = try await store.inboundEvents(InboundEventFilter(channel: "zalo-oa"))
-                #expect(stored.map(\.event.key) == ["msg:m-slow"])
+                return ContinuousClock.now - started
             }
+            // The same request with the store free, in the same run: what this machine needs right now.
+            let baseline = try await post("m-base")
+
+            // Another connection takes the write lock and keeps it for 600 ms.
+            let blocker = try DatabaseQueue(path: config.databasePath)
+            let locked = AsyncStream<Void>.makeStream()
+            let holder = Task {
+                let taken = ContinuousClock.now
+                try await blocker.write { db in
+                    try db.execute(sql: "CREATE TABLE IF NOT EXISTS zalo_slow_store_test (x INTEGER)")
+                    locked.continuation.yield()
+                    Thread.sleep(forTimeInterval: 0.6)
+                }
+                return ContinuousClock.now - taken
+            }
+            var iterator = locked.stream.makeAsyncIterator()
+            _ = await iterator.next()
+            let slow = try await post("m-slow")
+            let stall = try await holder.value
+            // The answer waits for the store (nothing is acknowledged before it is stored) and for nothing
+            // else: within Zalo's 2 s of the request, counting the stall the store caused; the budget grows
+            // with the baseline only when the machine is loaded (idle, the baseline is a few milliseconds).
+            #expect(stall >= .milliseconds(600), "the store was slow")
+            #expect(slow < .seconds(2) + baseline * 4, "answered after \(slow) (baseline \(baseline), stall \(stall))")
+            // Zalo sends it again: answered, stored once.
+            _ = try await post("m-slow")
+            let stored = try await store.inboundEvents(InboundEventFilter(channel: "zalo-oa"))
+            #expect(stored.map(\.event.key) == ["msg:m-slow", "msg:m-base"])
         }
-        _ = try await holder.value
     }
 }
