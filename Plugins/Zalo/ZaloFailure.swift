@@ -48,7 +48,7 @@ enum ZaloErrorCode {
     static func isTokenError(_ code: Int) -> Bool { code == invalidToken || code == expiredToken }
 
     /// The error class for the delivery log (`error_class`) of a Zalo error code.
-    static let quietHoursClass = ChannelError.Class("quiet-hours")
+    static let quietHoursClass = ChannelError.Class.quietHours
     static let uncertainClass = ChannelError.Class("uncertain")
 }
 
