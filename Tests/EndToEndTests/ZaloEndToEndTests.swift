@@ -84,6 +84,12 @@ struct ZaloEndToEndTests {
         #expect(check.status == 0, "\(check.stderr)")
         #expect(check.stdout.contains("Sở Nội vụ tỉnh Sơn La"))
 
+        // Intake refuses an item Zalo would refuse: no cover picture.
+        try ws.write("items/khong-anh.md", itemFile(title: "Bài không có ảnh bìa", channels: ["zalo-oa"]))
+        let refused = try ws.cli(["item", "add", ws.root + "/items/khong-anh.md"])
+        #expect(refused.status == 5, "\(refused.stdout) \(refused.stderr)")
+        #expect((refused.stdout + refused.stderr).contains("ảnh bìa"))
+
         let daemon = try Daemon(ws)
         defer { daemon.terminate() }
         let title = "Sơn La: 100% thủ tục hành chính được tiếp nhận trực tuyến"
