@@ -52,6 +52,17 @@ struct ZaloEndToEndTests {
         return ((item["deliveries"] as? [[String: Any]]) ?? []).first { $0["channel"] as? String == "zalo-oa" } ?? [:]
     }
 
+    /// The port the daemon's listener bound (it logs it; the config asks for port 0).
+    func port(of daemon: Daemon) async throws -> Int {
+        var found: Int?
+        try await eventually(10, "the http listener", daemon: daemon) {
+            guard let r = daemon.output.range(of: "http listener on 127.0.0.1:") else { return false }
+            found = Int(daemon.output[r.upperBound...].prefix { $0.isNumber })
+            return found != nil
+        }
+        return found!
+    }
+
     func waitForExit(_ daemon: Daemon) async throws {
         try await eventually(15, "cchcd exits at the injected crash point", daemon: daemon) {
             !daemon.process.isRunning
@@ -149,7 +160,7 @@ struct ZaloEndToEndTests {
     @Test func aCrashBeforePersistingTheNewPairStopsTheChannelWithTheOperatorMessage() async throws {
         let fake = try await FakeZalo.start()
         defer { Task { try? await fake.shutdown() } }
-        let ws = try workspace(fake)
+        let ws = try workspace(fake, http: true)
         let pair = fake.issuePair()
         #expect(try seed(ws, pair).status == 0)
         fake.expireAccessTokens()
@@ -170,6 +181,14 @@ struct ZaloEndToEndTests {
             daemon.output.contains("re-authorise the OA")
         }
         #expect(daemon.output.contains("cchc zalo seed-token zalo-oa"))
+        // /status shows the channel halted, with what the operator must do.
+        let http = try HTTPClient()
+        defer { http.shutdown() }
+        let status = try await http.execute(HTTPRequest(url: "http://127.0.0.1:\(try await port(of: daemon))/status"))
+        let statusJSON = try #require(try JSONSerialization.jsonObject(with: Data(status.body)) as? [String: Any])
+        let zalo = (statusJSON["channels"] as? [String: Any])?["zalo-oa"] as? [String: Any]
+        #expect(zalo?["circuit"] as? String == "halted", "\(status.bodyText)")
+        #expect((zalo?["halt_reason"] as? String)?.contains("re-authorise the OA") == true)
         #expect(fake.refusedRefreshCount >= 1)
         #expect(fake.articles.isEmpty)
         let check = try ws.cli(["channel", "check", "zalo-oa"])
