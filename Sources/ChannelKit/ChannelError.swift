@@ -32,6 +32,9 @@ public struct ChannelError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let unsupported = Class("unsupported")
         /// The send was cancelled (shutdown).
         public static let cancelled = Class("cancelled")
+        /// The platform's own schedule holds the send back (Zalo refuses broadcasts between 22:00 and
+        /// 06:00): not a failure, so circuit breakers do not count it.
+        public static let quietHours = Class("quiet-hours")
     }
 
     public var errorClass: Class

@@ -9,6 +9,7 @@ import Portal
 import Radio
 import Transport
 import Webhook
+import Zalo
 
 /// A compiled-in channel type: its type word, a one-line summary, its sample configuration, and how
 /// to build an instance from a configuration section.
@@ -61,6 +62,13 @@ public enum BuiltinChannels {
             sampleConfig: FacebookChannel.sampleConfig
         ) { name, section, context, http throws(ConfigError) in
             try FacebookChannel(name: name, section: section, context: context, http: http)
+        },
+        ChannelType(
+            type: "zalo",
+            summary: "Zalo Official Account: articles (create → verify), broadcast to followers, inbound webhooks",
+            sampleConfig: ZaloChannel.sampleConfig
+        ) { name, section, context, http throws(ConfigError) in
+            try ZaloChannel(name: name, section: section, context: context, http: http)
         },
     ]
 

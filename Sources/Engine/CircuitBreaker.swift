@@ -89,6 +89,6 @@ public struct CircuitBreaker: Sendable {
 
     /// Failures that say the channel (its server, network or credentials) is in trouble.
     static func isChannelFailure(_ error: ChannelError) -> Bool {
-        ![ChannelError.Class.rejected, .cancelled, .unsupported].contains(error.errorClass)
+        ![ChannelError.Class.rejected, .cancelled, .unsupported, .quietHours].contains(error.errorClass)
     }
 }

@@ -15,7 +15,7 @@ struct CCHC: AsyncParsableCommand {
         subcommands: [
             ItemCommand.self, DeliveryCommand.self, ChannelCommand.self, ConfigCommand.self, LogCommand.self,
             BackupCommand.self,
-            ReportCommand.self, RadioCommand.self, EventsCommand.self,
+            ReportCommand.self, RadioCommand.self, EventsCommand.self, ZaloCommand.self,
         ])
 }
 
@@ -67,3 +67,4 @@ extension LogCommand.Tail: AsyncRunnable {}
 extension BackupCommand: AsyncRunnable {}
 extension ReportCommand: AsyncRunnable {}
 extension RadioCommand.Preview: AsyncRunnable {}
+extension ZaloCommand.SeedToken: AsyncRunnable {}

@@ -36,7 +36,8 @@ struct CCHCD: AsyncParsableCommand {
     var checkConfig = false
 
     @Option(
-        name: .long, help: "Print the sample configuration of a channel type (portal, webhook, exec, radio) and exit.")
+        name: .long,
+        help: "Print the sample configuration of a channel type (portal, webhook, exec, email, radio, zalo) and exit.")
     var sampleConfig: String?
 
     @Option(
