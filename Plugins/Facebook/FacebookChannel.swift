@@ -17,7 +17,7 @@ import Transport
 /// for a recent Page post carrying it and does not post again when one exists.
 ///
 /// See Plugins/Facebook/README.md for every key.
-public struct FacebookChannel: Channel {
+public struct FacebookChannel: InterruptionLookup {
     public let name: String
     public let type = "facebook"
     public let traits = ChannelTraits(idempotent: false, supportsRetraction: true)
@@ -530,6 +530,26 @@ public struct FacebookChannel: Channel {
             return (.found(ChannelResult(remoteID: id, url: postURL(id))), hold)
         }
         return (.notFound, hold)
+    }
+
+    // MARK: Interrupted sends
+
+    /// The post of an interrupted send carries the item's marker: found among the Page's recent posts,
+    /// it was published; the Page lists a post at once, so not found within `marker_lookback` means it
+    /// was not.
+    public func lookUpInterrupted(_ request: PublishRequest) async -> InterruptedLookup {
+        let marker = Self.marker(for: request.item.id)
+        switch await findPost(itemID: request.item.id).result {
+        case .found(let result): return .found(result, detail: "found by marker \(marker)")
+        case .notFound: return .notPublished(detail: "no recent post of the Page carries \(marker)")
+        case .failed(let outcome):
+            let error: String =
+                switch outcome {
+                case .retry(let e, _), .failed(let e): e.description
+                case .delivered: "unexpected answer"
+                }
+            return .undecided(reason: "the Page's posts could not be searched for \(marker): \(error)")
+        }
     }
 
     // MARK: Check and retraction

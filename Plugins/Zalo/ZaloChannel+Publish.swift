@@ -20,11 +20,9 @@ extension ZaloChannel {
         // 1. The article.
         let articleID: String
         let articleURL: String?
-        var articleExistedBefore = false
         if let done = request.finishedParts[Self.articlePart], done.state == .delivered, let id = done.remoteID {
             articleID = id
             articleURL = done.message
-            articleExistedBefore = true
         } else {
             do throws(ZaloStop) {
                 var found: (id: String, url: String?)?
@@ -36,14 +34,6 @@ extension ZaloChannel {
                         "Zalo article found by its title; not created again", metadata: ["article": "\(found.id)"])
                     articleID = found.id
                     articleURL = found.url
-                    articleExistedBefore = true
-                } else if request.previousAttemptInterrupted {
-                    return PartedOutcome(
-                        .failed(
-                            ChannelError(
-                                ZaloErrorCode.uncertainClass,
-                                "an interrupted attempt may have created the article, and it is not among the OA's \(lookupLimit) latest articles: check the OA, then `cchc item retry` to publish it again"
-                            )))
                 } else {
                     (articleID, articleURL) = try await createArticle(draft, logger: logger)
                 }
@@ -70,14 +60,6 @@ extension ZaloChannel {
                         "the broadcast failed earlier: \(request.finishedParts[Self.broadcastPart]?.message ?? "")")),
                 parts: parts)
         default: break
-        }
-        if request.previousAttemptInterrupted && articleExistedBefore {
-            let error = ChannelError(
-                ZaloErrorCode.uncertainClass,
-                "an interrupted attempt may have broadcast article \(articleID) already: check the OA's sent messages; `cchc item retry` broadcasts it again"
-            )
-            parts.append(PartOutcome(part: Self.broadcastPart, state: .failed, message: error.message))
-            return PartedOutcome(.failed(error), parts: parts)
         }
         let current = now()
         if broadcast.quietHours.contains(current, timeZone: timeZone) {
@@ -172,6 +154,33 @@ extension ZaloChannel {
             return (id, media["link"] as? String)
         }
         return nil
+    }
+
+    /// What an interrupted send did: its article is looked for among the OA's recent ones by title.
+    /// Found, without broadcasts configured: published. Found with broadcasts: whether the followers got
+    /// it is unknown, so a person decides (resending broadcasts it; the article is not made twice). Not
+    /// found: a person decides too, because Zalo may list an article late while it is processing.
+    public func lookUpInterrupted(_ request: PublishRequest) async -> InterruptedLookup {
+        let title = article(request.item).title
+        let found: (id: String, url: String?)?
+        do throws(ZaloStop) {
+            found = try await findArticle(title: title)
+        } catch {
+            return .undecided(reason: "the OA's recent articles could not be listed: \(error.error)")
+        }
+        guard let found else {
+            return .undecided(
+                reason:
+                    "no article titled \"\(title)\" among the OA's \(lookupLimit) latest: check the OA (Zalo may list an article late), then cchc delivery resolve --as resend or --as delivered"
+            )
+        }
+        guard broadcast != nil else {
+            return .found(ChannelResult(remoteID: found.id, url: found.url), detail: "article found by its title")
+        }
+        return .undecided(
+            reason:
+                "article \(found.id) is on the OA, but whether it was broadcast is unknown: check the OA's sent messages, then cchc delivery resolve --as delivered --url \(found.url ?? "URL") --remote-id \(found.id), or --as resend to broadcast it (the article is not made twice)"
+        )
     }
 
     /// Broadcasts the article to the OA's followers (`oa/message` with a media template).

@@ -11,14 +11,15 @@ import Transport
 /// article id and its message the article URL) and `broadcast` (when enabled). A retry skips the
 /// finished article, so "the article is created, the broadcast waits" for the end of the quiet hours.
 ///
-/// Idempotent in the engine's sense: a retry, and an attempt after an interrupted one, first look for
-/// the article among the OA's recent articles (`article/getslice`) by its title. When an interrupted
-/// attempt's article is not found, the delivery fails with the class `uncertain` for a person to
-/// decide (`cchc item retry` sends it again) rather than risk a second article.
-public struct ZaloChannel: Channel {
+/// Not idempotent (Zalo has no idempotency key): a send interrupted by a stop of the daemon becomes
+/// `uncertain`. At the next start the engine asks ``lookUpInterrupted(_:)``, which looks for the
+/// article among the OA's recent articles (`article/getslice`) by its title; what it cannot settle is
+/// left to a person (`cchc delivery resolve`). Retries after a failed attempt look the article up the
+/// same way before creating it, so an article is never made twice.
+public struct ZaloChannel: InterruptionLookup {
     public let name: String
     public let type = "zalo"
-    public let traits = ChannelTraits(idempotent: true)
+    public let traits = ChannelTraits(idempotent: false)
 
     let appID: String
     let oaID: String

@@ -49,7 +49,6 @@ enum ZaloErrorCode {
 
     /// The error class for the delivery log (`error_class`) of a Zalo error code.
     static let quietHoursClass = ChannelError.Class.quietHours
-    static let uncertainClass = ChannelError.Class("uncertain")
 }
 
 /// Operator-facing messages for failures that stop the whole channel until someone acts.

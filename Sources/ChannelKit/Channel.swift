@@ -148,3 +148,26 @@ public struct ValidationProblem: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(field): \(message)" }
 }
+
+/// A channel without idempotency keys (Facebook, Zalo) that can still find out what an interrupted
+/// attempt did: it looks for the post among the platform's recent ones (by a marker, by the title).
+///
+/// When the daemon stopped in the middle of a send, the engine makes the delivery `uncertain`; at the
+/// next start it asks the channel, and resolves the delivery by itself when the channel is sure
+/// (`delivered` when found, sent again when certainly not published). Otherwise a person decides
+/// (`cchc delivery resolve`).
+public protocol InterruptionLookup: Channel {
+    /// Looks for what an interrupted attempt of `request` may have published. Never publishes.
+    func lookUpInterrupted(_ request: PublishRequest) async -> InterruptedLookup
+}
+
+/// What ``InterruptionLookup/lookUpInterrupted(_:)`` found.
+public enum InterruptedLookup: Sendable, Equatable {
+    /// Published after all: the delivery is delivered with this result.
+    case found(ChannelResult, detail: String)
+    /// Certainly not published: the delivery is sent again.
+    case notPublished(detail: String)
+    /// Cannot tell (not found where a late one could still appear, the platform unreachable): a
+    /// person decides. `reason` says what to check.
+    case undecided(reason: String)
+}

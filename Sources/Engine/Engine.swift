@@ -276,6 +276,9 @@ actor EngineCore {
         started = true
 
         await withDiscardingTaskGroup { group in
+            if channels.contains(where: { $0.channel is any InterruptionLookup }) {
+                group.addTask { await self.resolveInterrupted() }
+            }
             while !isStopping && !Task.isCancelled {
                 let wake: Date?
                 roundStartedAt = .now
@@ -343,7 +346,7 @@ actor EngineCore {
                 logger.error("writing the delivery log failed", metadata: ["error": "\(error)"])
             }
         }
-        for entry in channels {
+        for entry in channels where setup.recording.contains(entry.name) {
             guard let recording = entry.channel as? any RecordingChannel, !recordsInFlight.contains(entry.name) else {
                 continue
             }
@@ -483,6 +486,63 @@ actor EngineCore {
         logOutcome(record, logger: requestLogger)
         await finished(
             record, outcome: outcome, channel: entry.name, startedAt: startedAt, hold: parted.holdChannel)
+    }
+
+    /// Asks the channels that can look for what an interrupted send published about their `uncertain`
+    /// deliveries, and resolves those the channel is sure of (once, at start; off the actor: the look-ups
+    /// are network calls). The others stay for a person (`cchc delivery resolve`).
+    private nonisolated func resolveInterrupted() async {
+        let setup = await self.setup
+        var lookups: [String: any InterruptionLookup] = [:]
+        for entry in setup.channels {
+            if let lookup = entry.channel as? any InterruptionLookup { lookups[entry.name] = lookup }
+        }
+        let uncertain: [DeliveryRecord]
+        do {
+            uncertain = try await store.uncertainDeliveries().filter { lookups[$0.channel] != nil }
+        } catch {
+            logger.error("cannot read the uncertain deliveries to look them up", metadata: ["error": "\(error)"])
+            return
+        }
+        var resolved = 0
+        for delivery in uncertain {
+            if Task.isCancelled || isStopping { break }
+            guard let lookup = lookups[delivery.channel] else { continue }
+            var requestLogger = logger
+            requestLogger[metadataKey: "delivery"] = "\(delivery.id)"
+            do {
+                guard let item = try await store.item(delivery.itemID) else { continue }
+                var earlier: [String: ChannelResult] = [:]
+                for other in try await store.deliveries(itemID: delivery.itemID) where other.state == .delivered {
+                    earlier[other.channel] = ChannelResult(remoteID: other.remoteID, url: other.url)
+                }
+                let request = PublishRequest(
+                    deliveryID: delivery.id, attempt: delivery.attempts, previousAttemptInterrupted: true,
+                    item: item.channelItem(for: delivery.channel, topicLabel: setup.config.topicLabel),
+                    earlierResults: earlier, logger: requestLogger)
+                switch await lookup.lookUpInterrupted(request) {
+                case .found(let result, let detail):
+                    _ = try await store.resolve(
+                        deliveryID: delivery.id, .delivered(result), by: "cchcd", at: clock.now())
+                    requestLogger.notice(
+                        "interrupted send was published after all; resolved as delivered",
+                        metadata: ["detail": "\(detail)", "url": "\(result.url ?? "-")"])
+                    resolved += 1
+                case .notPublished(let detail):
+                    _ = try await store.resolve(deliveryID: delivery.id, .resend, by: "cchcd", at: clock.now())
+                    requestLogger.notice(
+                        "interrupted send was not published; sending it again", metadata: ["detail": "\(detail)"])
+                    resolved += 1
+                case .undecided(let reason):
+                    requestLogger.warning(
+                        "interrupted send left uncertain for a person (cchc delivery resolve)",
+                        metadata: ["reason": "\(reason)"])
+                }
+            } catch {
+                requestLogger.error("resolving the interrupted send failed", metadata: ["error": "\(error)"])
+            }
+        }
+        if resolved > 0 { invalidate(); signal.notify() }
     }
 
     /// Asks a recording channel for its records and stores them (off the actor; the bookkeeping hops back).

@@ -320,6 +320,15 @@ extension SQLiteStore {
         }
     }
 
+    public func uncertainDeliveries() async throws(StoreError) -> [DeliveryRecord] {
+        try await read("read the uncertain deliveries") { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT \(Self.deliveryColumns) FROM deliveries WHERE state = 'uncertain' ORDER BY updated_at, id"
+            ).map { try Self.decodeDelivery($0) }
+        }
+    }
+
     public func retract(deliveryID: String, by: String, detail: String?, at: Date) async throws(StoreError)
         -> DeliveryRecord
     {

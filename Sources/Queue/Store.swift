@@ -42,6 +42,8 @@ public protocol Store: Sendable {
     /// Re-queues the item's `failed`, `expired` (only while the item has not expired) deliveries, or only
     /// the one for `channel`, due at `at`, with a fresh retry budget. Returns the re-queued deliveries.
     func retry(itemID: String, channel: String?, by: String, at: Date) async throws(StoreError) -> [DeliveryRecord]
+    /// Deliveries in the `uncertain` state (oldest first), for the engine's look-up at start.
+    func uncertainDeliveries() async throws(StoreError) -> [DeliveryRecord]
     /// Records that a person took a published post down (the channel already deleted it): the delivery
     /// stays `delivered` with `retractedAt`/`retractedBy` set; a `delivery.retracted` log line (state
     /// `retracted`) and an audit row are written.

@@ -238,8 +238,9 @@ struct FacebookEndToEndTests {
         #expect(daemon.output.contains("X-Hub-Signature-256"))
     }
     /// Killed while Graph was answering: the delivery becomes uncertain (Facebook has no idempotency
-    /// key); the officer's resend looks for the marker, finds the post and does not post it twice.
-    @Test func anInterruptedSendIsUncertainAndTheResendFindsThePost() async throws {
+    /// key); at the next start the engine looks for the item's marker, finds the post and resolves the
+    /// delivery as delivered by itself: never posted twice, nothing for an officer to do.
+    @Test func anInterruptedSendIsResolvedByItsMarkerAtTheNextStart() async throws {
         let graph = try await FakeGraphAPI.start()
         defer { Task { try? await graph.shutdown() } }
         let ws = try workspace(graph, channels: facebookChannel("fb-sonoivu", graph: graph))
@@ -255,18 +256,45 @@ struct FacebookEndToEndTests {
 
         let second = try Daemon(ws, name: "second")
         defer { second.terminate() }
-        try await eventually(15, "the interrupted delivery uncertain", daemon: second) {
-            try ws.deliveryStates(id)["fb-sonoivu"] == "uncertain"
-        }
-        let resend = try ws.cli(["delivery", "resolve", "\(id)/fb-sonoivu", "--as", "resend", "--by", "Trần Thị B"])
-        #expect(resend.status == 0, "\(resend.stderr)")
-        try await eventually(15, "delivered after the resend", daemon: second) {
+        try await eventually(15, "resolved as delivered by the marker", daemon: second) {
             try ws.deliveryStates(id)["fb-sonoivu"] == "delivered"
         }
         #expect(graph.livePosts.count == 1)
         #expect(graph.requests.filter { $0.method == "POST" }.count == 1)
-        let delivered = try #require(ws.logLines().last { $0["event"] as? String == "delivery.delivered" })
-        #expect(delivered["remote_id"] as? String == graph.livePosts.first?.id)
-        #expect((delivered["detail"] as? String)?.contains("found by marker") == true, "\(delivered)")
+        let events = ws.logLines().compactMap { $0["event"] as? String }
+        #expect(events.contains("delivery.uncertain") && events.contains("delivery.resolved"), "\(events)")
+        let resolved = try #require(ws.logLines().last { $0["event"] as? String == "delivery.resolved" })
+        #expect(resolved["actor"] as? String == "cchcd" && resolved["state"] as? String == "delivered")
+        #expect(resolved["remote_id"] as? String == graph.livePosts.first?.id)
+        #expect(second.output.contains("interrupted send was published after all"))
+    }
+
+    /// Killed before Graph made the post: the marker is nowhere, so the engine sends it again at the
+    /// next start, once.
+    @Test func anInterruptedSendThatNeverPostedIsSentAgainAtTheNextStart() async throws {
+        let graph = try await FakeGraphAPI.start()
+        defer { Task { try? await graph.shutdown() } }
+        let ws = try workspace(graph, channels: facebookChannel("fb-sonoivu", graph: graph))
+        graph.setRequestDelay(.seconds(30))
+        let first = try Daemon(ws, name: "first")
+        try ws.write("items/b.md", itemFile(title: "Chưa kịp đăng", channels: ["fb-sonoivu"]))
+        let id = try ws.cli(["item", "add", ws.root + "/items/b.md"]).stdout.trimmingCharacters(
+            in: .whitespacesAndNewlines)
+        #expect(try ws.cli(["item", "approve", id, "--by", "Nguyễn Văn A"]).status == 0)
+        // Held by the fake (not merely received: its handler may not have run yet).
+        try await eventually(15, "the send in flight", daemon: first) { graph.pendingRequests > 0 }
+        first.kill9()
+        graph.setRequestDelay(nil)
+        #expect(graph.livePosts.isEmpty)
+
+        let second = try Daemon(ws, name: "second")
+        defer { second.terminate() }
+        try await eventually(15, "sent again and delivered", daemon: second) {
+            try ws.deliveryStates(id)["fb-sonoivu"] == "delivered"
+        }
+        #expect(graph.livePosts.count == 1)
+        #expect(
+            second.output.contains("interrupted send was not published; sending it again"),
+            "\(graph.requests.map { "\($0.receivedAt) \($0.method) \($0.path)" }) first: \(first.output)")
     }
 }

@@ -139,14 +139,14 @@ struct ZaloEndToEndTests {
         // After the restart the saved pair works: nothing is refreshed again, nothing is refused.
         let daemon = try Daemon(ws)
         defer { daemon.terminate() }
-        try await eventually(20, "the interrupted delivery is settled", daemon: daemon) {
-            let state = try ws.deliveryStates(first)["zalo-oa"]
-            return state == "delivered" || state == "failed"
+        // The interrupted send never reached article/create and the OA has no such article: Zalo may
+        // list an article late, so the delivery stays uncertain for a person, who sends it again.
+        try await eventually(20, "the interrupted delivery looked up and left uncertain", daemon: daemon) {
+            try ws.deliveryStates(first)["zalo-oa"] == "uncertain"
+                && daemon.output.contains("interrupted send left uncertain for a person")
         }
-        // The interrupted delivery never reached article/create, and the OA has no such article:
-        // it is left for a person (error class uncertain); `cchc item retry` publishes it.
-        #expect(try delivery(ws, first)["last_error_class"] as? String == "uncertain")
-        #expect(try ws.cli(["item", "retry", first, "--by", "Nguyễn Văn A"]).status == 0)
+        let resend = try ws.cli(["delivery", "resolve", "\(first)/zalo-oa", "--as", "resend", "--by", "Nguyễn Văn A"])
+        #expect(resend.status == 0, "\(resend.stderr)")
         let second = try addApproved(ws, title: "Bài thứ hai về CCHC", file: "bai-2")
         try await eventually(20, "both delivered after the restart", daemon: daemon) {
             try ws.deliveryStates(first)["zalo-oa"] == "delivered"
@@ -194,19 +194,25 @@ struct ZaloEndToEndTests {
         let check = try ws.cli(["channel", "check", "zalo-oa"])
         #expect(check.status == 6 && check.stderr.contains("re-authorise the OA"), "\(check.stderr)")
 
-        // The operator re-authorises the OA, seeds the new pair and reloads: the delivery that met the
-        // refusal failed (which of the two met it first depends on timing), the other one waited
-        // unburnt and goes out now; the failed one goes out when re-queued.
+        // The interrupted send could not be looked up (the OA's articles cannot be listed without a
+        // token): it stays uncertain for a person. The second item met the refusal: failed, channel halted.
+        try await eventually(20, "the interrupted one uncertain, the other failed", daemon: daemon) {
+            try ws.deliveryStates(first)["zalo-oa"] == "uncertain" && ws.deliveryStates(second)["zalo-oa"] == "failed"
+        }
+        #expect(try delivery(ws, second)["last_error_class"] as? String == "auth")
+        #expect(daemon.output.contains("interrupted send left uncertain for a person"))
+
+        // The operator re-authorises the OA, seeds the new pair and reloads; the officer sends the
+        // uncertain one again (nothing reached the OA) and re-queues the failed one.
         #expect(try seed(ws, fake.issuePair()).status == 0)
         kill(daemon.process.processIdentifier, SIGHUP)
-        try await eventually(20, "the waiting item is delivered after the reload", daemon: daemon) {
-            Set([try ws.deliveryStates(first)["zalo-oa"], try ws.deliveryStates(second)["zalo-oa"]])
-                == ["delivered", "failed"]
+        try await eventually(20, "the channel resumes after the reload", daemon: daemon) {
+            daemon.output.contains("halted channel resumes after the reload")
         }
-        let failed = try ws.deliveryStates(first)["zalo-oa"] == "failed" ? first : second
-        #expect(try delivery(ws, failed)["last_error_class"] as? String == "auth")
-        #expect(try ws.cli(["item", "retry", failed, "--by", "Nguyễn Văn A"]).status == 0)
-        try await eventually(20, "the re-queued item is delivered", daemon: daemon) {
+        let resend = try ws.cli(["delivery", "resolve", "\(first)/zalo-oa", "--as", "resend", "--by", "Nguyễn Văn A"])
+        #expect(resend.status == 0, "\(resend.stderr)")
+        #expect(try ws.cli(["item", "retry", second, "--by", "Nguyễn Văn A"]).status == 0)
+        try await eventually(20, "both delivered", daemon: daemon) {
             try ws.deliveryStates(first)["zalo-oa"] == "delivered"
                 && ws.deliveryStates(second)["zalo-oa"] == "delivered"
         }

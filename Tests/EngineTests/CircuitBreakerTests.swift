@@ -1,6 +1,7 @@
 import ChannelKit
 import Config
 import Foundation
+import Queue
 import Synchronization
 import Testing
 
@@ -254,6 +255,64 @@ struct EngineRecordTests {
         try await Task.sleep(for: .milliseconds(100))
         let lines = try await f.store.logEvents(after: 0, limit: 100).map(\.json)
         #expect(lines.filter { $0.contains("radio.bulletin") }.count == 1)
+        engine.stop()
+        _ = try await run.value
+    }
+}
+
+/// A non-idempotent channel that answers look-ups of interrupted sends from a script, by item id.
+final class LookupChannel: InterruptionLookup {
+    let inner = ScriptedChannel(name: "fb", type: "facebook", idempotent: false)
+    let answers: [String: InterruptedLookup]
+    private let asked = Mutex<[String]>([])
+    init(answers: [String: InterruptedLookup]) { self.answers = answers }
+    var name: String { inner.name }
+    var type: String { inner.type }
+    var traits: ChannelTraits { inner.traits }
+    var lookedUp: [String] { asked.withLock { $0 } }
+    func publish(_ request: PublishRequest) async -> PublishOutcome { await inner.publish(request) }
+    func lookUpInterrupted(_ request: PublishRequest) async -> InterruptedLookup {
+        asked.withLock { $0.append(request.item.id) }
+        #expect(request.previousAttemptInterrupted)
+        return answers[request.item.id] ?? .undecided(reason: "no script")
+    }
+}
+
+@Suite("Engine: interrupted sends looked up at start")
+struct EngineInterruptionLookupTests {
+    @Test("found: delivered; certainly not published: sent again once; undecided: left for a person")
+    func lookedUpAtStart() async throws {
+        let found = ChannelResult(remoteID: "123_1", url: "https://www.facebook.com/123/posts/1")
+        let channel = LookupChannel(answers: [
+            "tin-1": .found(found, detail: "found by marker"), "tin-2": .notPublished(detail: "no marker"),
+            "tin-3": .undecided(reason: "Graph unreachable"),
+        ])
+        let f = try EngineFixture(start: monday8, channelsYAML: "  fb: { type: facebook }", channels: [])
+        for id in ["tin-1", "tin-2", "tin-3"] { try await f.addApproved(id: id, channels: ["fb"]) }
+        // A daemon that stopped mid-send left them leased.
+        let leased = try await f.store.claimDue(
+            channel: "fb", now: monday8, limit: 10, owner: "killed", leaseUntil: monday8.addingTimeInterval(60))
+        #expect(leased.count == 3)
+        let entries = f.config.channels.map { EngineChannel(channel: channel, config: $0) }
+        let writer = DeliveryLogWriter(directory: f.logDirectory, store: f.store, logger: f.logger)
+        let engine = Engine(
+            store: f.store, channels: entries, config: f.config, logWriter: writer, owner: f.owner,
+            singleInstance: true,
+            clock: f.clock, logger: f.logger)
+        let run = Task { try await engine.run() }
+        #expect(try await f.waitForState("tin-1", "fb", .delivered))
+        #expect(try await f.waitForState("tin-2", "fb", .delivered))
+        #expect(try await f.delivery("tin-1", "fb")?.remoteID == "123_1")
+        #expect(try await f.state("tin-3", "fb") == .uncertain)
+        #expect(Set(channel.lookedUp) == ["tin-1", "tin-2", "tin-3"])
+        // Only the one certainly not published was sent again.
+        #expect(channel.inner.requests.map(\.item.id) == ["tin-2"])
+        let lines = try await f.store.logEvents(after: 0, limit: 1000).map {
+            try JSONDecoder().decode(LogLine.self, from: Data($0.json.utf8))
+        }
+        let resolved = lines.filter { $0.event == "delivery.resolved" }
+        #expect(resolved.map(\.item_id).sorted() == ["tin-1", "tin-2"])
+        #expect(resolved.allSatisfy { $0.actor == "cchcd" })
         engine.stop()
         _ = try await run.value
     }

@@ -110,6 +110,12 @@ public final class FakeGraphAPI: Sendable {
     /// Holds every answer this long after doing the work (the post exists before the caller hears of it).
     public func setAnswerDelay(_ delay: Duration?) { state.withLock { $0.answerDelay = delay } }
 
+    /// Holds every request this long before doing any work (a send in flight that has made nothing yet).
+    public func setRequestDelay(_ delay: Duration?) { state.withLock { $0.requestDelay = delay } }
+
+    /// Requests that arrived and are held by ``setRequestDelay(_:)``, not yet handled.
+    public var pendingRequests: Int { state.withLock { $0.held } }
+
     /// Adds a post as if made earlier (by another attempt or by hand).
     @discardableResult
     public func addPost(message: String, createdTime: Date = Date()) -> String {
@@ -128,6 +134,16 @@ public final class FakeGraphAPI: Sendable {
     ) async throws -> FakeGraphAPI {
         let state = LockedState()
         let server = try await LoopbackHTTPServer.start { request in
+            if let delay = state.withLock({ s -> Duration? in
+                if s.requestDelay != nil { s.held += 1 }
+                return s.requestDelay
+            }) {
+                try? await Task.sleep(for: delay)
+                state.withLock { $0.held -= 1 }
+                // The caller went away while the request was held (the daemon was killed): it never
+                // reached Graph's back end, so nothing is made.
+                if Task.isCancelled { return .json(503, #"{"error":{"message":"cancelled","code":2}}"#) }
+            }
             let answer = Self.handle(request, state: state, pageID: pageID, pageName: pageName, token: token)
             if let delay = state.withLock({ $0.answerDelay }) { try? await Task.sleep(for: delay) }
             return answer
@@ -184,6 +200,8 @@ public final class FakeGraphAPI: Sendable {
         var usageHeaders: [(String, String)] = []
         var loseNext: Int?
         var answerDelay: Duration?
+        var requestDelay: Duration?
+        var held = 0
         var nextID = 1001
         var trace = 0
     }

@@ -293,7 +293,7 @@ public final class LoopbackHTTPServer: Sendable {
         promise: EventLoopPromise<StubResponse>
     ) {
         let id = nextTaskID.wrappingAdd(1, ordering: .relaxed).newValue
-        let task = Task {
+        let task = Task(executorPreference: HandlerExecutor.shared) {
             let response = await handler(request)
             promise.succeed(response)
             self.handlerTasks.withLock { state in
@@ -432,5 +432,23 @@ private final class RequestHandler: ChannelInboundHandler, RemovableChannelHandl
                 bound.value.close(promise: nil)
             }
         }
+    }
+}
+
+/// Runs the servers' handler tasks on a Dispatch queue of their own, never on Swift's cooperative pool.
+///
+/// Tests often wait for a child process (`cchc`, `cchcd`) in a blocking call, and that child calls a
+/// fake living in the test process. The cooperative pool has as many threads as cores (2 here): when
+/// the blocking waits hold them all, a handler scheduled on the pool could not run, the child would
+/// wait for its answer, and everything would stand still until an HTTP timeout. A task executor
+/// preference keeps the handlers (and what they await) off the pool.
+final class HandlerExecutor: TaskExecutor {
+    static let shared = HandlerExecutor()
+    private let queue = DispatchQueue(label: "loopback-http-handlers", attributes: .concurrent)
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        queue.async { job.runSynchronously(on: executor) }
     }
 }

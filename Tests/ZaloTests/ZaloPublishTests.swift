@@ -180,29 +180,56 @@ import Testing
         #expect(slice.query == ["offset": "0", "limit": "20", "type": "normal"])
     }
 
-    @Test func anInterruptedAttemptIsResolvedByTitleOrBecomesUncertain() async throws {
+    @Test func anInterruptedSendIsLookedUpByTitle() async throws {
         let f = try await ZaloFixture.start()
         defer { Task { try await f.finish() } }
         try f.seed()
         let channel = try f.channel()
-        // Nothing on the OA: the delivery fails as uncertain; nothing is created.
-        let missing = await channel.publishInParts(f.request(sampleItem(), interrupted: true))
-        guard case .failed(let error) = missing.outcome else {
-            Issue.record("expected failed, got \(missing.outcome)")
+        #expect(!channel.traits.idempotent)
+        // Nothing on the OA: a person decides (Zalo may list a processing article late); nothing is created.
+        guard case .undecided(let reason) = await channel.lookUpInterrupted(f.request(sampleItem(), interrupted: true))
+        else {
+            Issue.record("expected undecided")
             return
         }
-        #expect(error.errorClass.rawValue == "uncertain")
+        #expect(reason.contains("among the OA's 20 latest"))
         #expect(f.fake.articles.isEmpty)
         #expect(!f.fake.requests.contains { $0.path == "/v2.0/article/create" })
 
-        // The interrupted attempt did create it: found by its title, delivered, not created twice.
+        // The interrupted attempt did create it: found by its title.
         _ = await channel.publishInParts(f.request(sampleItem()))
         let created = try #require(f.fake.articles.first)
-        let found = await channel.publishInParts(f.request(sampleItem(), attempt: 2, interrupted: true))
         #expect(
-            found.outcome
+            await channel.lookUpInterrupted(f.request(sampleItem(), interrupted: true))
+                == .found(ChannelResult(remoteID: created.id, url: created.link), detail: "article found by its title"))
+        // With broadcasts, whether the followers got it is unknown: a person decides.
+        let broadcasting = try f.channel([("broadcast", [("enabled", "true")])])
+        guard
+            case .undecided(let why) = await broadcasting.lookUpInterrupted(f.request(sampleItem(), interrupted: true))
+        else {
+            Issue.record("expected undecided")
+            return
+        }
+        #expect(why.contains("article \(created.id) is on the OA") && why.contains("--as resend"))
+        // A person's resend: the article is found, not made twice.
+        let resent = await channel.publishInParts(f.request(sampleItem(), attempt: 2, interrupted: true))
+        #expect(
+            resent.outcome
                 == .delivered(
                     ChannelResult(remoteID: created.id, url: created.link), detail: "article \(created.id) verified"))
+        #expect(f.fake.articles.count == 1)
+    }
+
+    @Test func aPersonsResendOfAnArticleNotOnTheOACreatesIt() async throws {
+        let f = try await ZaloFixture.start()
+        defer { Task { try await f.finish() } }
+        try f.seed()
+        let channel = try f.channel()
+        let resent = await channel.publishInParts(f.request(sampleItem(), attempt: 2, interrupted: true))
+        guard case .delivered = resent.outcome else {
+            Issue.record("expected delivered, got \(resent.outcome)")
+            return
+        }
         #expect(f.fake.articles.count == 1)
     }
 
