@@ -236,6 +236,24 @@ struct FacebookEndToEndTests {
         #expect(!logText.contains("Cho hỏi") && !logText.contains("Nguyễn Văn B"))
         #expect(!daemon.output.contains("Cho hỏi"))
         #expect(daemon.output.contains("X-Hub-Signature-256"))
+
+        // The period's report counts the citizen's comment under the Page (read from the delivery log).
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+        func localDay(_ offset: Int) -> String {
+            let c = calendar.dateComponents(
+                [.year, .month, .day], from: calendar.date(byAdding: .day, value: offset, to: Date())!)
+            return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+        }
+        let report = try ws.cli(["report", "--from", localDay(-1), "--to", localDay(1), "--calendar", "--json"])
+        #expect(report.status == 0, "\(report.stderr)")
+        let interactions = try #require(
+            (try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])?["interactions"]
+                as? [[String: Any]])
+        #expect(interactions.count == 1)
+        #expect(interactions.first?["channel"] as? String == "fb-sonoivu")
+        #expect(interactions.first?["total"] as? Int == 1)
+        #expect((interactions.first?["kinds"] as? [String: Any])?["comment"] as? Int == 1)
     }
     /// Killed while Graph was answering: the delivery becomes uncertain (Facebook has no idempotency
     /// key); at the next start the engine looks for the item's marker, finds the post and resolves the
