@@ -25,6 +25,9 @@ struct BulletinLedger: Codable, Sendable {
     var entries: [Entry] = []
     /// Bulletin id → digest of what was last written for it (re-render when it differs).
     var written: [String: String] = [:]
+    /// Bulletin id → estimated airtime of what was last written, seconds (for `radio.bulletin` records
+    /// without rebuilding the script). Optional: ledgers written before it existed still load.
+    var airtime: [String: Double]?
 
     /// Sort key inside a bulletin: priority first, then publish time, then id.
     static func precedes(_ a: Entry, _ b: Entry) -> Bool {
@@ -62,6 +65,7 @@ struct BulletinLedger: Codable, Sendable {
         entries.removeAll { ($0.slot ?? $0.emergencyAt ?? now) < now.addingTimeInterval(-keep) }
         let live = Set(entries.compactMap(\.bulletin))
         written = written.filter { live.contains($0.key) }
+        airtime = airtime?.filter { live.contains($0.key) }
     }
 }
 

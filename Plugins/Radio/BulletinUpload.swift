@@ -32,11 +32,15 @@ struct StagedBulletin: Sendable {
     }
 
     /// Staged bulletins whose manifest differs from the last uploaded one, bulletins uploaded but no
-    /// longer staged (emptied: to remove remotely), and the uploaded state.
-    static func snapshot(folder: String, uploadedState: String, force: String?) -> (
+    /// longer staged whose air time is still to come (emptied: to remove remotely), and the uploaded
+    /// state, which forgets bulletins no longer staged whose air time has passed (retired staging
+    /// copies: the station's server keeps them).
+    static func snapshot(
+        folder: String, uploadedState: String, force: String?, now: Date, airTime: (String) -> Date?
+    ) -> (
         pending: [StagedBulletin], emptied: [(id: String, files: [String])], uploaded: [String: UploadedBulletin]
     ) {
-        let uploaded = loadUploaded(uploadedState)
+        var uploaded = loadUploaded(uploadedState)
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter {
             $0.hasSuffix(".manifest.json") && !$0.hasPrefix(".")
         }.sorted()
@@ -60,6 +64,9 @@ struct StagedBulletin: Sendable {
         // Bulletins uploaded but no longer staged were emptied: the manifest goes first (a player that
         // reads manifests never sees one whose files are gone), then the files.
         let live = Set(pending.map(\.id)).union(names.map { String($0.dropLast(".manifest.json".count)) })
+        for id in uploaded.keys where !live.contains(id) {
+            if let at = airTime(id), at <= now { uploaded[id] = nil }
+        }
         let emptied = uploaded.filter { !live.contains($0.key) }.sorted { $0.key < $1.key }.map { id, record in
             let files = record.files.isEmpty ? ["txt", "docx", "wav", "mp3"].map { "\(id).\($0)" } : record.files
             return (id: id, files: ["\(id).manifest.json"] + files.filter { $0 != "\(id).manifest.json" })

@@ -174,7 +174,8 @@ public struct RadioChannel: RecordingChannel {
                             continue
                         }
                         entries.sort(by: BulletinLedger.precedes)
-                        let seconds = script(entries: entries, station: station).seconds
+                        // What was written is what airs: its airtime was kept when it was rendered.
+                        let seconds = ledger.airtime?[id] ?? script(entries: entries, station: station).seconds
                         records.append(
                             ChannelRecord(
                                 event: "radio.bulletin", key: "\(station.id)/\(id)", occurredAt: at, unit: station.unit,
@@ -191,6 +192,16 @@ public struct RadioChannel: RecordingChannel {
         var station: String
         var bulletin: String
         var folder: String?
+    }
+
+    /// When a bulletin airs, from its id (`2026-11-25-0600`, `khan-cap-2026-11-25-081530`).
+    func airTime(ofBulletin id: String) -> Date? {
+        let digits = (id.hasPrefix("khan-cap-") ? String(id.dropFirst(9)) : id).split(separator: "-")
+        guard digits.count == 4, let y = Int(digits[0]), let mo = Int(digits[1]), let d = Int(digits[2]),
+            digits[3].count == 4 || digits[3].count == 6, let hms = Int(digits[3])
+        else { return nil }
+        let (h, mi, sec) = digits[3].count == 4 ? (hms / 100, hms % 100, 0) : (hms / 10000, hms / 100 % 100, hms % 100)
+        return calendar.date(from: DateComponents(year: y, month: mo, day: d, hour: h, minute: mi, second: sec))
     }
 
     func ledgerPath(_ station: RadioStation) -> String { "\(stateFolder)/\(station.id).json" }
@@ -212,7 +223,15 @@ public struct RadioChannel: RecordingChannel {
         } catch {
             throw ChannelError(.local, "the bulletin ledger \(ledgerPath(station)) cannot be read: \(error)")
         }
+        let before = Set(ledger.written.keys)
         ledger.prune(now: now)
+        if case .upload = station.destination {
+            // The staging copies of bulletins aired more than two weeks ago go (the station's server
+            // keeps its own; the upload state forgets them without removing anything remotely).
+            for id in before.subtracting(ledger.written.keys) {
+                RenderedBulletin.remove(id: id, fromFolder: outputFolder(station))
+            }
+        }
         let seconds = writer.itemPart(item, position: 2, emergency: item.priority == .emergency).seconds
         if let i = ledger.entries.firstIndex(where: { $0.item.id == item.id }) {
             ledger.entries[i].item = item
@@ -283,12 +302,14 @@ public struct RadioChannel: RecordingChannel {
                 throw ChannelError(.local, "bulletin \(id) for \(station.id) could not be written: \(error)")
             }
             ledger.written[id] = digest
+            ledger.airtime = (ledger.airtime ?? [:]).merging([id: script.seconds]) { $1 }
         }
         // Bulletins left empty by moves: their files go.
         for id in ledger.written.keys where groups[id] == nil && !ledger.entries.contains(where: { $0.bulletin == id })
         {
             RenderedBulletin.remove(id: id, fromFolder: outputFolder(station))
             ledger.written[id] = nil
+            ledger.airtime?[id] = nil
         }
         try save(ledger, station)
         if case .folder(let folder) = station.destination {
@@ -384,7 +405,9 @@ public struct RadioChannel: RecordingChannel {
                 lock.mutex.withLock { _ in
                     let bulletin = try? BulletinLedger.load(path: ledgerPath(station)).entries
                         .first { $0.item.id == itemID }?.bulletin
-                    return StagedBulletin.snapshot(folder: folder, uploadedState: statePath, force: bulletin ?? nil)
+                    return StagedBulletin.snapshot(
+                        folder: folder, uploadedState: statePath, force: bulletin ?? nil, now: clock(),
+                        airTime: { id in airTime(ofBulletin: id) })
                 }
             }
             var uploaded = snapshot.uploaded

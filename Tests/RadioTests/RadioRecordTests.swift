@@ -33,6 +33,17 @@ import Testing
         #expect(record.durationSeconds == manifest["estimated_seconds"] as? Double)
         #expect(at6.next == local(2026, 11, 22, 17, 0))
 
+        // A ledger written before airtimes were kept still loads, and the airtime is worked out again.
+        let ledgerPath = folder.path + "/state/radio/radio-xa/tan-lap.json"
+        var ledger = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: ledgerPath))) as? [String: Any]
+        )
+        #expect(ledger["airtime"] != nil)
+        ledger["airtime"] = nil
+        try JSONSerialization.data(withJSONObject: ledger).write(to: URL(fileURLWithPath: ledgerPath))
+        let again = await channel.records(upTo: local(2026, 11, 22, 6, 0))
+        #expect(again.records.first?.durationSeconds == record.durationSeconds)
+
         // Asked again later, it lists the same bulletin again (the store keeps it once) and the next one.
         let evening = await channel.records(upTo: local(2026, 11, 22, 17, 0))
         #expect(evening.records.map(\.key) == ["tan-lap/2026-11-22-0600", "tan-lap/2026-11-22-1700"])

@@ -137,7 +137,7 @@ extension RadioSpeechSuites {
     @Suite struct RadioUploadTests {
         func channel(
             _ folder: TempFolder, upload: RadioUpload, http: HTTPClient? = nil, audio: Bool = false,
-            slots: [String] = ["06:00/15m"]
+            slots: [String] = ["06:00/15m"], clock: ManualClock = ManualClock(local(2026, 11, 22, 1, 30))
         ) -> RadioChannel {
             let station = RadioStation(
                 id: "tan-lap", name: "Đài truyền thanh xã Tân Lập", commune: "xã Tân Lập",
@@ -152,7 +152,7 @@ extension RadioSpeechSuites {
                 context: ChannelContext(
                     name: "radio-xa", timeZone: hanoi, stateDirectory: folder.path + "/state",
                     logger: Logger(label: "t")),
-                clock: ManualClock(local(2026, 11, 22, 1, 30)).function, http: http)
+                clock: clock.function, http: http)
         }
 
         func staged(_ folder: TempFolder) -> String { folder.path + "/state/radio/radio-xa/tan-lap-outbox" }
@@ -365,6 +365,38 @@ extension RadioSpeechSuites {
                 return
             }
             #expect(remote() == ["2026-11-22-1700.docx", "2026-11-22-1700.manifest.json", "2026-11-22-1700.txt"])
+        }
+
+        @Test func stagingCopiesOfBulletinsAiredTwoWeeksAgoGoButTheServerKeepsThem() async throws {
+            let server = try await FTPServer.start()
+            let folder = try TempFolder()
+            let clock = ManualClock(local(2026, 11, 22, 1, 30))
+            let radio = channel(
+                folder,
+                upload: RadioUpload(
+                    url: "ftp://127.0.0.1:\(server.port)/dai/", username: "dai-xa", password: Secret("mat-khau-ftp")),
+                clock: clock)
+            _ = await radio.publish(request(item("a", "Tin cũ", "Nội dung.")))
+            let remote = {
+                ((try? FileManager.default.contentsOfDirectory(atPath: server.root + "/dai")) ?? []).sorted()
+            }
+            let old = ["2026-11-22-0600.docx", "2026-11-22-0600.manifest.json", "2026-11-22-0600.txt"]
+            #expect(remote() == old)
+            // Fifteen days later another item: the old bulletin's staging copy goes, nothing is removed
+            // from the station's server, the new bulletin is uploaded.
+            clock.set(local(2026, 12, 7, 1, 30))
+            guard case .delivered = await radio.publish(request(item("b", "Tin mới", "Nội dung."))) else {
+                Issue.record("not delivered")
+                return
+            }
+            #expect(
+                folder.files("state/radio/radio-xa/tan-lap-outbox") == [
+                    "2026-12-07-0600.docx", "2026-12-07-0600.manifest.json", "2026-12-07-0600.txt",
+                ])
+            #expect(
+                remote() == old + ["2026-12-07-0600.docx", "2026-12-07-0600.manifest.json", "2026-12-07-0600.txt"])
+            let state = try folder.text("state/radio/radio-xa/tan-lap-uploaded.json")
+            #expect(!state.contains("2026-11-22-0600") && state.contains("2026-12-07-0600"))
         }
     }
 }
