@@ -238,6 +238,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
+                "Engine",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -258,7 +259,7 @@ let package = Package(
         .testTarget(name: "IntakeTests", dependencies: ["Intake", "Config", "Queue"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EngineTests",
-            dependencies: ["Engine", "Queue", "ChannelKit", "Config"],
+            dependencies: ["Engine", "Queue", "ChannelKit", "Config", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PortalTests", dependencies: ["Portal", "TestSupport"], swiftSettings: swiftSettings),

@@ -4,6 +4,7 @@ import Foundation
 import Queue
 import Synchronization
 import Testing
+import TestSupport
 
 @testable import Engine
 

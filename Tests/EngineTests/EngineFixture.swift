@@ -5,6 +5,7 @@ import Logging
 import Queue
 import Synchronization
 import Testing
+import TestSupport
 
 @testable import Engine
 

@@ -3,6 +3,7 @@ import Foundation
 import Queue
 import Synchronization
 import Testing
+import TestSupport
 
 @testable import Engine
 

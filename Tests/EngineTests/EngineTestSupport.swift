@@ -18,66 +18,6 @@ func local(_ y: Int, _ mo: Int, _ d: Int, _ h: Int = 0, _ mi: Int = 0, _ s: Int 
     return calendar.date(from: DateComponents(year: y, month: mo, day: d, hour: h, minute: mi, second: s))!
 }
 
-// MARK: - A clock the test moves
-
-/// The engine's clock in tests: `now()` is a stored date; `sleep(until:)` suspends until the test
-/// advances the clock to or past the deadline, or throws when the sleeping task is cancelled.
-final class ManualClock: EngineClock {
-    private struct Sleeper {
-        var deadline: Date
-        var continuation: CheckedContinuation<Void, any Error>
-    }
-
-    private struct State {
-        var now: Date
-        var nextID: UInt64 = 0
-        var sleepers: [UInt64: Sleeper] = [:]
-    }
-
-    private let state: Mutex<State>
-
-    init(_ start: Date) { state = Mutex(State(now: start)) }
-
-    func now() -> Date { state.withLock { $0.now } }
-
-    func sleep(until deadline: Date) async throws {
-        let id = state.withLock { s in
-            s.nextID += 1
-            return s.nextID
-        }
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-                let immediate: Result<Void, any Error>? = state.withLock { s in
-                    if Task.isCancelled { return .failure(CancellationError()) }
-                    if deadline <= s.now { return .success(()) }
-                    s.sleepers[id] = Sleeper(deadline: deadline, continuation: c)
-                    return nil
-                }
-                if let immediate { c.resume(with: immediate) }
-            }
-        } onCancel: {
-            let sleeper = state.withLock { $0.sleepers.removeValue(forKey: id) }
-            sleeper?.continuation.resume(throwing: CancellationError())
-        }
-    }
-
-    /// Moves the clock to `date` (never backwards) and wakes every sleeper whose deadline has come.
-    func advance(to date: Date) {
-        let due: [Sleeper] = state.withLock { s in
-            s.now = max(s.now, date)
-            let ready = s.sleepers.filter { $0.value.deadline <= s.now }
-            for id in ready.keys { s.sleepers[id] = nil }
-            return Array(ready.values)
-        }
-        for sleeper in due { sleeper.continuation.resume() }
-    }
-
-    func advance(by seconds: TimeInterval) { advance(to: now().addingTimeInterval(seconds)) }
-
-    /// The deadlines of the tasks sleeping now.
-    var deadlines: [Date] { state.withLock { $0.sleepers.values.map(\.deadline).sorted() } }
-}
-
 // MARK: - A channel the test scripts
 
 /// A channel implementation for tests: records every request and answers with scripted outcomes

@@ -3,6 +3,7 @@ import Config
 import Foundation
 import Queue
 import Testing
+import TestSupport
 
 @testable import Engine
 

@@ -10,60 +10,6 @@ import TestSupport
 
 @testable import Facebook
 
-/// The engine's clock in these tests: `now()` is a stored date; `sleep(until:)` waits until the test
-/// advances the clock past the deadline (the same design as EngineTests' ManualClock).
-final class ManualClock: EngineClock {
-    private struct Sleeper {
-        var deadline: Date
-        var continuation: CheckedContinuation<Void, any Error>
-    }
-
-    private struct State {
-        var now: Date
-        var nextID: UInt64 = 0
-        var sleepers: [UInt64: Sleeper] = [:]
-    }
-
-    private let state: Mutex<State>
-
-    init(_ start: Date) { state = Mutex(State(now: start)) }
-
-    func now() -> Date { state.withLock { $0.now } }
-
-    func sleep(until deadline: Date) async throws {
-        let id = state.withLock { s in
-            s.nextID += 1
-            return s.nextID
-        }
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-                let immediate: Result<Void, any Error>? = state.withLock { s in
-                    if Task.isCancelled { return .failure(CancellationError()) }
-                    if deadline <= s.now { return .success(()) }
-                    s.sleepers[id] = Sleeper(deadline: deadline, continuation: c)
-                    return nil
-                }
-                if let immediate { c.resume(with: immediate) }
-            }
-        } onCancel: {
-            let sleeper = state.withLock { $0.sleepers.removeValue(forKey: id) }
-            sleeper?.continuation.resume(throwing: CancellationError())
-        }
-    }
-
-    func advance(by seconds: TimeInterval) {
-        let due: [Sleeper] = state.withLock { s in
-            s.now = s.now.addingTimeInterval(seconds)
-            let ready = s.sleepers.filter { $0.value.deadline <= s.now }
-            for id in ready.keys { s.sleepers[id] = nil }
-            return Array(ready.values)
-        }
-        for sleeper in due { sleeper.continuation.resume() }
-    }
-
-    var deadlines: [Date] { state.withLock { $0.sleepers.values.map(\.deadline).sorted() } }
-}
-
 /// Polls `condition` every 10 ms for at most `limit` seconds of real time (the suite shares 2 cores).
 func eventually(limit: Double = 20, _ condition: @Sendable () async throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + .milliseconds(Int(limit * 1000))
