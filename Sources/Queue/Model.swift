@@ -463,11 +463,12 @@ public struct InboundEventFilter: Sendable, Hashable {
     }
 }
 
-/// What ``Store/recordInbound(channel:channelType:events:at:)`` did.
-public struct InboundRecordResult: Sendable, Hashable {
-    /// Events stored now (each with its `inbound.<kind>` log line).
+/// What ``Store/recordInbound(channel:channelType:events:at:)`` and
+/// ``Store/recordChannelRecords(channel:channelType:records:at:)`` did: things kept once per key.
+public struct StoredOnce: Sendable, Hashable {
+    /// Stored now (each with its delivery-log line).
     public var stored: Int
-    /// Events already stored (a platform's redelivery), dropped.
+    /// Already stored under the same key (a platform's redelivery, a record reported again), dropped.
     public var duplicates: Int
 
     public init(stored: Int, duplicates: Int) {

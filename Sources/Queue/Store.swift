@@ -104,13 +104,13 @@ public protocol Store: Sendable {
     /// - Throws: `.invalidState` naming the event when a kind is not a log-safe word or a key is empty
     ///   (nothing is stored then).
     func recordInbound(channel: String, channelType: String, events: [InboundEvent], at: Date)
-        async throws(StoreError) -> InboundRecordResult
+        async throws(StoreError) -> StoredOnce
     /// Stores records a channel reported (``ChannelKit/ChannelRecord``), in one transaction: a record whose
     /// key the channel already has is dropped; each new one gets its log line (`record.event`, with
     /// `unit`, `duration_s`, `bulletin_id`, `occurred_at`; `item_id` the first item or "-").
     /// - Throws: `.invalidState` naming the record when its event name is not allowed or its key is empty.
     func recordChannelRecords(channel: String, channelType: String, records: [ChannelRecord], at: Date)
-        async throws(StoreError) -> InboundRecordResult
+        async throws(StoreError) -> StoredOnce
     /// Stored events, newest first.
     func inboundEvents(_ filter: InboundEventFilter) async throws(StoreError) -> [InboundEventRecord]
 

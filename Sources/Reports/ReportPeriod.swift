@@ -266,20 +266,23 @@ public struct ReportPeriod: Sendable, Hashable {
 
     /// `2026-Q4` (or `2026-q4`).
     public static func parseQuarter(_ text: String, calendar: Bool) -> ReportPeriod? {
-        let p = text.uppercased().split(separator: "-")
-        guard p.count == 2, p[0].count == 4, let y = Int(p[0]), p[1].hasPrefix("Q"), let q = Int(p[1].dropFirst()),
-            (1...4).contains(q)
-        else { return nil }
-        return .quarter(y, q, calendar: calendar)
+        parseNumbered(text, letter: "Q", in: 1...4).map { .quarter($0.year, $0.number, calendar: calendar) }
     }
 
     /// `2026-H1`.
     public static func parseHalf(_ text: String, calendar: Bool) -> ReportPeriod? {
+        parseNumbered(text, letter: "H", in: 1...2).map { .half($0.year, $0.number, calendar: calendar) }
+    }
+
+    /// `YYYY-<letter><n>` with n in `range`, the letter in either case.
+    private static func parseNumbered(_ text: String, letter: Character, in range: ClosedRange<Int>) -> (
+        year: Int, number: Int
+    )? {
         let p = text.uppercased().split(separator: "-")
-        guard p.count == 2, p[0].count == 4, let y = Int(p[0]), p[1].hasPrefix("H"), let h = Int(p[1].dropFirst()),
-            (1...2).contains(h)
+        guard p.count == 2, p[0].count == 4, let y = Int(p[0]), p[1].first == letter, let n = Int(p[1].dropFirst()),
+            range.contains(n)
         else { return nil }
-        return .half(y, h, calendar: calendar)
+        return (y, n)
     }
 
     /// `2026`.

@@ -348,9 +348,9 @@ extension ItemCommand {
                 }
                 var done: [DeliveryRecord] = []
                 var failed: [(DeliveryRecord, String)] = []
+                var logger = Logger(label: "cchc")
+                logger.logLevel = .warning
                 for (d, c) in retractable {
-                    var logger = Logger(label: "cchc")
-                    logger.logLevel = .warning
                     let note: String?
                     do {
                         note = try await c.retract(ChannelResult(remoteID: d.remoteID, url: d.url), logger: logger)

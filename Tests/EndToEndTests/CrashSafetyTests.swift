@@ -21,16 +21,10 @@ struct CrashSafetyTests {
         }
 
         let ws = try Workspace()
-        try ws.write("wp-password", site.applicationPassword + "\n")
+        try wordpressPassword(ws, site)
         try ws.writeConfig(
-            channels: """
-                  portal-tinh:
-                    type: portal
-                    preset: wordpress
-                    url: \(site.baseURL)
-                    username: \(site.username)
-                    password_file: wp-password
-                    max_concurrency: 8
+            channels: wordpressPortal("portal-tinh", site: site, extra: "    max_concurrency: 8")
+                + """
                   webhook-tonghop:
                     type: webhook
                     url: \(hook.baseURL)/hooks/cchc

@@ -22,10 +22,6 @@ func facebookChannel(_ name: String, graph: FakeGraphAPI, extra: String = "") ->
 /// Runs `cchc` on a dispatch thread: a command that talks to a fake server living in this test
 /// process (channel check, item retract) must not hold one of the few cooperative threads the fake's
 /// handler needs to answer it.
-func cliOffThePool(_ ws: Workspace, _ args: [String]) async throws -> CommandResult {
-    let config = ws.configPath
-    return try await offThePool { try run(Binaries.cchc, args + ["--config", config]) }
-}
 
 @Suite(.serialized)
 struct FacebookEndToEndTests {
@@ -222,6 +218,14 @@ struct FacebookEndToEndTests {
         #expect(event["remote_ref"] as? String == postID)
         #expect(event["sender_id"] as? String == "24242424")
         #expect(event["text"] as? String == "Cho hỏi hồ sơ nộp ở đâu?")
+        // Officers' view: the words shown; filters that match nothing; bad arguments named.
+        let text = try ws.cli(["events", "list", "--channel", "fb-sonoivu"])
+        #expect(
+            text.status == 0 && text.stdout.contains("bình luận") && text.stdout.contains("Cho hỏi hồ sơ nộp ở đâu?"))
+        #expect(try ws.cli(["events", "list", "--kind", "message"]).stdout.contains("Chưa có tương tác nào phù hợp."))
+        let badDay = try ws.cli(["events", "list", "--since", "2026-13-45"])
+        #expect(badDay.status == 64 && badDay.stderr.contains("--since: ngày \"2026-13-45\" không hợp lệ"))
+        #expect(try ws.cli(["events", "list", "--limit", "0"]).status == 64)
 
         // The delivery log writer follows the store: the line appears shortly after.
         try await eventually(10, "the inbound.comment line", daemon: daemon) {
@@ -238,13 +242,6 @@ struct FacebookEndToEndTests {
         #expect(daemon.output.contains("X-Hub-Signature-256"))
 
         // The period's report counts the citizen's comment under the Page (read from the delivery log).
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
-        func localDay(_ offset: Int) -> String {
-            let c = calendar.dateComponents(
-                [.year, .month, .day], from: calendar.date(byAdding: .day, value: offset, to: Date())!)
-            return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
-        }
         let report = try ws.cli(["report", "--from", localDay(-1), "--to", localDay(1), "--calendar", "--json"])
         #expect(report.status == 0, "\(report.stderr)")
         let interactions = try #require(

@@ -188,6 +188,42 @@ func itemFile(title: String, channels: [String], extra: String = "", body: Strin
 }
 
 /// A generic-preset portal channel section (indented for `channels:`).
+/// A WordPress portal channel on a fake site; the site's application password goes to `wp-password`
+/// in the workspace (write it with ``wordpressPassword(_:_:)``).
+func wordpressPortal(_ name: String, site: FakeWordPress, extra: String = "") -> String {
+    """
+      \(name):
+        type: portal
+        preset: wordpress
+        url: \(site.baseURL)
+        username: \(site.username)
+        password_file: wp-password
+    \(extra)
+
+    """
+}
+
+/// Writes the fake site's application password where ``wordpressPortal(_:site:extra:)`` reads it.
+func wordpressPassword(_ ws: Workspace, _ site: FakeWordPress) throws {
+    try ws.write("wp-password", site.applicationPassword + "\n")
+}
+
+/// A local day in Asia/Ho_Chi_Minh, `offset` days from today, as `YYYY-MM-DD` (for `cchc report --from/--to`).
+func localDay(_ offset: Int) -> String {
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+    let c = calendar.dateComponents(
+        [.year, .month, .day], from: calendar.date(byAdding: .day, value: offset, to: Date())!)
+    return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+}
+
+/// Runs `cchc` on a thread of its own: a command that calls a fake living in the test process does not
+/// hold one of the cooperative pool's threads while it waits.
+func cliOffThePool(_ ws: Workspace, _ args: [String]) async throws -> CommandResult {
+    let config = ws.configPath
+    return try await offThePool { try run(Binaries.cchc, args + ["--config", config]) }
+}
+
 func genericPortal(_ name: String, url: String) -> String {
     """
       \(name):

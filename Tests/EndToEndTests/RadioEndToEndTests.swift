@@ -1,14 +1,6 @@
 import Foundation
+import TestSupport
 import Testing
-
-/// Runs a blocking call (a child process) on a thread of its own, so that waiting for `cchc` does
-/// not hold one of the cooperative pool's few threads while other tests run in parallel.
-private func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    let result: Result<T, any Error> = await withCheckedContinuation { c in
-        Thread.detachNewThread { c.resume(returning: Result { try body() }) }
-    }
-    return try result.get()
-}
 
 /// The workspace, handed to the thread that runs `cchc` (used by one test at a time).
 private struct SendableWorkspace: @unchecked Sendable {
@@ -33,7 +25,7 @@ private struct SendableWorkspace: @unchecked Sendable {
                         folder: radio/tan-lap
                 """)
         let config = ws.configPath
-        let check = try await offPool { try run(Binaries.cchcd, ["--config", config, "--check-config"]) }
+        let check = try await offThePool { try run(Binaries.cchcd, ["--config", config, "--check-config"]) }
         #expect(check.status == 0, "\(check.stderr)")
         let daemon = try Daemon(ws)
         defer { daemon.terminate() }
@@ -50,16 +42,16 @@ private struct SendableWorkspace: @unchecked Sendable {
                 body: "Bộ phận một cửa tạm dừng tiếp nhận hồ sơ từ 14h đến 16h30 ngày 25/11/2026."))
         var ids: [String] = []
         for name in ["thuong", "khan"] {
-            let add = try await offPool { try box.ws.cli(["item", "add", box.ws.root + "/items/\(name).md"]) }
+            let add = try await offThePool { try box.ws.cli(["item", "add", box.ws.root + "/items/\(name).md"]) }
             #expect(add.status == 0, "\(add.stderr)")
             let id = add.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             ids.append(id)
-            let approve = try await offPool { try box.ws.cli(["item", "approve", id, "--by", "Nguyễn Văn A"]) }
+            let approve = try await offThePool { try box.ws.cli(["item", "approve", id, "--by", "Nguyễn Văn A"]) }
             #expect(approve.status == 0, "\(approve.stderr)")
         }
         for id in ids {
             try await eventually(15, "radio delivered", daemon: daemon) {
-                try await offPool { try box.ws.deliveryStates(id) } == ["radio-xa": "delivered"]
+                try await offThePool { try box.ws.deliveryStates(id) } == ["radio-xa": "delivered"]
             }
         }
         let folder = ws.root + "/radio/tan-lap"
@@ -86,13 +78,13 @@ private struct SendableWorkspace: @unchecked Sendable {
         #expect((manifest["items"] as? [[String: Any]])?.map { $0["id"] as? String } == [ids[0]])
 
         let first = ids[0]
-        let shown = try await offPool { try box.ws.cli(["item", "show", first, "--json"]) }
+        let shown = try await offThePool { try box.ws.cli(["item", "show", first, "--json"]) }
         let show = try #require(try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any])
         let delivery = try #require((show["deliveries"] as? [[String: Any]])?.first)
         #expect(delivery["remote_id"] as? String == "tan-lap/" + slot.replacingOccurrences(of: ".txt", with: ""))
 
         // cchc radio preview: an item, then the slot's bulletin, without delivering anything.
-        let one = try await offPool { try box.ws.cli(["radio", "preview", first]) }
+        let one = try await offThePool { try box.ws.cli(["radio", "preview", first]) }
         #expect(one.status == 0, "\(one.stderr)")
         #expect(one.stdout.hasPrefix("== Đài truyền thanh xã Tân Lập\nThời lượng dự kiến: "), "\(one.stdout)")
         #expect(one.stdout.contains("Tin thứ nhất: Sơn La: một trăm phần trăm thủ tục hành chính"))
@@ -100,7 +92,7 @@ private struct SendableWorkspace: @unchecked Sendable {
         let day = String(bulletin.prefix(10))
         let hhmm = String(bulletin.suffix(4))
         let time = hhmm.prefix(2) + ":" + hhmm.suffix(2)
-        let whole = try await offPool {
+        let whole = try await offThePool {
             try box.ws.cli(["radio", "preview", "--slot", String(time), "--date", day, "--json"])
         }
         #expect(whole.status == 0, "\(whole.stderr)")
@@ -108,7 +100,7 @@ private struct SendableWorkspace: @unchecked Sendable {
         #expect(previews.first?["bulletin"] as? String == bulletin)
         #expect(previews.first?["text"] as? String == slotText)
         #expect(previews.first?["estimated_seconds"] as? Double == manifest["estimated_seconds"] as? Double)
-        let bad = try await offPool { try box.ws.cli(["radio", "preview", "--slot", "07:15"]) }
+        let bad = try await offThePool { try box.ws.cli(["radio", "preview", "--slot", "07:15"]) }
         #expect(bad.status == 3)
         #expect(bad.stderr.contains("Đài truyền thanh xã Tân Lập không có khung giờ 07:15"), "\(bad.stderr)")
         let filesAfter = try FileManager.default.contentsOfDirectory(atPath: folder).filter { !$0.hasPrefix(".") }
@@ -133,15 +125,8 @@ private struct SendableWorkspace: @unchecked Sendable {
         #expect(aired["duration_s"] as? Double == emergencyManifest["estimated_seconds"] as? Double)
         #expect(bulletins.filter { $0["bulletin_id"] as? String == aired["bulletin_id"] as? String }.count == 1)
         try validateAgainstSchema(ws.logDir)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
-        func localDay(_ offset: Int) -> String {
-            let d = calendar.date(byAdding: .day, value: offset, to: Date())!
-            let c = calendar.dateComponents([.year, .month, .day], from: d)
-            return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
-        }
         let (from, to) = (localDay(-1), localDay(1))
-        let report = try await offPool {
+        let report = try await offThePool {
             try box.ws.cli(["report", "--from", from, "--to", to, "--calendar", "--json"])
         }
         #expect(report.status == 0, "\(report.stderr)")

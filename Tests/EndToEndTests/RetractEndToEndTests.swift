@@ -16,15 +16,10 @@ struct RetractEndToEndTests {
             }
         }
         let ws = try Workspace()
-        try ws.write("wp-password", site.applicationPassword + "\n")
+        try wordpressPassword(ws, site)
         try ws.writeConfig(
-            channels: """
-                  portal-tinh:
-                    type: portal
-                    preset: wordpress
-                    url: \(site.baseURL)
-                    username: \(site.username)
-                    password_file: wp-password
+            channels: wordpressPortal("portal-tinh", site: site)
+                + """
                   webhook-tonghop:
                     type: webhook
                     url: \(hook.baseURL)/hooks/cchc

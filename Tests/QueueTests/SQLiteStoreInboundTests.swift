@@ -30,14 +30,14 @@ struct SQLiteStoreInboundTests {
         let before = try await f.store.lastLogSeq()
         let first = try await f.store.recordInbound(
             channel: "fb", channelType: "facebook", events: [comment, follow], at: at)
-        #expect(first == InboundRecordResult(stored: 2, duplicates: 0))
+        #expect(first == StoredOnce(stored: 2, duplicates: 0))
         // The platform delivers the same batch again, and one new event with it.
         let reaction = InboundEvent(
             kind: "reaction", key: "reaction:123_456:9002:like", occurredAt: at, remoteRef: "123_456", senderID: "9002",
             detail: "like")
         let second = try await f.store.recordInbound(
             channel: "fb", channelType: "facebook", events: [comment, follow, reaction], at: at.addingTimeInterval(5))
-        #expect(second == InboundRecordResult(stored: 1, duplicates: 2))
+        #expect(second == StoredOnce(stored: 1, duplicates: 2))
         // The same key on another channel is another event.
         let other = try await f.store.recordInbound(
             channel: "zalo", channelType: "zalo", events: [follow], at: at.addingTimeInterval(6))
@@ -108,11 +108,11 @@ struct SQLiteStoreChannelRecordTests {
         let before = try await f.store.lastLogSeq()
         #expect(
             try await f.store.recordChannelRecords(channel: "radio", channelType: "radio", records: [bulletin], at: t0)
-                == InboundRecordResult(stored: 1, duplicates: 0))
+                == StoredOnce(stored: 1, duplicates: 0))
         #expect(
             try await f.store.recordChannelRecords(
                 channel: "radio", channelType: "radio", records: [bulletin, empty], at: t0.addingTimeInterval(60))
-                == InboundRecordResult(stored: 1, duplicates: 1))
+                == StoredOnce(stored: 1, duplicates: 1))
         let raw = try await f.store.logEvents(after: before, limit: 10)
         let lines = try raw.map { try decodeLine($0.json) }
         #expect(lines.map(\.event) == ["radio.bulletin", "radio.bulletin"])

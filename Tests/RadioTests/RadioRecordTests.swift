@@ -68,4 +68,12 @@ import Testing
         #expect(now.records.first?.unit == "UBND xã Tân Lập")
         #expect((now.records.first?.durationSeconds ?? 0) > 0)
     }
+
+    @Test func aBulletinsAirTimeIsReadFromItsID() {
+        let channel = makeChannel(try! TempFolder(), clock: ManualClock(local(2026, 11, 22, 1, 30)))
+        #expect(channel.airTime(ofBulletin: "2026-11-25-0600") == local(2026, 11, 25, 6, 0))
+        #expect(channel.airTime(ofBulletin: "khan-cap-2026-11-25-081530") == local(2026, 11, 25, 8, 15, 30))
+        #expect(channel.airTime(ofBulletin: "2026-11-25") == nil)
+        #expect(channel.airTime(ofBulletin: "ban-tin-2026-11-25-06") == nil)
+    }
 }

@@ -6,7 +6,7 @@ import GRDB
 
 extension SQLiteStore {
     public func recordInbound(channel: String, channelType: String, events: [InboundEvent], at: Date)
-        async throws(StoreError) -> InboundRecordResult
+        async throws(StoreError) -> StoredOnce
     {
         for (index, event) in events.enumerated() {
             guard InboundEvent.isValidKind(event.kind) else {
@@ -19,7 +19,7 @@ extension SQLiteStore {
                     .invalidState, subject: channel, "inbound event \(index) of channel \(channel): empty key")
             }
         }
-        guard !events.isEmpty else { return InboundRecordResult(stored: 0, duplicates: 0) }
+        guard !events.isEmpty else { return StoredOnce(stored: 0, duplicates: 0) }
         let clock = self.clock
         return try await write("store inbound events of \(channel)") { db in
             let insert = try db.cachedStatement(
@@ -60,7 +60,7 @@ extension SQLiteStore {
                 line.occurred_at = clock.format(event.occurredAt)
                 try appendLog(db, line, at: at)
             }
-            return InboundRecordResult(stored: stored, duplicates: duplicates)
+            return StoredOnce(stored: stored, duplicates: duplicates)
         }
     }
 
@@ -108,7 +108,7 @@ extension SQLiteStore {
 
 extension SQLiteStore {
     public func recordChannelRecords(channel: String, channelType: String, records: [ChannelRecord], at: Date)
-        async throws(StoreError) -> InboundRecordResult
+        async throws(StoreError) -> StoredOnce
     {
         for (index, record) in records.enumerated() {
             guard ChannelRecord.isValidEvent(record.event) else {
@@ -120,7 +120,7 @@ extension SQLiteStore {
                 throw StoreError(.invalidState, subject: channel, "record \(index) of channel \(channel): empty key")
             }
         }
-        guard !records.isEmpty else { return InboundRecordResult(stored: 0, duplicates: 0) }
+        guard !records.isEmpty else { return StoredOnce(stored: 0, duplicates: 0) }
         let clock = self.clock
         return try await write("store the records of \(channel)") { db in
             let insert = try db.cachedStatement(
@@ -158,7 +158,7 @@ extension SQLiteStore {
                 line.bulletin_id = record.bulletinID
                 try appendLog(db, line, at: at)
             }
-            return InboundRecordResult(stored: stored, duplicates: duplicates)
+            return StoredOnce(stored: stored, duplicates: duplicates)
         }
     }
 }
