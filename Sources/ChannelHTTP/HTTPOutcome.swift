@@ -12,6 +12,7 @@ import Transport
 /// | other 4xx | failed, `rejected` |
 /// | 5xx | retry, `server`, after Retry-After |
 /// | 3xx | failed, `config` (a POST is not redirected; the URL is wrong) |
+/// | sent, then timeout / answer lost / broken reply | retry, `uncertain` (the server may have acted on it) |
 /// | connect / timeout / TLS / other transport failure | retry, `network` / `timeout` / `tls` |
 /// | cancelled | retry, `cancelled` |
 /// | response too large, protocol error | retry, `bad-response` |
@@ -50,12 +51,15 @@ public enum HTTPOutcome {
     /// The outcome of a transport failure.
     public static func failure(_ error: TransportError, action: String) -> PublishOutcome {
         let message = "\(action): \(error.message.prefix(300))"
+        if error.outcomeUnknown, error.kind != .cancelled {
+            return .retry(ChannelError(.uncertain, message + " — the request was sent; it may have taken effect"))
+        }
         switch error.kind {
         case .connect: return .retry(ChannelError(.network, message))
         case .timeout: return .retry(ChannelError(.timeout, message))
         case .tls: return .retry(ChannelError(.tls, message))
         case .cancelled: return .retry(ChannelError(.cancelled, message))
-        case .tooLarge, .protocolError: return .retry(ChannelError(.badResponse, message))
+        case .tooLarge, .protocolError, .answerLost: return .retry(ChannelError(.badResponse, message))
         case .invalidRequest: return .failed(ChannelError(.config, message))
         case .other: return .retry(ChannelError(.network, message))
         }

@@ -32,6 +32,11 @@ public struct ChannelError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let unsupported = Class("unsupported")
         /// The send was cancelled (shutdown).
         public static let cancelled = Class("cancelled")
+        /// The request was sent and its answer was lost, late or broken: the remote side may have acted on
+        /// it. The engine waits the channel's `settle` time before the next attempt, which an idempotent
+        /// channel starts by looking for what the lost one did; on a channel that cannot look, the
+        /// delivery becomes `uncertain` for a person to resolve.
+        public static let uncertain = Class("uncertain")
         /// The platform's own schedule holds the send back (Zalo refuses broadcasts between 22:00 and
         /// 06:00): not a failure, so circuit breakers do not count it.
         public static let quietHours = Class("quiet-hours")

@@ -107,9 +107,19 @@ final class Transfer: @unchecked Sendable {
     let timeoutMs: Int
     let maxResponseBytes: Int
     let redactions: [String]
+    /// GET and HEAD change nothing on the server: libcurl may send them again on a fresh connection.
+    let replayable: Bool
+    /// ``HTTPClientConfiguration/refusesResends``.
+    let refusesResends: Bool
+    /// Told when the request is handed to the network (``SendObserver``), on the loop thread.
+    let onSend: (@Sendable () -> Void)?
 
     // Loop-thread only.
     var easy: EasyHandle?
+    /// How many times libcurl was about to write this request on a connection (the pre-request callback).
+    var sends = 0
+    /// libcurl wanted to send the request a second time and was stopped (see ``prereqCallback``).
+    var refusedResend = false
     var headerList: UnsafeMutablePointer<curl_slist>?
     var responseHeaders = HTTPHeaders()
     var responseBody: [UInt8] = []
@@ -144,6 +154,9 @@ final class Transfer: @unchecked Sendable {
         timeoutMs = (request.timeout ?? configuration.timeout).curlMilliseconds
         maxResponseBytes = max(0, configuration.maxResponseBytes)
         redactions = userinfoRedactions(of: request.url)
+        replayable = request.method == "GET" || request.method == "HEAD"
+        refusesResends = configuration.refusesResends
+        onSend = SendObserver.current
     }
 
     /// Stores the continuation; false (and the continuation resumed) if the transfer already finished
@@ -289,6 +302,35 @@ private func headerCallback(
     let value = String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<stop]), as: UTF8.self)
     transfer.responseHeaders.add(name: name, value: value)
     return n
+}
+
+/// CURLOPT_PREREQFUNCTION: libcurl calls it on the connection the request is about to be written to,
+/// once per write of the request.
+///
+/// Why this is where re-sends are stopped: when a reused keep-alive connection dies before any byte of
+/// the answer arrives, libcurl (`Curl_retry_request` in lib/transfer.c, up to 5 times) treats the
+/// connection as stale, opens a fresh one and sends the same request again — without telling the
+/// caller and whatever the method. That is right for a stale idle connection whose request never
+/// reached the server, but the server may equally have read the request, acted on it (created the
+/// post) and died or closed before answering. libcurl has no option to switch the retry off; the
+/// documented ways around it are a fresh connection per request (losing keep-alive) or this callback,
+/// which runs again before the re-send: answering CURL_PREREQFUNC_ABORT there ends the transfer with
+/// CURLE_ABORTED_BY_CALLBACK before a byte is written, and the caller gets ``TransportError/Kind/answerLost``
+/// with ``TransportError/requestSent``. Keep-alive stays on for every request. GET and HEAD, which
+/// change nothing, keep libcurl's retry.
+private func prereqCallback(
+    _ context: UnsafeMutableRawPointer?, _ primaryIP: UnsafeMutablePointer<CChar>?,
+    _ localIP: UnsafeMutablePointer<CChar>?, _ primaryPort: Int32, _ localPort: Int32
+) -> Int32 {
+    guard let context else { return 0 }
+    let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
+    if transfer.sends > 0 && !transfer.replayable && transfer.refusesResends {
+        transfer.refusedResend = true
+        return 1  // CURL_PREREQFUNC_ABORT
+    }
+    transfer.sends += 1
+    if transfer.sends == 1 && !transfer.replayable { transfer.onSend?() }
+    return 0  // CURL_PREREQFUNC_OK
 }
 
 // MARK: - The multi loop
@@ -495,6 +537,7 @@ private final class LoopState {
         set(ccurl_easy_setopt_header_callback(h, headerCallback))
         set(ccurl_easy_setopt_pointer(h, CURLOPT_HEADERDATA, context))
         set(ccurl_easy_setopt_pointer(h, CURLOPT_PRIVATE, context))
+        set(ccurl_easy_setopt_prereq_callback(h, prereqCallback, context))
 
         let method = transfer.method
         let sendsBody = !transfer.body.isEmpty || method == "POST" || method == "PUT" || method == "PATCH"
@@ -601,6 +644,11 @@ private final class LoopState {
         message = transfer.redact(message)
         let kind: TransportError.Kind
         switch code {
+        case CURLE_ABORTED_BY_CALLBACK where transfer.refusedResend:
+            kind = .answerLost
+            message =
+                "the connection closed after the request was sent and before any answer "
+                + "(the server may have acted on it; not sent again)"
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT:
             kind = .connect
         case CURLE_OPERATION_TIMEDOUT:
@@ -626,6 +674,7 @@ private final class LoopState {
         default:
             kind = .other
         }
-        return TransportError(kind: kind, curlCode: Int(code.rawValue), message: message)
+        return TransportError(
+            kind: kind, curlCode: Int(code.rawValue), message: message, requestSent: transfer.sends > 0)
     }
 }

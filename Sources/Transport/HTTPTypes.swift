@@ -231,6 +231,10 @@ public struct HTTPClientConfiguration: Sendable {
     public var maxConnectionsPerHost: Int = 32
     /// The `User-Agent` sent unless the request sets its own.
     public var userAgent: String = "cchc-dispatch/0.1"
+    /// Stops libcurl from sending a request that can change something a second time on a fresh
+    /// connection when a reused one died before the answer (see `prereqCallback` in HTTPClient.swift).
+    /// Always on in `cchcd` and `cchc`; `cchc-bench dispatch` turns it off once to measure its cost.
+    public var refusesResends: Bool = true
 
     /// The defaults above.
     ///
@@ -263,6 +267,10 @@ public struct TransportError: Error, Sendable, Hashable, CustomStringConvertible
         case protocolError = "protocol"
         /// Anything else (I/O errors mid-transfer, out of memory, ...).
         case other
+        /// The connection closed after the request was written and before any byte of an answer. The
+        /// server may or may not have acted on it; the client did not send it again (see
+        /// ``TransportError/requestSent``).
+        case answerLost = "answer-lost"
     }
 
     /// The class of failure.
@@ -271,14 +279,29 @@ public struct TransportError: Error, Sendable, Hashable, CustomStringConvertible
     public var curlCode: Int
     /// libcurl's error text; never contains URL userinfo or passwords.
     public var message: String
+    /// Whether the request was handed to the network before the failure: false for a failed connect
+    /// or TLS handshake (the server cannot have seen it), true once libcurl began writing it. With a
+    /// timeout, a lost answer or a broken reply, a true value means the outcome is unknown.
+    public var requestSent: Bool
 
     /// Creates an error.
     ///
     /// The client creates these; fakes and tests may too.
-    public init(kind: Kind, curlCode: Int = 0, message: String) {
+    public init(kind: Kind, curlCode: Int = 0, message: String, requestSent: Bool = false) {
         self.kind = kind
         self.curlCode = curlCode
         self.message = message
+        self.requestSent = requestSent
+    }
+
+    /// The request may have taken effect on the server though no answer says so: it was sent, and then
+    /// the answer was lost, late or broken.
+    public var outcomeUnknown: Bool {
+        guard requestSent else { return false }
+        switch kind {
+        case .timeout, .answerLost, .protocolError, .other, .cancelled: return true
+        case .connect, .tls, .tooLarge, .invalidRequest: return false
+        }
     }
 
     /// `"<kind>: <message> (curl <code>)"`.
@@ -297,4 +320,12 @@ extension Duration {
         if seconds > Int64(Int.max / 1000 - 1) { return Int.max / 1000 }
         return max(1, Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000))
     }
+}
+
+/// Who is told when a request is handed to the network: a task-local hook, set around a unit of work
+/// (the engine sets it around one delivery's publish) and captured by each request made inside it.
+/// It is called once per request, on the transport's thread, right before the request is written: keep
+/// it short and non-blocking (the engine appends a line to a file).
+public enum SendObserver {
+    @TaskLocal public static var current: (@Sendable () -> Void)?
 }

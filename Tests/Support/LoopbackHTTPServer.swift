@@ -147,6 +147,10 @@ public struct StubResponse: Sendable {
             status: status, headers: [("Content-Type", "application/json")] + headers, body: Array(text.utf8))
     }
 
+    /// No answer at all: the server closes the connection after reading the request (a server that
+    /// crashed, or a proxy that gave up, after the request may have taken effect).
+    public static let closeWithoutAnswer = StubResponse(status: 0)
+
     /// A plain-text response: `Content-Type: text/plain; charset=utf-8` plus `headers`.
     ///
     /// The body is `text` in UTF-8.
@@ -406,6 +410,10 @@ private final class RequestHandler: ChannelInboundHandler, RemovableChannelHandl
 
     private func write(context: ChannelHandlerContext, response: StubResponse, version: HTTPVersion, keepAlive: Bool) {
         guard context.channel.isActive else { return }
+        if response.status == 0 {
+            context.close(promise: nil)
+            return
+        }
         var headers = HTTPHeaders()
         headers.reserveCapacity(response.headers.count + 2)
         for (name, value) in response.headers

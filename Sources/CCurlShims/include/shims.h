@@ -31,6 +31,13 @@ typedef int (*ccurl_xferinfo_callback)(void *userdata, curl_off_t dltotal, curl_
                                        curl_off_t ulnow);
 CURLcode ccurl_easy_setopt_xferinfo_callback(CURL *handle, ccurl_xferinfo_callback value);
 
+/// CURLOPT_PREREQFUNCTION with CURLOPT_PREREQDATA: called on a connection (new or reused) right before
+/// the request is sent on it — once per request written, so a second call for one transfer means libcurl
+/// is about to send the same request again. Return CURL_PREREQFUNC_ABORT (1) to stop it.
+typedef int (*ccurl_prereq_callback)(void *clientp, char *conn_primary_ip, char *conn_local_ip, int conn_primary_port,
+                                     int conn_local_port);
+CURLcode ccurl_easy_setopt_prereq_callback(CURL *handle, ccurl_prereq_callback value, void *data);
+
 CURLcode ccurl_easy_getinfo_long(CURL *handle, CURLINFO info, long *value);
 CURLcode ccurl_easy_getinfo_string(CURL *handle, CURLINFO info, const char **value);
 CURLcode ccurl_easy_getinfo_double(CURL *handle, CURLINFO info, double *value);
