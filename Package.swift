@@ -98,7 +98,8 @@ let package = Package(
         .target(
             name: "Engine",
             dependencies: [
-                "ChannelKit", "Queue", "Config", .product(name: "Logging", package: "swift-log"),
+                // Transport: the engine hears from the HTTP client when a send is handed to the network.
+                "ChannelKit", "Queue", "Config", "Transport", .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -184,7 +185,8 @@ let package = Package(
         .target(
             name: "Zalo",
             dependencies: [
-                "ChannelKit", "Transport", "ChannelHTTP", "Rendering", .product(name: "Crypto", package: "swift-crypto"),
+                "ChannelKit", "Transport", "ChannelHTTP", "Rendering",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Plugins/Zalo",

@@ -73,10 +73,16 @@ public struct ChannelTraits: Sendable, Hashable {
     public var idempotent: Bool
     /// Deletes published items (`cchc item retract`).
     public var supportsRetraction: Bool
+    /// Every request that can change something remotely goes through the HTTP transport (`Transport.HTTPClient`),
+    /// which tells the engine the moment it hands one to the network. The engine then knows, after a crash,
+    /// which claimed deliveries never left (they are sent again instead of becoming `uncertain`). False: the
+    /// engine counts a send as started when it calls the channel.
+    public var reportsSends: Bool
 
-    public init(idempotent: Bool, supportsRetraction: Bool = false) {
+    public init(idempotent: Bool, supportsRetraction: Bool = false, reportsSends: Bool = false) {
         self.idempotent = idempotent
         self.supportsRetraction = supportsRetraction
+        self.reportsSends = reportsSends
     }
 }
 
@@ -97,6 +103,11 @@ public struct PublishRequest: Sendable {
     /// again) and `failed` ones since the delivery was last re-queued by a person. Empty for channels
     /// that do not send in parts.
     public var finishedParts: [String: PartOutcome]
+    /// The store's installation id (random per store, kept in its backups). A channel that looks its posts up
+    /// after a lost answer puts it, with the item id and content hash, in a mark on the post, so it never
+    /// takes a post another installation made — or one this store made for a different item under a reused
+    /// id — for its own. Empty when unknown (tests).
+    public var installationID: String = ""
     public var logger: Logger
 
     public init(

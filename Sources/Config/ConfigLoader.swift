@@ -189,6 +189,7 @@ public enum ConfigLoader {
         }
         settings.maxConcurrency = try s.int("max_concurrency", range: 1...1024) ?? 16
         settings.retry = try readRetry(s, key: "retry")
+        settings.settle = try positive(s, "settle") ?? ChannelSettings.defaultSettle
         if let c = try s.section("circuit") {
             settings.circuit.failures = try c.int("failures", range: 0...10_000) ?? settings.circuit.failures
             settings.circuit.pause = try positive(c, "pause") ?? settings.circuit.pause

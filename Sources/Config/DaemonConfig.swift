@@ -26,6 +26,8 @@ public struct DaemonConfig: Sendable {
     /// Touched by `cchc` after a change so a running daemon looks at the queue at once.
     public var wakeFilePath: String { stateDirectory + "/wake" }
     public var lockFilePath: String { stateDirectory + "/cchcd.lock" }
+    /// Where the engine notes the sends it hands to the network (one file per process; see `SendJournal`).
+    public var sendJournalDirectory: String { stateDirectory + "/sent" }
 
     public var topics: [Topic] { Topic.builtin + extraTopics }
 
@@ -114,6 +116,11 @@ public struct ChannelSettings: Sendable, Hashable {
     /// Overrides the global retry settings.
     public var retry: RetrySettings?
     public var circuit: CircuitSettings
+    /// After a send whose answer was lost (a timeout, a dropped connection), how long the remote side may
+    /// still be working on it: the next attempt, and its look-up of what the lost one did, waits at least
+    /// this long. Longer than the server's own time limit (PHP's `max_execution_time` is 30 s).
+    public var settle: Duration = Self.defaultSettle
+    public static let defaultSettle: Duration = .seconds(60)
 
     public init(
         after: String? = nil, slots: [Slot] = [], quietHours: QuietHours? = nil, maxPerDay: Int? = nil,
@@ -134,7 +141,7 @@ public struct ChannelSettings: Sendable, Hashable {
     /// Keys of a channel section that belong to the engine, not to the plugin.
     public static let engineKeys = [
         "type", "enabled", "after", "slots", "quiet_hours", "max_per_day", "min_gap", "rate", "max_concurrency",
-        "retry", "circuit",
+        "retry", "circuit", "settle",
     ]
 }
 

@@ -6,6 +6,7 @@ import Metrics
 import Queue
 import ServiceLifecycle
 import Synchronization
+import Transport
 
 /// Counters of the engine's work, for the benchmark, status lines and metrics.
 public struct EngineFigures: Sendable {
@@ -59,14 +60,18 @@ public final class Engine: Service, Sendable {
     private let core: EngineCore
     private let signal: WakeSignal
 
+    /// - Parameter sendJournal: where this process notes the sends it hands to the network (see
+    ///   ``SendJournal``); at start, the journals that earlier processes left in its folder tell which of
+    ///   their leased deliveries never left. Nil: no journal (every send in flight at a crash counts as sent).
     public init(
         store: any Store, channels: [EngineChannel], config: DaemonConfig, logWriter: DeliveryLogWriter?,
-        owner: String, singleInstance: Bool, clock: any EngineClock = SystemClock(), logger: Logger
+        owner: String, singleInstance: Bool, clock: any EngineClock = SystemClock(), sendJournal: SendJournal? = nil,
+        logger: Logger
     ) {
         signal = WakeSignal()
         core = EngineCore(
             store: store, channels: channels, config: config, logWriter: logWriter, owner: owner,
-            singleInstance: singleInstance, clock: clock, signal: signal, logger: logger)
+            singleInstance: singleInstance, clock: clock, signal: signal, sendJournal: sendJournal, logger: logger)
     }
 
     public func run() async throws {
@@ -121,6 +126,11 @@ struct EngineSetup: Sendable {
     let retryPolicies: [String: RetryPolicy]
     let policies: [String: ChannelPolicy]
     let idempotent: Set<String>
+    /// Channels that can find out what a send whose answer was lost did: idempotent ones, and those with an
+    /// ``ChannelKit/InterruptionLookup``. A lost answer elsewhere makes the delivery `uncertain`.
+    let canLookUp: Set<String>
+    /// Channels that report when a send is handed to the network (``ChannelKit/ChannelTraits/reportsSends``).
+    let reportsSends: Set<String>
     /// Channels with records of their own (``ChannelKit/RecordingChannel``).
     let recording: Set<String>
 
@@ -136,6 +146,8 @@ struct EngineSetup: Sendable {
         retryPolicies = retries
         self.policies = policies
         idempotent = Set(channels.filter { $0.channel.traits.idempotent }.map(\.name))
+        canLookUp = idempotent.union(channels.filter { $0.channel is any InterruptionLookup }.map(\.name))
+        reportsSends = Set(channels.filter { $0.channel.traits.reportsSends }.map(\.name))
         recording = Set(channels.filter { $0.channel is any RecordingChannel }.map(\.name))
     }
 }
@@ -151,6 +163,7 @@ actor EngineCore {
     let singleInstance: Bool
     let clock: any EngineClock
     let signal: WakeSignal
+    let sendJournal: SendJournal?
     let logger: Logger
 
     private var gates: [String: ChannelGate] = [:]
@@ -171,8 +184,10 @@ actor EngineCore {
 
     init(
         store: any Store, channels: [EngineChannel], config: DaemonConfig, logWriter: DeliveryLogWriter?,
-        owner: String, singleInstance: Bool, clock: any EngineClock, signal: WakeSignal, logger: Logger
+        owner: String, singleInstance: Bool, clock: any EngineClock, signal: WakeSignal, sendJournal: SendJournal?,
+        logger: Logger
     ) {
+        self.sendJournal = sendJournal
         self.store = store
         let setup = EngineSetup(channels: channels, config: config)
         self.setup = setup
@@ -250,14 +265,21 @@ actor EngineCore {
         return out
     }
     private(set) var started = false
+    /// The store's installation id, read at start (``ChannelKit/PublishRequest/installationID``).
+    private(set) var installationID = ""
     private var roundStartedAt: ContinuousClock.Instant?
 
     func roundAge() -> Duration? { roundStartedAt.map { ContinuousClock.now - $0 } }
 
     func run() async throws {
         let start = clock.now()
+        installationID = try await store.installationID()
+        let journals = sendJournal.map { SendJournal.evidence(in: $0.directory, exceptOwner: $0.owner) }
         let recovered = try await store.recoverLeases(
-            before: singleInstance ? .distantFuture : start, idempotentChannels: setup.idempotent, at: start)
+            before: singleInstance ? .distantFuture : start, idempotentChannels: setup.idempotent,
+            evidence: journals?.0 ?? SendEvidence(), at: start)
+        // With several instances, another live one may still be writing its journal: keep them all.
+        if singleInstance, let files = journals?.files { SendJournal.remove(files) }
         if recovered.requeued + recovered.uncertain > 0 {
             logger.warning(
                 "recovered deliveries interrupted by the last stop",
@@ -423,9 +445,13 @@ actor EngineCore {
             for delivery in got { lateness.record(max(0, now.timeIntervalSince(delivery.delivery.dueAt))) }
             let entry = channels.first { $0.name == name }!
             let setup = self.setup
+            let installation = installationID
             for delivery in got {
                 let startedAt = now
-                group.addTask { await self.send(delivery, via: entry, setup: setup, startedAt: startedAt) }
+                group.addTask {
+                    await self.send(
+                        delivery, via: entry, setup: setup, startedAt: startedAt, installation: installation)
+                }
             }
         }
         if !drained.isEmpty {
@@ -454,18 +480,36 @@ actor EngineCore {
     /// Publishes one delivery. Runs off the actor (building the request, the send, the outcome and its
     /// log line are per-delivery work that both cores can share); only the bookkeeping hops back.
     private nonisolated func send(
-        _ claimed: ClaimedDelivery, via entry: EngineChannel, setup: EngineSetup, startedAt: Date
+        _ claimed: ClaimedDelivery, via entry: EngineChannel, setup: EngineSetup, startedAt: Date,
+        installation: String
     ) async {
         let delivery = claimed.delivery
         var requestLogger = logger
         requestLogger[metadataKey: "delivery"] = "\(delivery.id)"
-        let request = PublishRequest(
+        var request = PublishRequest(
             deliveryID: delivery.id, attempt: delivery.attempts,
             previousAttemptInterrupted: delivery.interrupted,
             item: claimed.item.channelItem(for: entry.name, topicLabel: setup.config.topicLabel),
             earlierResults: claimed.earlierResults, finishedParts: claimed.finishedParts, logger: requestLogger)
+        request.installationID = installation
         let sendStart = ContinuousClock.now
-        let parted = await entry.channel.publishInParts(request)
+        let parted: PartedOutcome
+        if let journal = sendJournal {
+            let id = delivery.id
+            let attempt = delivery.attempts
+            if setup.reportsSends.contains(entry.name) {
+                // The transport notes the moment it hands the first request that can change something to
+                // the network; look-ups before it leave no mark.
+                parted = await SendObserver.$current.withValue({ journal.sent(id, attempt: attempt) }) {
+                    await entry.channel.publishInParts(request)
+                }
+            } else {
+                journal.sent(id, attempt: attempt)
+                parted = await entry.channel.publishInParts(request)
+            }
+        } else {
+            parted = await entry.channel.publishInParts(request)
+        }
         var outcome = parted.outcome
         if case .failed(let error) = outcome, error.haltsChannel, !(await halt(entry.name, error)) {
             // Already halted by another delivery's identical failure: this one waits, unburnt, for the fix.
@@ -516,10 +560,11 @@ actor EngineCore {
                 for other in try await store.deliveries(itemID: delivery.itemID) where other.state == .delivered {
                     earlier[other.channel] = ChannelResult(remoteID: other.remoteID, url: other.url)
                 }
-                let request = PublishRequest(
+                var request = PublishRequest(
                     deliveryID: delivery.id, attempt: delivery.attempts, previousAttemptInterrupted: true,
                     item: item.channelItem(for: delivery.channel, topicLabel: setup.config.topicLabel),
                     earlierResults: earlier, logger: requestLogger)
+                request.installationID = await self.installationID
                 switch await lookup.lookUpInterrupted(request) {
                 case .found(let result, let detail):
                     _ = try await store.resolve(
@@ -660,6 +705,10 @@ actor EngineCore {
                     "error": "\(line.error ?? "")",
                     "retry_at": "\(line.retry_at ?? "-")",
                 ])
+        case .uncertain:
+            logger.error(
+                "delivery uncertain: the answer was lost; a person decides (cchc delivery resolve)",
+                metadata: ["attempt": "\(line.attempt ?? 0)", "error": "\(line.error ?? "")"])
         case .failed:
             logger.error(
                 "delivery failed",
@@ -731,14 +780,31 @@ actor EngineCore {
         case .retry(let error, let after):
             let policy = setup.retryPolicies[entry.name]!
             let made = delivery.attempts - delivery.attemptBase
+            let lost = error.errorClass == .uncertain
             attempt.errorClass = error.errorClass.rawValue
             attempt.message = error.message
             attempt.code = error.code
             line.error_class = error.errorClass.rawValue
             line.error = error.message
             line.code = error.code
-            if policy.allowsAnother(afterAttempt: made) {
-                let delay = policy.delay(afterAttempt: made, retryAfter: after)
+            if lost && (!setup.canLookUp.contains(entry.name) || !policy.allowsAnother(afterAttempt: made)) {
+                // Sent, answer lost, and nothing will look for what it did: a person decides.
+                next = .uncertain
+                attempt.outcome = .interrupted
+                line.event = "delivery.uncertain"
+                line.state = DeliveryState.uncertain.rawValue
+                line.detail =
+                    setup.canLookUp.contains(entry.name)
+                    ? "the answer was lost and no attempts are left: a person decides"
+                    : "the answer was lost and the channel cannot look for what the send did: a person decides"
+            } else if policy.allowsAnother(afterAttempt: made) {
+                var delay = policy.delay(afterAttempt: made, retryAfter: after)
+                if lost {
+                    // The lost send may still land: the next attempt (and its look-up) waits until it has settled.
+                    let settle = entry.config.settings.settle
+                    if delay < settle { delay = settle }
+                    line.detail = "the answer was lost: the next attempt looks for what this one did first"
+                }
                 let at = setup.policies[entry.name]!.fit(finishedAt.addingTimeInterval(delay.seconds))
                 next = .retry(at: at)
                 attempt.outcome = .retry

@@ -62,6 +62,40 @@ public enum DeliveryState: String, Sendable, Codable, CaseIterable {
 }
 
 /// Item content as submitted. `contentHash` is computed from exactly these fields.
+extension NewItem {
+    /// The item with its content in NFC (``ItemContent/normalizedNFC()``).
+    public func normalizedNFC() -> NewItem {
+        var item = self
+        item.content = content.normalizedNFC()
+        return item
+    }
+}
+
+extension ItemContent {
+    /// Every text field in Unicode NFC. Vietnamese text pasted from some editors arrives decomposed
+    /// (`ê` + U+0301 instead of `ế`); TCVN 6909 and WordPress's search use the precomposed letters, and a
+    /// decomposed unit name would be another unit to `item list --unit` and the reports. The store
+    /// normalises every item it takes, so the content hash is the same whichever way it was typed.
+    public func normalizedNFC() -> ItemContent {
+        func nfc(_ s: String) -> String { s.precomposedStringWithCanonicalMapping }
+        var c = self
+        c.title = nfc(title)
+        c.summary = summary.map(nfc)
+        c.body = nfc(body)
+        c.topic = nfc(topic)
+        c.unit = nfc(unit)
+        c.author = author.map(nfc)
+        c.channels = channels.map(nfc)
+        c.media = media.map { m in
+            var m = m
+            m.caption = m.caption.map(nfc)
+            return m
+        }
+        c.overrides = overrides.mapValues { $0.mapValues(nfc) }
+        return c
+    }
+}
+
 public struct ItemContent: Sendable, Hashable, Codable {
     public var title: String
     public var summary: String?
@@ -260,7 +294,8 @@ public struct AttemptRecord: Sendable, Hashable, Codable {
         case delivered
         case retry
         case failed
-        /// Cut short by a stop of the daemon; recorded at recovery.
+        /// Cut short before an answer: by a stop of the daemon (recorded at recovery, error class
+        /// `interrupted`), or by a lost answer (error class `uncertain`). Whether it took effect is unknown.
         case interrupted
     }
 
@@ -338,6 +373,9 @@ public struct DeliveryOutcome: Sendable {
         /// Try again at this time (state `retry-wait`).
         case retry(at: Date)
         case failed
+        /// The send's answer was lost and the channel cannot look for what it did: a person decides
+        /// (state `uncertain`, `cchc delivery resolve`).
+        case uncertain
     }
 
     public var deliveryID: String
@@ -474,5 +512,28 @@ public struct StoredOnce: Sendable, Hashable {
     public init(stored: Int, duplicates: Int) {
         self.stored = stored
         self.duplicates = duplicates
+    }
+}
+
+/// What the journals of stopped processes say about the deliveries they had leased (the engine's
+/// `SendJournal`): which owners kept a journal that is complete (same boot), and which attempts they
+/// handed to the network. A delivery leased by such an owner whose attempt is not listed never left.
+public struct SendEvidence: Sendable, Hashable {
+    public var owners: Set<String> = []
+    public var sent: Set<String> = []
+
+    public init(owners: Set<String> = [], sent: Set<String> = []) {
+        self.owners = owners
+        self.sent = sent
+    }
+
+    static func key(_ deliveryID: String, _ attempt: Int) -> String { "\(attempt) \(deliveryID)" }
+
+    public mutating func markSent(_ deliveryID: String, attempt: Int) { sent.insert(Self.key(deliveryID, attempt)) }
+
+    /// Whether the delivery's current attempt certainly never reached the network.
+    public func neverSent(_ delivery: DeliveryRecord) -> Bool {
+        guard let owner = delivery.leaseOwner, owners.contains(owner) else { return false }
+        return !sent.contains(Self.key(delivery.id, delivery.attempts))
     }
 }

@@ -169,6 +169,11 @@ extension SQLiteStore {
                 UPDATE deliveries SET state = 'failed', lease_owner = NULL, lease_expires_at = NULL, \
                 interrupted = 0, last_error_class = ?, last_error = ?, updated_at = ? WHERE id = ?
                 """)
+        let uncertain = try db.cachedStatement(
+            sql: """
+                UPDATE deliveries SET state = 'uncertain', lease_owner = NULL, lease_expires_at = NULL, \
+                interrupted = 1, last_error_class = ?, last_error = ?, updated_at = ? WHERE id = ?
+                """)
         let atMs = millis(at)
         var touched: [String] = []
         var touchedSet: Set<String> = []
@@ -202,6 +207,8 @@ extension SQLiteStore {
             case .failed:
                 try failed.execute(arguments: [a.errorClass, a.message, atMs, outcome.deliveryID])
                 failedChannels.append((itemID, channel))
+            case .uncertain:
+                try uncertain.execute(arguments: [a.errorClass, a.message, atMs, outcome.deliveryID])
             }
             if touchedSet.insert(itemID).inserted { touched.append(itemID) }
         }
@@ -215,7 +222,7 @@ extension SQLiteStore {
     }
 
     public func recoverLeases(
-        before: Date, idempotentChannels: Set<String>, at: Date
+        before: Date, idempotentChannels: Set<String>, evidence: SendEvidence, at: Date
     ) async throws(StoreError) -> (requeued: Int, uncertain: Int) {
         try await write("recover leases") { db in
             let leased = try Row.fetchAll(
@@ -234,7 +241,8 @@ extension SQLiteStore {
             var uncertain = 0
             var headers: [String: ItemHeader] = [:]
             for var delivery in leased {
-                let idempotent = idempotentChannels.contains(delivery.channel)
+                let unsent = evidence.neverSent(delivery)
+                let idempotent = unsent || idempotentChannels.contains(delivery.channel)
                 try self.insertAttempt(
                     db,
                     AttemptRecord(
@@ -261,7 +269,10 @@ extension SQLiteStore {
                 line.error_class = "interrupted"
                 if idempotent {
                     line.due_at = self.clock.format(at)
-                    line.detail = "interrupted; the channel is idempotent: sent again"
+                    line.detail =
+                        unsent
+                        ? "interrupted before it was handed to the network: sent again"
+                        : "interrupted; the channel is idempotent: sent again"
                     requeued += 1
                 } else {
                     line.detail = "interrupted; the channel is not idempotent: a person decides"
@@ -372,6 +383,15 @@ extension SQLiteStore {
                 stats.waitingByChannel[row[0]] = row[1]
             }
             return stats
+        }
+    }
+
+    public func installationID() async throws(StoreError) -> String {
+        try await read("read the installation id") { db in
+            guard let id = try String.fetchOne(db, sql: "SELECT id FROM installation LIMIT 1") else {
+                throw StoreError(.database, "the store has no installation id")
+            }
+            return id
         }
     }
 }

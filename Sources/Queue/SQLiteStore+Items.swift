@@ -8,6 +8,7 @@ extension SQLiteStore {
     public func addItem(
         _ item: NewItem, at: Date, plan: @Sendable (ItemRecord) -> [PlannedDelivery]
     ) async throws(StoreError) -> (ItemRecord, created: Bool) {
+        let item = item.normalizedNFC()
         if let id = item.id {
             try Self.validateItemID(id)
         } else {
@@ -451,7 +452,7 @@ extension SQLiteStore {
             }
             if let unit = filter.unit {
                 conditions.append("unit = ?")
-                arguments += [unit]
+                arguments += [unit.precomposedStringWithCanonicalMapping]
             }
             if let source = filter.source {
                 conditions.append("source = ?")

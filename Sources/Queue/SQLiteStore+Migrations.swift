@@ -51,6 +51,19 @@ extension SQLiteStore {
                     );
                     """)
         }
+        // The installation's id: made once with the store (and so kept in its backups), it marks the posts
+        // this installation makes, so a look-up never takes another installation's post for its own.
+        migrator.registerMigration("v7-installation") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE installation (
+                        id TEXT NOT NULL CHECK (length(id) >= 8),
+                        created_at INTEGER NOT NULL
+                    );
+                    INSERT INTO installation (id, created_at)
+                    VALUES (lower(hex(randomblob(6))), CAST(strftime('%s','now') AS INTEGER) * 1000);
+                    """)
+        }
         return migrator
     }
 

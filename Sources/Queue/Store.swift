@@ -57,12 +57,12 @@ public protocol Store: Sendable {
 
     /// Takes back deliveries left `leased` by a process that stopped: leases whose expiry is before
     /// `before` (pass `.distantFuture` when this process holds the single-instance lock). Those of
-    /// channels in `idempotentChannels` return to `pending`, due at once, marked `interrupted`; the
-    /// others become `uncertain`. An `interrupted` attempt is recorded for each.
+    /// channels in `idempotentChannels`, and those `evidence` shows were never handed to the network (see
+    /// ``SendEvidence``), return to `pending`, due at once, marked `interrupted`; the others become
+    /// `uncertain`. An `interrupted` attempt is recorded for each.
     /// - Returns: how many went back to pending, and how many became uncertain.
-    func recoverLeases(before: Date, idempotentChannels: Set<String>, at: Date) async throws(StoreError) -> (
-        requeued: Int, uncertain: Int
-    )
+    func recoverLeases(before: Date, idempotentChannels: Set<String>, evidence: SendEvidence, at: Date)
+        async throws(StoreError) -> (requeued: Int, uncertain: Int)
 
     /// Marks `expired` every waiting delivery whose item's `expires_at` is at or before `now` (and the
     /// item, when nothing else of it is in flight). Returns how many deliveries expired.
@@ -121,12 +121,26 @@ public protocol Store: Sendable {
     /// The highest sequence number, or 0.
     func lastLogSeq() async throws(StoreError) -> Int64
 
+    // MARK: Installation
+
+    /// This store's installation id: random, made with the store, kept in its backups. Channels put it in
+    /// the marks that let them recognise their own posts (see `PublishRequest.installationID`).
+    func installationID() async throws(StoreError) -> String
+
     // MARK: Figures
 
     func stats() async throws(StoreError) -> QueueStats
 }
 
 extension Store {
+    /// ``recoverLeases(before:idempotentChannels:evidence:at:)`` knowing nothing of what was sent.
+    public func recoverLeases(before: Date, idempotentChannels: Set<String>, at: Date) async throws(StoreError) -> (
+        requeued: Int, uncertain: Int
+    ) {
+        try await recoverLeases(
+            before: before, idempotentChannels: idempotentChannels, evidence: SendEvidence(), at: at)
+    }
+
     /// Two steps, for stores that cannot do it in one transaction. Each step is still atomic.
     public func recordAndClaim(
         _ outcomes: [DeliveryOutcome], recordedAt: Date, claims: [(channel: String, limit: Int)], now: Date,

@@ -137,13 +137,21 @@ struct CCHCD: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let planner = DeliveryPlanner(config: daemonConfig)
         let logWriter = DeliveryLogWriter(directory: daemonConfig.deliveryLogDirectory, store: store, logger: logger)
+        let owner = "cchcd-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let sendJournal: SendJournal
+        do {
+            sendJournal = try SendJournal(directory: daemonConfig.sendJournalDirectory, owner: owner)
+        } catch {
+            printError("cannot open the send journal in \(daemonConfig.sendJournalDirectory): \(error)")
+            throw ExitCode(1)
+        }
         let engine = Engine(
             store: store,
             channels: daemonConfig.channels.compactMap { c in
                 channels[c.name].map { EngineChannel(channel: $0, config: c) }
             },
-            config: daemonConfig, logWriter: logWriter, owner: "cchcd-\(getpid())-\(UInt32.random(in: 0...UInt32.max))",
-            singleInstance: true, logger: logger)
+            config: daemonConfig, logWriter: logWriter, owner: owner, singleInstance: true, sendJournal: sendJournal,
+            logger: logger)
         var services: [any Service] = [engine]
         let intake = ItemIntake(config: daemonConfig, channels: channels, store: store, planner: { planner.plan($0) })
         // The watcher also reports `cchc`'s wake file; with the inbox disabled only that is watched.

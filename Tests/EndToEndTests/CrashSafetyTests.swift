@@ -77,6 +77,14 @@ struct CrashSafetyTests {
         // The webhook: interrupted sends became uncertain and were not sent again.
         let calls = Dictionary(grouping: hook.requests, by: { $0.header("X-CCHC-Delivery") ?? "" })
         #expect(calls.values.allSatisfy { $0.count == 1 })
+        // Only deliveries whose request reached the server are uncertain: those the killed daemon had
+        // claimed but not yet handed to the network (its send journal says which) were sent again.
+        let uncertain = try await store.uncertainDeliveries()
+        #expect(uncertain.allSatisfy { $0.channel == "webhook-tonghop" })
+        let received = Set(calls.keys)
+        #expect(
+            uncertain.allSatisfy { received.contains($0.id) },
+            "uncertain without a request at the server: \(uncertain.map(\.id).filter { !received.contains($0) })")
 
         // The delivery log: no gap, no duplicate, every line valid.
         try await eventually(10, "log complete") {

@@ -53,17 +53,17 @@ final class EngineFixture: @unchecked Sendable {
         return logger
     }
 
-    func makeEngine(singleInstance: Bool = true) -> Engine {
+    func makeEngine(singleInstance: Bool = true, sendJournal: SendJournal? = nil) -> Engine {
         let entries = config.channels.map { EngineChannel(channel: channels[$0.name]!, config: $0) }
         let writer = DeliveryLogWriter(directory: logDirectory, store: store, logger: logger)
         return Engine(
             store: store, channels: entries, config: config, logWriter: writer, owner: owner,
-            singleInstance: singleInstance, clock: clock, logger: logger)
+            singleInstance: singleInstance, clock: clock, sendJournal: sendJournal, logger: logger)
     }
 
     /// Starts the engine in a task.
-    func start(singleInstance: Bool = true) {
-        let engine = makeEngine(singleInstance: singleInstance)
+    func start(singleInstance: Bool = true, sendJournal: SendJournal? = nil) {
+        let engine = makeEngine(singleInstance: singleInstance, sendJournal: sendJournal)
         self.engine = engine
         runTask = Task { try await engine.run() }
     }

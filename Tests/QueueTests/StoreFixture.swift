@@ -142,6 +142,7 @@ func outcome(
         case .delivered: .delivered
         case .retry: .retry
         case .failed: .failed
+        case .uncertain: .interrupted
         }
     let attempt = AttemptRecord(
         deliveryID: d.id, number: d.attempts, startedAt: at.addingTimeInterval(-0.25), finishedAt: at, outcome: kind,
@@ -152,12 +153,15 @@ func outcome(
         case .delivered: .delivered
         case .retry: .retryWait
         case .failed: .failed
+        case .uncertain: .uncertain
         }
     let clock = LogClock(timeZone: hcm)
     var retryAt: String?
     if case .retry(let t) = next { retryAt = clock.format(t) }
     let line = LogLine(
-        ts: clock.format(at), event: "delivery.\(kind == .retry ? "retry" : kind.rawValue)", item_id: claimed.item.id,
+        ts: clock.format(at),
+        event: "delivery.\(kind == .retry ? "retry" : kind == .interrupted ? "uncertain" : kind.rawValue)",
+        item_id: claimed.item.id,
         item_title: claimed.item.content.title, unit: claimed.item.content.unit, topic: claimed.item.content.topic,
         channel: d.channel, channel_type: d.channelType, delivery_id: d.id, attempt: d.attempts, state: state.rawValue,
         error_class: errorClass, error: error, remote_id: result?.remoteID, url: result?.url,
