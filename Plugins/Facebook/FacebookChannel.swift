@@ -1,4 +1,5 @@
 import ChannelHTTP
+import Crypto
 import ChannelKit
 import Foundation
 import Logging
@@ -20,7 +21,7 @@ import Transport
 public struct FacebookChannel: InterruptionLookup {
     public let name: String
     public let type = "facebook"
-    public let traits = ChannelTraits(idempotent: false, supportsRetraction: true)
+    public let traits = ChannelTraits(idempotent: false, supportsRetraction: true, reportsSends: true)
 
     let pageID: String
     let apiVersion: String
@@ -111,7 +112,7 @@ public struct FacebookChannel: InterruptionLookup {
     /// The item's marker: `#cchc_` and the item id, other characters as `_` (`2026-11-0042` →
     /// `#cchc_2026_11_0042`), a hashtag Facebook keeps as written. It ends every message, so a
     /// retry can find a post an earlier attempt made.
-    public static func marker(for itemID: String) -> String {
+    public static func marker(for itemID: String, origin: String = "") -> String {
         var tag = "#cchc_"
         for scalar in itemID.lowercased().unicodeScalars {
             if ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) {
@@ -120,7 +121,17 @@ public struct FacebookChannel: InterruptionLookup {
                 tag += "_"
             }
         }
-        return tag
+        return origin.isEmpty ? tag : tag + "_" + origin
+    }
+
+    /// The marker of this request's post: the item id, then 8 hex digits of a hash of the installation id
+    /// and the item's content (`#cchc_2026_11_0042_3fa9c01b`), so a look-up never takes a post another
+    /// installation made — or this store made for another item under a reused id — for its own.
+    public static func marker(for request: PublishRequest) -> String {
+        guard !request.installationID.isEmpty else { return marker(for: request.item.id) }
+        let digest = SHA256.hash(data: Data((request.installationID + ":" + request.item.contentHash).utf8))
+        let origin = digest.prefix(4).map { String(format: "%02x", $0) }.joined()
+        return marker(for: request.item.id, origin: origin)
     }
 
     /// Whether `text` carries `marker` as a whole word (`#cchc_1` is not in `#cchc_12`).
@@ -164,7 +175,7 @@ public struct FacebookChannel: InterruptionLookup {
     func fullMessage(_ request: PublishRequest, linkInText: String?) -> String {
         var text = messageText(request.item, earlierResults: request.earlierResults)
         if let linkInText, !text.contains(linkInText) { text += "\n\n" + linkInText }
-        return text + "\n\n" + Self.marker(for: request.item.id)
+        return text + "\n\n" + Self.marker(for: request)
     }
 
     // MARK: Validation
@@ -176,7 +187,7 @@ public struct FacebookChannel: InterruptionLookup {
             problems.append(ValidationProblem(field: "body", message: "nội dung bài đăng Facebook đang trống"))
         }
         // The marker and a link take a little room too.
-        let room = Self.maxMessageLength - Self.marker(for: item.id).count - 2 - 400
+        let room = Self.maxMessageLength - Self.marker(for: item.id, origin: "00000000").count - 2 - 400
         if text.count > room {
             problems.append(
                 ValidationProblem(
@@ -266,12 +277,12 @@ public struct FacebookChannel: InterruptionLookup {
         // Graph has no idempotency key: an earlier attempt (interrupted, timed out, answered 5xx) may
         // have made the post. Look for the marker before posting again.
         if request.attempt > 1 || request.previousAttemptInterrupted {
-            let found = await findPost(itemID: request.item.id)
+            let found = await findPost(marker: Self.marker(for: request))
             hold = found.hold
             switch found.result {
             case .found(let result):
                 return Attempt(
-                    .delivered(result, detail: "found by marker \(Self.marker(for: request.item.id)); not re-posted"),
+                    .delivered(result, detail: "found by marker \(Self.marker(for: request)); not re-posted"),
                     hold: hold)
             case .notFound: break
             case .failed(let outcome): return Attempt(outcome, hold: hold)
@@ -308,7 +319,7 @@ public struct FacebookChannel: InterruptionLookup {
         // A 506 duplicate has no id: the marker finds the post that exists, so retraction and
         // inbound events can refer to it.
         if case .delivered(let found, let detail) = result.outcome, found.remoteID == nil {
-            let lookup = await findPost(itemID: request.item.id)
+            let lookup = await findPost(marker: Self.marker(for: request))
             hold = Self.longer(hold, lookup.hold)
             if case .found(let existing) = lookup.result {
                 return Attempt(.delivered(existing, detail: (detail ?? "") + "; found by marker"), hold: hold)
@@ -504,8 +515,7 @@ public struct FacebookChannel: InterruptionLookup {
 
     /// Looks through the Page's recent posts (`GET /{page-id}/posts`, newest first, within
     /// `marker_lookback`) for one carrying the item's marker.
-    func findPost(itemID: String, now: Date = Date()) async -> (result: Lookup, hold: Duration?) {
-        let marker = Self.marker(for: itemID)
+    func findPost(marker: String, now: Date = Date()) async -> (result: Lookup, hold: Duration?) {
         let since = Int(now.timeIntervalSince1970) - Int(markerLookback.components.seconds)
         let response: GraphResponse
         do {
@@ -538,8 +548,8 @@ public struct FacebookChannel: InterruptionLookup {
     /// it was published; the Page lists a post at once, so not found within `marker_lookback` means it
     /// was not.
     public func lookUpInterrupted(_ request: PublishRequest) async -> InterruptedLookup {
-        let marker = Self.marker(for: request.item.id)
-        switch await findPost(itemID: request.item.id).result {
+        let marker = Self.marker(for: request)
+        switch await findPost(marker: marker).result {
         case .found(let result): return .found(result, detail: "found by marker \(marker)")
         case .notFound: return .notPublished(detail: "no recent post of the Page carries \(marker)")
         case .failed(let outcome):

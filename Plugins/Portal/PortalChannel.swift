@@ -45,7 +45,7 @@ public struct PortalChannel: Channel {
         case "wordpress":
             let portal = try WordPressPortal(section: section, context: context, http: http)
             publisher = .wordpress(portal)
-            traits = ChannelTraits(idempotent: true, supportsRetraction: true)
+            traits = ChannelTraits(idempotent: true, supportsRetraction: true, reportsSends: true)
         case "static":
             let portal = try StaticPortal(section: section, context: context)
             publisher = .staticSite(portal)
@@ -53,7 +53,7 @@ public struct PortalChannel: Channel {
         default:
             let portal = try GenericPortal(section: section, context: context, http: http)
             publisher = .generic(portal)
-            traits = ChannelTraits(idempotent: portal.idempotent)
+            traits = ChannelTraits(idempotent: portal.idempotent, reportsSends: true)
         }
     }
 

@@ -7,9 +7,10 @@ import Transport
 /// The `wordpress` preset: the WordPress REST API (`/wp-json/wp/v2/`), HTTP Basic with an
 /// Application Password.
 ///
-/// Idempotent: every post gets a slug derived from the item id (``slug(for:)``). When an earlier
-/// attempt may have reached WordPress, the post is looked up by that slug first, so a retry never
-/// publishes it twice.
+/// Idempotent: every post gets a slug derived from the item id (``slug(for:)``) and ends with a mark of
+/// the installation, item and content (``mark(for:)``). When an earlier attempt may have reached
+/// WordPress, the post is looked up by slug and mark first (after the lost send has settled), so a retry
+/// never publishes it twice, never takes someone else's post for its own, and removes a copy that landed late.
 struct WordPressPortal: Sendable {
     let baseURL: String
     let username: String
@@ -75,31 +76,51 @@ struct WordPressPortal: Sendable {
         return headers
     }
 
+    /// The mark every post carries at the end of its content (an HTML comment, which WordPress keeps and
+    /// does not show): the installation, the item and the item's content hash. A post found by slug is ours
+    /// only when it carries this exact mark — not a post another installation made, nor one this store made
+    /// for another item under an id it reused (a store restored from an old backup).
+    static func mark(for request: PublishRequest) -> String {
+        let hash = request.item.contentHash.prefix(16)
+        return "<!-- cchc:\(request.installationID):\(request.item.id):\(hash) -->"
+    }
+
+    /// WordPress reads the title and the excerpt as HTML: escape what would be markup, so
+    /// `Thông báo "khẩn" & <quan trọng>` shows as written.
+    static func htmlText(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;")
+    }
+
     func publish(_ request: PublishRequest) async -> PublishOutcome {
         let item = request.item
         let slug = Self.slug(for: item.id)
 
-        // Any earlier attempt may have created the post (a timeout, a 5xx after the insert, a crash):
-        // look it up by its slug before posting again.
+        // Any earlier attempt may have created the post (a lost answer, a 5xx after the insert, a crash): look
+        // it up before posting again. The engine runs this attempt only once the lost one has settled
+        // (the channel's `settle` time), so a slow create has landed by now or will not.
         if request.attempt > 1 || request.previousAttemptInterrupted {
-            switch await findPost(slug: slug) {
-            case .found(let result): return .delivered(result, detail: "found by slug \(slug); not re-posted")
+            switch await findOwnPost(slug: slug, request: request) {
+            case .found(let result, let note):
+                return .delivered(result, detail: "found by slug \(slug); not re-posted" + note)
             case .notFound: break
             case .failed(let outcome): return outcome
             }
         }
 
-        var mediaID: Int? = nil
+        var media: (id: Int, caption: String?)? = nil
         if featuredMedia, let image = Self.firstLocalImage(item) {
-            switch await uploadMedia(image, request: request) {
-            case .success(let id): mediaID = id
+            switch await uploadMedia(image.path, request: request) {
+            case .success(let id): media = (id, image.caption)
             case .failure(let outcome): return outcome
             }
         }
 
         var post = PostBody(
-            title: item.title, content: Markdown.rendered(item.body).html, excerpt: item.summary ?? "", status: status,
-            slug: slug, categories: categories, tags: tags, featuredMedia: mediaID)
+            title: Self.htmlText(item.title),
+            content: Markdown.rendered(item.body).html + "\n" + Self.mark(for: request),
+            excerpt: Self.htmlText(item.summary ?? ""), status: status, slug: slug, categories: categories, tags: tags,
+            featuredMedia: media?.id)
         if status == "future", let publishAt = item.publishAt {
             post.dateGMT = RFC3339.string(from: publishAt, timeZone: TimeZone(identifier: "UTC")!)
                 .replacingOccurrences(of: "Z", with: "")
@@ -116,21 +137,79 @@ struct WordPressPortal: Sendable {
             return HTTPOutcome.failure(error, action: "creating the WordPress post")
         }
         guard (200...299).contains(response.status) else {
-            return HTTPOutcome.failure(response, action: "creating the WordPress post")
+            return Self.failure(response, action: "creating the WordPress post")
         }
         guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
             let id = JSONPointer("/id")?.string(in: object)
         else {
-            // Retrying is safe here: the next attempt looks the post up by its slug first.
+            // Retrying is safe here: the next attempt looks the post up by its slug and mark first.
             return HTTPOutcome.malformed(response, action: "creating the WordPress post", idempotent: true)
         }
-        let link = object["link"] as? String
+        var result = ChannelResult(remoteID: id, url: object["link"] as? String)
         let createdSlug = object["slug"] as? String
         var detail = "created (HTTP \(response.status))"
-        if let createdSlug, createdSlug != slug {
-            detail += "; WordPress changed the slug to \(createdSlug)"
+        if let media, let postID = Int(id) {
+            detail += await attachMedia(media.id, to: postID, caption: media.caption ?? item.title)
         }
-        return .delivered(ChannelResult(remoteID: id, url: link), detail: detail)
+        if let createdSlug, createdSlug != slug {
+            // WordPress renamed the slug because a post already had it: one of ours that landed late (a lost
+            // send that finished after the look-up) or someone else's. Keep the first of ours, remove the rest.
+            detail += "; WordPress changed the slug to \(createdSlug)"
+            if case .found(let first, let note) = await findOwnPost(slug: slug, request: request) {
+                result = first
+                detail += note
+            }
+        }
+        return .delivered(result, detail: detail)
+    }
+
+    /// Links an uploaded image to its post, with the caption as caption and alt text. The post is already
+    /// published; a failure here is only noted.
+    private func attachMedia(_ mediaID: Int, to postID: Int, caption: String) async -> String {
+        struct Attach: Encodable {
+            var post: Int
+            var caption: String
+            var alt_text: String
+        }
+        let body = PayloadJSON.encode(Attach(post: postID, caption: Self.htmlText(caption), alt_text: caption))
+        do {
+            let response = try await http.execute(
+                HTTPRequest(
+                    method: "POST", url: baseURL + "/wp-json/wp/v2/media/\(mediaID)", headers: headers(json: true),
+                    body: body, timeout: timeout))
+            if (200...299).contains(response.status) { return "; image \(mediaID) attached" }
+            return "; image \(mediaID) not attached (HTTP \(response.status))"
+        } catch {
+            return "; image \(mediaID) not attached (\(error.kind.rawValue))"
+        }
+    }
+
+    /// The outcome of a non-2xx answer. Dead credentials halt the channel until an operator fixes them and
+    /// reloads, instead of failing every queued item: a 401, and WordPress's 400 whose details carry a 401
+    /// (`rest_invalid_param` with `rest_forbidden_status` inside, its answer to a status filter that an
+    /// unauthenticated request may not use).
+    static func failure(_ response: HTTPResponse, action: String) -> PublishOutcome {
+        let object = try? JSONSerialization.jsonObject(with: Data(response.body))
+        if response.status == 401 || (response.status == 400 && containsStatus401(object)) {
+            var error = HTTPOutcome.channelError(response, action: action)
+            error.errorClass = .auth
+            error.haltsChannel = true
+            error.message =
+                "WordPress refused the username or Application Password — make a new Application Password "
+                + "(Users → Profile), replace the secret and reload (\(error.message))"
+            return .failed(error)
+        }
+        return HTTPOutcome.failure(response, action: action)
+    }
+
+    /// Whether a WordPress error body says 401 in `data.status` at any depth (`data.details.status.data.status`).
+    static func containsStatus401(_ value: Any?) -> Bool {
+        if let object = value as? [String: Any] {
+            if let status = object["status"] as? Int, status == 401 { return true }
+            return object.values.contains { containsStatus401($0) }
+        }
+        if let array = value as? [Any] { return array.contains { containsStatus401($0) } }
+        return false
     }
 
     /// Moves the post to WordPress's trash (`DELETE /wp-json/wp/v2/posts/ID` without `force`), where an
@@ -162,16 +241,24 @@ struct WordPressPortal: Sendable {
     }
 
     enum Lookup {
-        case found(ChannelResult)
+        /// Our post; `note` says what else was found (copies removed).
+        case found(ChannelResult, note: String)
         case notFound
         case failed(PublishOutcome)
     }
 
-    /// Looks a post up by slug in every status an earlier attempt could have left it in.
-    func findPost(slug: String) async -> Lookup {
+    /// How many slugs WordPress may have derived from ours for copies (`slug-2` … `slug-9`).
+    static let copySlugs = 9
+
+    /// Looks for this delivery's post: the slug and the ones WordPress gives copies (`-2`, `-3`…), in every
+    /// status an earlier attempt could have left it in, keeping only posts with this request's mark. When
+    /// more than one of ours exists (a lost send landed after all), the first stays and the others are
+    /// moved to the trash; the note says which.
+    func findOwnPost(slug: String, request: PublishRequest) async -> Lookup {
+        let slugs = [slug] + (2...Self.copySlugs).map { "\(slug)-\($0)" }
         let url =
-            baseURL + "/wp-json/wp/v2/posts?slug=\(TextEscaping.urlComponent(slug))"
-            + "&status=publish,future,draft,pending,private&context=edit"
+            baseURL + "/wp-json/wp/v2/posts?slug=\(slugs.map(TextEscaping.urlComponent).joined(separator: ","))"
+            + "&status=publish,future,draft,pending,private&context=edit&orderby=id&order=asc&per_page=20"
         let response: HTTPResponse
         do {
             response = try await http.execute(
@@ -180,13 +267,49 @@ struct WordPressPortal: Sendable {
             return .failed(HTTPOutcome.failure(error, action: "looking the post up by slug"))
         }
         guard (200...299).contains(response.status) else {
-            return .failed(HTTPOutcome.failure(response, action: "looking the post up by slug"))
+            return .failed(Self.failure(response, action: "looking the post up by slug"))
         }
         guard let posts = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [[String: Any]] else {
             return .failed(HTTPOutcome.malformed(response, action: "looking the post up by slug", idempotent: true))
         }
-        guard let post = posts.first, let id = JSONPointer("/id")?.string(in: post) else { return .notFound }
-        return .found(ChannelResult(remoteID: id, url: post["link"] as? String))
+        let mark = Self.mark(for: request)
+        let ours = posts.filter { post in
+            guard let raw = (post["content"] as? [String: Any])?["raw"] as? String else { return false }
+            return raw.contains(mark)
+        }.sorted {
+            (Int(JSONPointer("/id")?.string(in: $0) ?? "") ?? 0) < (Int(JSONPointer("/id")?.string(in: $1) ?? "") ?? 0)
+        }
+        guard let first = ours.first, let id = JSONPointer("/id")?.string(in: first) else {
+            if !posts.isEmpty {
+                request.logger.notice(
+                    "posts with this item's slug exist but are not this delivery's (another installation, or an id reused for another item): not taken as ours",
+                    metadata: ["slug": "\(slug)", "found": "\(posts.count)"])
+            }
+            return .notFound
+        }
+        var note = ""
+        var removed: [String] = []
+        var kept: [String] = []
+        for copy in ours.dropFirst() {
+            guard let copyID = JSONPointer("/id")?.string(in: copy) else { continue }
+            do {
+                _ = try await retract(ChannelResult(remoteID: copyID))
+                removed.append(copyID)
+            } catch {
+                kept.append(copyID)
+            }
+        }
+        if !removed.isEmpty {
+            note += "; a copy landed late and was moved to the trash: post \(removed.joined(separator: ", "))"
+            request.logger.warning(
+                "a copy of the post landed late (its send's answer was lost) and was moved to the trash",
+                metadata: ["kept": "\(id)", "trashed": "\(removed.joined(separator: ","))"])
+        }
+        if !kept.isEmpty {
+            note +=
+                "; copies that could not be moved to the trash (remove them by hand): post \(kept.joined(separator: ", "))"
+        }
+        return .found(ChannelResult(remoteID: id, url: first["link"] as? String), note: note)
     }
 
     enum Upload {
@@ -228,10 +351,14 @@ struct WordPressPortal: Sendable {
         "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp",
     ]
 
-    static func firstLocalImage(_ item: ChannelItem) -> String? {
-        item.media.lazy.compactMap(\.path).first { path in
-            imageTypes[URL(fileURLWithPath: path).pathExtension.lowercased()] != nil
+    static func firstLocalImage(_ item: ChannelItem) -> (path: String, caption: String?)? {
+        for media in item.media {
+            guard let path = media.path, imageTypes[URL(fileURLWithPath: path).pathExtension.lowercased()] != nil else {
+                continue
+            }
+            return (path, media.caption)
         }
+        return nil
     }
 
     static func mediaType(_ path: String) -> String {

@@ -50,7 +50,7 @@ public struct WebhookChannel: Channel {
             throw section.error("headers", "\(header) is set by the channel")
         }
         timeout = try section.duration("timeout")
-        traits = ChannelTraits(idempotent: try section.bool("idempotent") ?? false)
+        traits = ChannelTraits(idempotent: try section.bool("idempotent") ?? false, reportsSends: true)
         body = try section.template("body", escaping: .json)
         timeZone = context.timeZone
         self.http = http

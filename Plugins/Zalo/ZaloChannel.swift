@@ -19,7 +19,7 @@ import Transport
 public struct ZaloChannel: InterruptionLookup {
     public let name: String
     public let type = "zalo"
-    public let traits = ChannelTraits(idempotent: false)
+    public let traits = ChannelTraits(idempotent: false, reportsSends: true)
 
     let appID: String
     let oaID: String

@@ -96,7 +96,8 @@ import TestSupport
         #expect(site.postCount(slug: "cchc-2026-11-0042") == 1)
         let lookup = try #require(site.requests.last)
         #expect(lookup.method == "GET")
-        #expect(lookup.query["slug"] == "cchc-2026-11-0042")
+        // The slug and those WordPress gives copies (`-2` … `-9`), ours recognised by the mark in the content.
+        #expect(lookup.query["slug"]?.hasPrefix("cchc-2026-11-0042,cchc-2026-11-0042-2,") == true)
         #expect(lookup.query["context"] == "edit")
         #expect(lookup.query["status"]?.contains("draft") == true)
     }
@@ -141,6 +142,10 @@ import TestSupport
         #expect(error.code == 401)
         #expect(error.message.contains("incorrect_password"))
         #expect(!error.message.contains("wrong wrong"))
+        // Dead credentials halt the channel (until the operator fixes them and reloads) instead of failing
+        // every queued item one after the other.
+        #expect(error.haltsChannel)
+        #expect(error.message.contains("Application Password"))
         #expect(site.posts.isEmpty)
     }
 
@@ -210,7 +215,7 @@ import TestSupport
         await #expect(throws: ChannelError.self) { try await portal(site, password: "nope").check() }
     }
 
-    @Test func slowSiteTimesOut() async throws {
+    @Test func slowSiteTimesOutWithAnUnknownOutcome() async throws {
         let site = try await FakeWordPress.start()
         defer { Task { try? await site.shutdown() } }
         site.setDelay(.seconds(3))
@@ -219,7 +224,8 @@ import TestSupport
             Issue.record("expected retry, got \(outcome)")
             return
         }
-        #expect(error.errorClass == .timeout)
+        // The request was sent: WordPress may still create the post (PHP runs on after the client left).
+        #expect(error.errorClass == .uncertain)
     }
 
     @Test func slugs() {

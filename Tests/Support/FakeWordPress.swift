@@ -42,6 +42,10 @@ public final class FakeWordPress: Sendable {
         public var fileName: String
         public var contentType: String
         public var byteCount: Int
+        /// The post it is attached to (0: none), its caption and alt text (`POST /media/ID`).
+        public var post: Int = 0
+        public var caption: String = ""
+        public var altText: String = ""
     }
 
     public let server: LoopbackHTTPServer
@@ -76,6 +80,28 @@ public final class FakeWordPress: Sendable {
     /// Waits this long before answering each request (nil: answer at once).
     public func setDelay(_ delay: Duration?) { state.withLock { $0.delay = delay } }
 
+    /// The next `count` post creations are slow like a PHP insert that takes `delay`: the post is stored
+    /// after the delay (whether or not the client is still waiting), then answered.
+    public func slowNextCreates(_ count: Int = 1, by delay: Duration) {
+        state.withLock { $0.slowCreates.append(contentsOf: Array(repeating: delay, count: count)) }
+    }
+
+    /// The next post creation stores the post, then closes the connection without an answer (a PHP
+    /// worker that died after the insert, a proxy that gave up).
+    public func loseAnswerOfNextCreate() { state.withLock { $0.loseCreateAnswers += 1 } }
+
+    /// Stores a post as if someone else made it (another installation, an editor), without a request.
+    public func seedPost(title: String, content: String, slug: String, status: String = "publish") {
+        state.withLock { s in
+            let id = s.nextID
+            s.nextID += 1
+            s.posts.append(
+                Post(
+                    id: id, title: title, content: content, excerpt: "", slug: slug, status: status, categories: [],
+                    tags: [], featuredMedia: 0, dateGMT: nil, link: "\(s.baseURL)/?p=\(id)"))
+        }
+    }
+
     /// Starts the site on a free loopback port.
     public static func start(
         username: String = "cchc-bot", applicationPassword: String = "abcd EFGH 1234 ijkl MNOP 5678",
@@ -88,7 +114,22 @@ public final class FakeWordPress: Sendable {
             if let injected = state.withLock({ $0.failures.isEmpty ? nil : $0.failures.removeFirst() }) {
                 return injected
             }
-            return Self.handle(request, state: state, credentials: credentials, displayName: displayName)
+            let creating = request.method == "POST" && request.path == "/wp-json/wp/v2/posts"
+            if creating, let slow = state.withLock({ $0.slowCreates.isEmpty ? nil : $0.slowCreates.removeFirst() }) {
+                // Like PHP after the client hung up: the insert still happens. Not cancellable.
+                try? await Task.sleep(for: slow)
+            }
+            let answer = Self.handle(request, state: state, credentials: credentials, displayName: displayName)
+            if creating, answer.status == 201,
+                state.withLock({ s in
+                    guard s.loseCreateAnswers > 0 else { return false }
+                    s.loseCreateAnswers -= 1
+                    return true
+                })
+            {
+                return .closeWithoutAnswer
+            }
+            return answer
         }
         let site = FakeWordPress(
             server: server, state: state, username: username, applicationPassword: applicationPassword,
@@ -119,6 +160,8 @@ public final class FakeWordPress: Sendable {
         var media: [Media] = []
         var failures: [StubResponse] = []
         var delay: Duration?
+        var slowCreates: [Duration] = []
+        var loseCreateAnswers = 0
         var nextID = 1
         var baseURL = ""
     }
@@ -160,6 +203,8 @@ public final class FakeWordPress: Sendable {
             return json(200, ["id": 1, "name": displayName, "slug": credentials.0])
         case ("POST", "/wp-json/wp/v2/media"):
             return uploadMedia(request, state: state)
+        case ("POST", let path) where path.hasPrefix("/wp-json/wp/v2/media/"):
+            return updateMedia(Int(path.dropFirst("/wp-json/wp/v2/media/".count)), request, state: state)
         case ("DELETE", let path) where path.hasPrefix("/wp-json/wp/v2/posts/"):
             return trashPost(Int(path.dropFirst("/wp-json/wp/v2/posts/".count)), state: state)
         default:
@@ -276,6 +321,22 @@ public final class FakeWordPress: Sendable {
                 "id": media.0.id, "source_url": "\(media.1)/wp-content/uploads/\(fileName)", "mime_type": contentType,
                 "media_type": contentType.hasPrefix("image/") ? "image" : "file",
             ] as [String: Any])
+    }
+
+    /// `POST /wp-json/wp/v2/media/ID` with JSON `post`, `caption`, `alt_text`.
+    private static func updateMedia(_ id: Int?, _ request: RecordedRequest, state: LockedState) -> StubResponse {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any] else {
+            return error(400, "rest_invalid_json", "Invalid JSON body passed.")
+        }
+        let updated = state.withLock { s -> Media? in
+            guard let id, let i = s.media.firstIndex(where: { $0.id == id }) else { return nil }
+            if let post = (object["post"] as? NSNumber)?.intValue { s.media[i].post = post }
+            if let caption = object["caption"] as? String { s.media[i].caption = caption }
+            if let alt = object["alt_text"] as? String { s.media[i].altText = alt }
+            return s.media[i]
+        }
+        guard let media = updated else { return error(404, "rest_post_invalid_id", "Invalid post ID.") }
+        return json(200, ["id": media.id, "post": media.post, "alt_text": media.altText] as [String: Any])
     }
 
     private static func representation(_ post: Post) -> [String: Any] {
