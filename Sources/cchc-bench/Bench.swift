@@ -83,7 +83,64 @@ struct DispatchBench: AsyncParsableCommand {
         guard rc == 0, failures == 0 else { throw ValidationError("raw load failed: rc \(rc), failures \(failures)") }
         let rawRate = Double(deliveries) / elapsed
 
-        // 2. The engine, end to end.
+        // 2. The engine, end to end, as shipped; 3. the same without the send journal and without the
+        // transport's guard against re-sends (issue 13), to show what those cost.
+        let shipped = try await measureEngine(url: url, sink: sink, safety: true, logger: logger)
+        let bare = try await measureEngine(url: url, sink: sink, safety: false, logger: logger)
+        let (engineRate, engineElapsed, delivered, sinkSaw, figures, lateness) = (
+            shipped.rate, shipped.elapsed, shipped.delivered, shipped.sinkSaw, shipped.figures, shipped.lateness
+        )
+        func pct(_ p: Double) -> Double {
+            lateness.isEmpty ? .nan : lateness[min(lateness.count - 1, Int(Double(lateness.count) * p))]
+        }
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        try await sink.shutdown()
+
+        print("")
+        print(
+            "cchc-bench: \(items) items × 2 channels = \(deliveries) deliveries, concurrency \(concurrency), loopback sink"
+        )
+        print(String(format: "  raw libcurl (C, multi):   %8.0f requests/s  (%.2f s)", rawRate, elapsed))
+        print(
+            String(
+                format: "  cchcd engine end to end:  %8.0f deliveries/s  (%.2f s, %d delivered, sink saw %d)",
+                engineRate, engineElapsed, delivered, sinkSaw))
+        print(String(format: "  ratio engine / raw:       %8.2f", engineRate / rawRate))
+        print(
+            String(
+                format:
+                    "  without send journal and re-send guard: %8.0f deliveries/s; shipped / without: %.3f",
+                bare.rate, engineRate / bare.rate))
+        print(
+            String(
+                format: "  lateness (start − due, measured from engine start): p50 %.3f s, p99 %.3f s", pct(0.5),
+                pct(0.99)))
+        print(
+            String(
+                format: "  engine store transactions: %d (%.1f outcomes each, %.2f ms each, %.0f%% of the run)",
+                figures.transactions, Double(figures.outcomesCommitted) / Double(max(1, figures.transactions)),
+                figures.transactionTime.seconds * 1000 / Double(max(1, figures.transactions)),
+                figures.transactionTime.seconds / engineElapsed * 100))
+        print("  peak RSS of this process (sink + engine + store): \(usage.ru_maxrss / 1024) MB")
+        print("  targets: ≥ 2000 deliveries/s and ratio ≥ 0.5")
+        if delivered != deliveries { throw ValidationError("only \(delivered) of \(deliveries) delivered") }
+        if bare.delivered != deliveries { throw ValidationError("only \(bare.delivered) of \(deliveries) delivered") }
+    }
+
+    struct EngineRun {
+        var rate: Double
+        var elapsed: Double
+        var delivered: Int
+        var sinkSaw: Int
+        var figures: EngineFigures
+        var lateness: [Double]
+    }
+
+    /// Queues `items` approved items × 2 channels in a fresh store and times the engine draining them.
+    /// - Parameter safety: with the send journal and the transport's re-send guard, as `cchcd` runs.
+    func measureEngine(url: String, sink: LoopbackHTTPServer, safety: Bool, logger: Logger) async throws -> EngineRun {
+        let deliveries = items * 2
         let dir = NSTemporaryDirectory() + "cchc-bench-\(getpid())"
         try? FileManager.default.removeItem(atPath: dir)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -116,15 +173,18 @@ struct DispatchBench: AsyncParsableCommand {
                     approval: Approval(by: "bench", at: due)),
                 at: due, plan: { planner.plan($0) })
         }
-        let http = try HTTPClient(configuration: config.httpClientConfiguration)
+        var httpConfiguration = config.httpClientConfiguration
+        httpConfiguration.refusesResends = safety
+        let http = try HTTPClient(configuration: httpConfiguration)
+        let journal = safety ? try SendJournal(directory: config.sendJournalDirectory, owner: "bench") : nil
         let channels = try BuiltinChannels.build(config, http: http, logger: logger)
         let logWriter = DeliveryLogWriter(directory: config.deliveryLogDirectory, store: store, logger: logger)
         try await logWriter.catchUp()  // the queueing events, outside the measurement
         let engine = Engine(
             store: store, channels: config.channels.map { EngineChannel(channel: channels[$0.name]!, config: $0) },
             config: config,
-            logWriter: logWriter, owner: "bench", singleInstance: true, logger: logger)
-        print("dispatching …")
+            logWriter: logWriter, owner: "bench", singleInstance: true, sendJournal: journal, logger: logger)
+        print(safety ? "dispatching …" : "dispatching again without the send journal and the re-send guard …")
         let requestsBefore = sink.requestCount
         let start = Date()
         let task = Task { try await engine.run() }
@@ -161,35 +221,8 @@ struct DispatchBench: AsyncParsableCommand {
             }
         }
         lateness.sort()
-        func pct(_ p: Double) -> Double {
-            lateness.isEmpty ? .nan : lateness[min(lateness.count - 1, Int(Double(lateness.count) * p))]
-        }
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        try await sink.shutdown()
-
-        print("")
-        print(
-            "cchc-bench: \(items) items × 2 channels = \(deliveries) deliveries, concurrency \(concurrency), loopback sink"
-        )
-        print(String(format: "  raw libcurl (C, multi):   %8.0f requests/s  (%.2f s)", rawRate, elapsed))
-        print(
-            String(
-                format: "  cchcd engine end to end:  %8.0f deliveries/s  (%.2f s, %d delivered, sink saw %d)",
-                engineRate, engineElapsed, delivered, sink.requestCount - requestsBefore))
-        print(String(format: "  ratio engine / raw:       %8.2f", engineRate / rawRate))
-        print(
-            String(
-                format: "  lateness (start − due, measured from engine start): p50 %.3f s, p99 %.3f s", pct(0.5),
-                pct(0.99)))
-        print(
-            String(
-                format: "  engine store transactions: %d (%.1f outcomes each, %.2f ms each, %.0f%% of the run)",
-                figures.transactions, Double(figures.outcomesCommitted) / Double(max(1, figures.transactions)),
-                figures.transactionTime.seconds * 1000 / Double(max(1, figures.transactions)),
-                figures.transactionTime.seconds / engineElapsed * 100))
-        print("  peak RSS of this process (sink + engine + store): \(usage.ru_maxrss / 1024) MB")
-        print("  targets: ≥ 2000 deliveries/s and ratio ≥ 0.5")
-        if delivered != deliveries { throw ValidationError("only \(delivered) of \(deliveries) delivered") }
+        return EngineRun(
+            rate: engineRate, elapsed: engineElapsed, delivered: delivered, sinkSaw: sink.requestCount - requestsBefore,
+            figures: figures, lateness: lateness)
     }
 }

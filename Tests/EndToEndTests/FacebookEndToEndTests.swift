@@ -78,7 +78,11 @@ struct FacebookEndToEndTests {
         #expect(graph.livePosts.count == 1)
         #expect(post.link == "https://cchc.example.gov.vn/tin-tuc/bai-1")
         #expect(post.message.hasPrefix(title + "\n\nTỉnh đẩy mạnh tiếp nhận hồ sơ trực tuyến."))
-        #expect(post.message.hasSuffix("#cchc_" + id.replacingOccurrences(of: "-", with: "_")))
+        // The marker: the item id, then 8 hex digits of the installation id and the content hash.
+        let marker = try #require(post.message.split(separator: "\n").last.map(String.init))
+        let prefix = "#cchc_" + id.replacingOccurrences(of: "-", with: "_") + "_"
+        #expect(marker.hasPrefix(prefix), "\(marker)")
+        #expect(marker.dropFirst(prefix.count).count == 8 && marker.dropFirst(prefix.count).allSatisfy(\.isHexDigit))
 
         // The officer takes the post down: DELETE /{post-id}, recorded in the store and the log.
         let retract = try await cliOffThePool(
