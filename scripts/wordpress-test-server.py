@@ -305,6 +305,9 @@ def main():
     options = args.parse_args()
     keep = options.keep
 
+    # A parent may have started this with signals blocked (Foundation's Process on Linux passes its
+    # thread's mask on): SIGTERM would then never arrive here, nor at Apache, which inherits the mask.
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
     signal.signal(signal.SIGTERM, lambda *_: (stop_all(), sys.exit(0)))
     signal.signal(signal.SIGINT, lambda *_: (stop_all(), sys.exit(0)))
     for tool in ("mariadbd", "mariadb-install-db", "apache2", "php"):
