@@ -6,7 +6,8 @@ Usage: wordpress-test-server.py [--dir DIR] [--port N] [--role author|editor] [-
 Starts, everything under a fresh folder (DIR, default a new temporary one):
 - MariaDB (mariadbd) on a unix socket only (no TCP), its own data folder;
 - Apache (mpm_prefork + mod_php) with a configuration of its own, listening on 127.0.0.1:PORT (default
-  a free port), the rewrite rules of pretty permalinks in that configuration;
+  a free port, chosen just before Apache binds it, another one if it was taken meanwhile), the rewrite
+  rules of pretty permalinks in that configuration;
 - WordPress from /usr/share/wordpress (the top-level PHP files are copied so that WordPress reads this
   site's wp-config.php; wp-admin and wp-includes are links), wp-content of its own with the fault
   plugin scripts/wordpress/cchc-faults.php as a must-use plugin;
@@ -18,7 +19,9 @@ Prints one JSON line on standard output when the site answers:
   {"base_url", "username", "application_password", "site_dir", "wordpress_dir", "control_dir",
    "faults_file", "request_log", "php_user", "pid", "stop", "startup_seconds"}
 Stops MariaDB and Apache and removes DIR (unless --keep) on SIGTERM or SIGINT, when its parent process
-exits, or after --max-lifetime seconds. As root, PHP runs as www-data and MariaDB as mysql; otherwise
+exits, or after --max-lifetime seconds (default 3600); Apache and MariaDB also get SIGTERM if this script
+is killed. Logs: DIR/log/ (apache-error.log, php-error.log, mariadb.log).
+The site has an administrator too (wp_install makes one; its password is random and never printed). As root, PHP runs as www-data and MariaDB as mysql; otherwise
 everything runs as the calling user. Passwords are generated at run time.
 """
 
@@ -170,7 +173,7 @@ def start_mariadb(root, db_user):
     return socket_path, password
 
 
-def lay_out_wordpress(root, base_url, socket_path, db_password, php_user):
+def lay_out_wordpress(root, socket_path, db_password, php_user):
     """A WordPress folder whose wp-load.php finds this site's wp-config.php: PHP resolves links in
     __DIR__, so the top-level PHP files are copies; wp-admin and wp-includes are links."""
     wp = os.path.join(root, "wordpress")
@@ -209,10 +212,10 @@ define('DB_COLLATE', '');
 {salts}$table_prefix = 'wp_';
 // Application Passwords over plain HTTP need a local environment.
 define('WP_ENVIRONMENT_TYPE', 'local');
-define('WP_HOME', '{base_url}');
-define('WP_SITEURL', '{base_url}');
+define('WP_HOME', '@BASE_URL@');
+define('WP_SITEURL', '@BASE_URL@');
 define('WP_CONTENT_DIR', '{content}');
-define('WP_CONTENT_URL', '{base_url}/wp-content');
+define('WP_CONTENT_URL', '@BASE_URL@/wp-content');
 define('CCHC_TEST_CONTROL', '{control}');
 define('DISABLE_WP_CRON', true);
 define('AUTOMATIC_UPDATER_DISABLED', true);
@@ -225,14 +228,17 @@ if (!defined('ABSPATH')) {{
 }}
 require_once ABSPATH . 'wp-settings.php';
 """
-    write(os.path.join(wp, "wp-config.php"), config, mode=0o600, user=php_user)
-    return wp, control
+    return wp, control, config
+
+
+def write_wp_config(wp, template, base_url, php_user):
+    write(os.path.join(wp, "wp-config.php"), template.replace("@BASE_URL@", base_url), mode=0o600, user=php_user)
 
 
 def apache_config(root, wp, port, php_user):
     logs = os.path.join(root, "log")
     run = os.path.join(root, "apache")
-    os.makedirs(run)
+    os.makedirs(run, exist_ok=True)
     modules = "/usr/lib/apache2/modules"
     load = "".join(
         f"LoadModule {name}_module {modules}/{file}\n"
@@ -293,6 +299,41 @@ php_admin_value post_max_size 20M
     return path
 
 
+def start_apache(root, wp, port, php_user):
+    """Starts Apache; waits until the REST API answers through the pretty permalink. False when the
+    port was taken; exits on any other failure."""
+    conf = apache_config(root, wp, port, php_user)
+    stderr_path = os.path.join(root, "log", "apache-stderr.log")
+    apache = subprocess.Popen(
+        ["/usr/sbin/apache2", "-f", conf, "-DFOREGROUND"], stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=open(stderr_path, "w"),
+        preexec_fn=parent_death_signal, env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"})
+    children.append(("apache2", apache))
+    deadline = time.time() + 60
+    while True:
+        if apache.poll() is not None:
+            children.remove(("apache2", apache))
+            if "Address already in use" in tail(stderr_path):
+                return False
+            fail(f"apache2 exited ({apache.returncode}):\n{tail(stderr_path)}"
+                 f"{tail(os.path.join(root, 'log', 'apache-error.log'))}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+                s.sendall(f"GET /wp-json/ HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+                answer = b""
+                while chunk := s.recv(65536):
+                    answer += chunk
+            head = answer.split(b"\r\n", 1)[0]
+            if b" 200 " in head and b'"namespaces"' in answer:
+                return True
+            if time.time() > deadline:
+                fail(f"GET /wp-json/ on port {port} answered {head!r}, not the REST index (pretty permalinks?)")
+        except OSError:
+            if time.time() > deadline:
+                fail(f"nothing answers on 127.0.0.1:{port}")
+        time.sleep(0.05)
+
+
 def main():
     global site_dir, keep
     started = time.monotonic()
@@ -326,14 +367,14 @@ def main():
     chown(os.path.join(site_dir, "log"), php_user)
 
     socket_path, db_password = start_mariadb(site_dir, db_user)
-    port = options.port or free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    wp, control = lay_out_wordpress(site_dir, base_url, socket_path, db_password, php_user)
+    wp, control, config = lay_out_wordpress(site_dir, socket_path, db_password, php_user)
+    # Installed with a provisional address: WP_HOME and WP_SITEURL in wp-config.php decide the real one.
+    write_wp_config(wp, config, "http://127.0.0.1", php_user)
 
     # Install as the web server's user (uploads and the control files are then its own).
     php = ["php", "-d", "error_log=" + os.path.join(site_dir, "log", "php-cli.log")]
     install = subprocess.run(
-        php + [SITE_TOOL, wp, "install", base_url, secrets.token_urlsafe(24), USERNAME, options.role],
+        php + [SITE_TOOL, wp, "install", "http://127.0.0.1", secrets.token_urlsafe(24), USERNAME, options.role],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=as_user(php_user))
     if install.returncode != 0:
         fail(f"installing WordPress failed:\n{install.stdout}\n{install.stderr}")
@@ -342,36 +383,18 @@ def main():
     except (ValueError, IndexError):
         fail(f"the installer printed no JSON:\n{install.stdout}\n{install.stderr}")
 
-    apache_conf = apache_config(site_dir, wp, port, php_user)
-    apache = subprocess.Popen(
-        ["/usr/sbin/apache2", "-f", apache_conf, "-DFOREGROUND"], stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL, stderr=open(os.path.join(site_dir, "log", "apache-stderr.log"), "w"),
-        preexec_fn=parent_death_signal, env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"})
-    children.append(("apache2", apache))
+    # The port is chosen just before Apache binds it; if another program took it meanwhile, another.
+    for attempt in range(1, 6):
+        port = options.port or free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        write_wp_config(wp, config, base_url, php_user)
+        if start_apache(site_dir, wp, port, php_user):
+            break
+        if options.port or attempt == 5:
+            fail(f"apache2 could not listen on 127.0.0.1:{port}:\n"
+                 f"{tail(os.path.join(site_dir, 'log', 'apache-stderr.log'))}")
+        log(f"port {port} was taken meanwhile; trying another")
 
-    # Ready when the REST API answers through the pretty permalink.
-    deadline = time.time() + 60
-    probe = base_url + "/wp-json/"
-    while True:
-        if apache.poll() is not None:
-            fail(f"apache2 exited ({apache.returncode}):\n"
-                 f"{tail(os.path.join(site_dir, 'log', 'apache-stderr.log'))}"
-                 f"{tail(os.path.join(site_dir, 'log', 'apache-error.log'))}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
-                s.sendall(f"GET /wp-json/ HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
-                answer = b""
-                while chunk := s.recv(65536):
-                    answer += chunk
-            head = answer.split(b"\r\n", 1)[0]
-            if b" 200 " in head and b'"namespaces"' in answer:
-                break
-            if time.time() > deadline:
-                fail(f"GET {probe} answered {head!r}, not the REST index (pretty permalinks?)")
-        except OSError:
-            if time.time() > deadline:
-                fail(f"nothing answers on {base_url}")
-        time.sleep(0.05)
     # The readiness probe is not a test's request.
     open(os.path.join(control, "requests.jsonl"), "w").close()
     chown(os.path.join(control, "requests.jsonl"), php_user)
