@@ -351,6 +351,9 @@ def main():
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
     signal.signal(signal.SIGTERM, lambda *_: (stop_all(), sys.exit(0)))
     signal.signal(signal.SIGINT, lambda *_: (stop_all(), sys.exit(0)))
+    # Whatever hangs (the install, MariaDB, Apache), the caller hears within two minutes.
+    signal.signal(signal.SIGALRM, lambda *_: fail("the site did not start within 120 s"))
+    signal.alarm(120)
     for tool in ("mariadbd", "mariadb-install-db", "apache2", "php"):
         if shutil.which(tool) is None and not os.path.exists(f"/usr/sbin/{tool}"):
             fail(f"{tool} is not installed (scripts/install-deps.sh --test installs it)")
@@ -415,6 +418,7 @@ def main():
         "stop": f"kill -TERM {os.getpid()}",
         "startup_seconds": round(time.monotonic() - started, 2),
     }), flush=True)
+    signal.alarm(0)
 
     parent = os.getppid()
     deadline = time.monotonic() + options.max_lifetime

@@ -48,7 +48,7 @@ public final class RealWordPress: @unchecked Sendable {
         case author, editor
     }
 
-    /// Starts a site and waits until its REST API answers (at most 90 s).
+    /// Starts a site and waits until its REST API answers (the script gives up after 120 s).
     public static func start(role: Role = .author) async throws -> RealWordPress {
         try await offThePool { try RealWordPress(role: role) }
     }
@@ -298,6 +298,7 @@ public final class RealWordPress: @unchecked Sendable {
     private let controlDirectory: String
     private let wordpressDirectory: String
     private let siteToolPath: String
+    private let phpUser: String?
     private let stderrPath: String
     private let state = LockedFaults()
 
@@ -359,6 +360,7 @@ public final class RealWordPress: @unchecked Sendable {
         controlDirectory = control
         wordpressDirectory = wordpress
         siteToolPath = tool
+        phpUser = object["php_user"] as? String
         startupSeconds = object["startup_seconds"] as? Double ?? 0
     }
 
@@ -385,9 +387,11 @@ public final class RealWordPress: @unchecked Sendable {
     }
 
     private func siteTool(_ arguments: [String]) async throws -> Data {
-        let tool = siteToolPath
-        let wordpress = wordpressDirectory
-        let r = try await offThePool { try runTool("/usr/bin/env", ["php", tool, wordpress] + arguments) }
+        // As the web server's user when there is one (root started the site): files stay its own.
+        let command =
+            (phpUser.map { ["/usr/sbin/runuser", "-u", $0, "--"] } ?? ["/usr/bin/env"])
+            + ["php", siteToolPath, wordpressDirectory] + arguments
+        let r = try await offThePool { try runTool(command[0], Array(command.dropFirst())) }
         guard r.status == 0 else {
             throw RealWordPressError("cchc-site.php \(arguments.joined(separator: " ")) failed: \(r.stderr)")
         }
