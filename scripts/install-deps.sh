@@ -33,4 +33,30 @@ if [ "${1:-}" = "--test" ]; then
     # asyncssh is the real SFTP server of the same tests (scripts/sftp-test-server.py).
     python3 -c 'import asyncssh' 2>/dev/null || python3 -m pip install --quiet asyncssh
 fi
+if [ "${1:-}" = "--test" ]; then
+    # A real WordPress for the portal channel's tests (scripts/wordpress-test-server.py starts its own
+    # MariaDB and Apache in a temporary folder; Debian's WordPress 6.1, mod_php, PHP's MySQL driver).
+    # Without recommends: no themes, no extra PHP modules, no mail server.
+    wp=(wordpress apache2 libapache2-mod-php php-mysql mariadb-server curl)
+    wp_missing=()
+    for p in "${wp[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || wp_missing+=("$p"); done
+    if [ ${#wp_missing[@]} -gt 0 ]; then
+        echo "installing: ${wp_missing[*]}"
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${wp_missing[@]}"
+        # The tests never use the system services; the packages' scripts start them where they can
+        # (under systemd): stop and disable them. Only when just installed here, so a machine's own
+        # Apache or MariaDB is left alone.
+        if [ -d /run/systemd/system ]; then
+            $SUDO systemctl disable --now apache2.service apache-htcacheclean.service mariadb.service \
+                >/dev/null 2>&1 || true
+        else
+            for s in apache2 mariadb; do
+                if [ -x "/etc/init.d/$s" ] && $SUDO service "$s" status >/dev/null 2>&1; then
+                    $SUDO service "$s" stop || true
+                fi
+            done
+        fi
+    fi
+fi
 command -v swift >/dev/null || { echo "swift 6 is not on PATH (https://www.swift.org/install/linux/)"; exit 1; }
