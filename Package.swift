@@ -110,6 +110,8 @@ let package = Package(
             dependencies: [
                 "ChannelKit", "Engine", "Queue", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -184,7 +186,8 @@ let package = Package(
         .target(
             name: "Zalo",
             dependencies: [
-                "ChannelKit", "Transport", "ChannelHTTP", "Rendering", .product(name: "Crypto", package: "swift-crypto"),
+                "ChannelKit", "Transport", "ChannelHTTP", "Rendering",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Plugins/Zalo",
