@@ -232,13 +232,16 @@ public struct EmailChannel: Channel {
         var attachments: [MailAttachment] = []
         for (i, media) in item.media.enumerated() {
             guard let path = media.path else { continue }
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw ChannelError(.local, "media[\(i)]: cannot read \(path)")
+            let data: [UInt8]
+            do {
+                data = try LocalMedia.read(path)
+            } catch {
+                throw ChannelError(.local, "media[\(i)]: \(error)")
             }
             let fileName = (path as NSString).lastPathComponent
             attachments.append(
                 MailAttachment(
-                    fileName: fileName, contentType: MIMEEncoding.mediaType(forFileName: fileName), bytes: [UInt8](data)
+                    fileName: fileName, contentType: MIMEEncoding.mediaType(forFileName: fileName), bytes: data
                 ))
         }
         let body = composer.body(

@@ -98,6 +98,26 @@ import Transport
             try ws.deliveryStates(id) == ["email-x": "delivered", "webhook-x": "delivered"]
         }
 
+        // A media file swapped for a symlink to a secret after intake: refused when the email is built.
+        try Data([0xFF, 0xD8]).write(to: URL(fileURLWithPath: ws.inbox + "/media/swap.jpg"))
+        try ws.write(
+            "inbox/swap.md", itemFile(title: "Đổi tệp", channels: ["email-x"], extra: "media: [media/swap.jpg]"))
+        try await eventually(15, "swap.md taken in", daemon: daemon) {
+            FileManager.default.fileExists(atPath: ws.inbox + "/accepted/swap.md")
+        }
+        let all = try #require(
+            (try JSONSerialization.jsonObject(with: Data(try ws.cli(["item", "list", "--json"]).stdout.utf8))
+                as? [String: Any])?["items"] as? [[String: Any]])
+        let swapID = try #require(all.first { $0["title"] as? String == "Đổi tệp" }?["id"] as? String)
+        try FileManager.default.removeItem(atPath: ws.inbox + "/media/swap.jpg")
+        try FileManager.default.createSymbolicLink(
+            atPath: ws.inbox + "/media/swap.jpg", withDestinationPath: ws.root + "/creds/fb-token")
+        #expect(try ws.cli(["item", "approve", swapID, "--by", "Nguyễn Văn A"]).status == 0)
+        try await eventually(30, "the swapped media refused at publish", daemon: daemon) {
+            let deliveries = (try ws.itemJSON(swapID)["deliveries"] as? [[String: Any]]) ?? []
+            return (deliveries.first?["last_error"] as? String)?.contains("media[0]") == true
+        }
+
         // No secret's bytes in any sink, plain or base64 (an attachment).
         let base64 = Data(secret.utf8).base64EncodedString()
         var mail = ""
