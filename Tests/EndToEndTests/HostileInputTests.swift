@@ -343,6 +343,29 @@ import Transport
         #expect(health.status == 200)
     }
 
+    @Test func aSecretFileOthersCanReadIsWarnedAbout() throws {
+        let ws = try Workspace()
+        try ws.write("webhook-secret", "bi-mat-rat-dai-123\n")
+        try ws.writeConfig(
+            channels: """
+                  webhook-x:
+                    type: webhook
+                    url: http://127.0.0.1:9/hooks
+                    secret_file: webhook-secret
+                """)
+        chmod(ws.root + "/webhook-secret", 0o644)
+        let open = try run(Binaries.cchcd, ["--config", ws.configPath, "--check-config"])
+        #expect(open.status == 0, "\(open.stderr)")
+        #expect(open.stderr.contains("webhook-secret can be read by everyone"), "\(open.stderr)")
+        #expect(!open.stderr.contains("bi-mat-rat-dai-123"))
+        chmod(ws.root + "/webhook-secret", 0o640)
+        let group = try run(Binaries.cchcd, ["--config", ws.configPath, "--check-config"])
+        #expect(group.stderr.contains("by the file's group"), "\(group.stderr)")
+        chmod(ws.root + "/webhook-secret", 0o600)
+        let closed = try run(Binaries.cchcd, ["--config", ws.configPath, "--check-config"])
+        #expect(closed.status == 0 && !closed.stderr.contains("can be read"), "\(closed.stderr)")
+    }
+
     // MARK: Helpers
 
     /// Tags that could run script: script-capable elements, `on…=` attributes, script or data URLs. (The
