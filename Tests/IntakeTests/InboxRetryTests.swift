@@ -41,17 +41,20 @@ struct InboxRetryTests {
         let locker = Process()
         locker.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let ready = f.folder.path + "/locked"
+        let release = f.folder.path + "/release"
         locker.arguments = [
             "python3", "-c",
             """
-            import sqlite3, sys, time
+            import os, sqlite3, sys, time
             c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=0)
             c.execute("BEGIN EXCLUSIVE")
             open(sys.argv[2], "w").close()
-            time.sleep(7)
+            deadline = time.time() + 60
+            while not os.path.exists(sys.argv[3]) and time.time() < deadline:
+                time.sleep(0.05)
             c.execute("ROLLBACK")
             """,
-            f.folder.config.databasePath, ready,
+            f.folder.config.databasePath, ready, release,
         ]
         try locker.run()
         defer { if locker.isRunning { locker.terminate() } }
@@ -59,9 +62,16 @@ struct InboxRetryTests {
         try f.drop("tin.md", inboxItem(title: "Chờ cơ sở dữ liệu"))
         let task = Task { try await watcher.run() }
         defer { task.cancel() }
-        #expect(await waitFor(limit: 30) { f.list("/accepted") == ["tin.md"] })
+        // The lock is held until the watcher has said the store failed (and the file stayed).
         #expect(
-            log.all.contains { $0.contains("the store failed; the file stays in the inbox and the scan is retried") })
+            await waitFor(limit: 60) {
+                log.all.contains {
+                    $0.contains("the store failed; the file stays in the inbox and the scan is retried")
+                }
+            })
+        #expect(f.list("/accepted").isEmpty)
+        FileManager.default.createFile(atPath: release, contents: nil)
+        #expect(await waitFor(limit: 60) { f.list("/accepted") == ["tin.md"] })
         #expect(log.all.contains { $0.contains("scanning again after an earlier failure") })
         #expect(f.list("/rejected").isEmpty)
         #expect(try await f.store.items(ItemFilter()).map(\.content.title) == ["Chờ cơ sở dữ liệu"])
