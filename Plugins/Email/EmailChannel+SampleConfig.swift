@@ -21,6 +21,7 @@ extension EmailChannel {
           list_files:               # named lists from CSV files (email,name,unit), re-read on SIGHUP
             don-vi: lists/don-vi.csv
           default_lists: [don-vi]   # when the item names none (overrides: { email-donvi: { lists: "lanh-dao" } })
+          allow_item_addresses: false  # true: an item's lists override may also name single addresses
           signature: |              # optional; default: the item's unit
             Sở Nội vụ tỉnh Sơn La
             Phòng Cải cách hành chính

@@ -18,6 +18,9 @@ public struct EmailChannel: Channel {
     let smtp: SMTPConfiguration
     let composer: MailComposer
     let lists: DistributionLists
+    /// `allow_item_addresses`: an item's `lists` override may name single addresses too (default: only the
+    /// configured lists, so an item file cannot send the item, and its attachments, anywhere else).
+    let allowItemAddresses: Bool
     let defaultLists: [String]
     let subject: ChannelTemplate
     let textBody: ChannelTemplate
@@ -104,6 +107,7 @@ public struct EmailChannel: Channel {
             throw section.error("default_lists", "no list named \"\(list)\" in lists or list_files")
         }
         defaultLists = defaults
+        allowItemAddresses = try section.bool("allow_item_addresses") ?? false
 
         subject = try section.template("subject", escaping: .text) ?? Self.template(Self.defaultSubject, .text)
         textBody = try section.template("text_body", escaping: .text) ?? Self.template(Self.defaultText, .text)
@@ -131,6 +135,12 @@ public struct EmailChannel: Channel {
         var direct: [Recipient] = []
         for entry in Self.splitList(named) {
             if entry.contains("@") {
+                guard allowItemAddresses else {
+                    let known = lists.lists.keys.sorted().joined(separator: ", ")
+                    throw AddressError(
+                        "chỉ ghi tên danh sách đã cấu hình (có: \(known)), không ghi địa chỉ riêng \"\(entry)\" (kênh không bật allow_item_addresses)"
+                    )
+                }
                 direct.append(Recipient(address: try MailAddress.parse(entry)))
             } else if lists.lists[entry] != nil {
                 names.append(entry)
@@ -222,13 +232,16 @@ public struct EmailChannel: Channel {
         var attachments: [MailAttachment] = []
         for (i, media) in item.media.enumerated() {
             guard let path = media.path else { continue }
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw ChannelError(.local, "media[\(i)]: cannot read \(path)")
+            let data: [UInt8]
+            do {
+                data = try LocalMedia.read(path)
+            } catch {
+                throw ChannelError(.local, "media[\(i)]: \(error)")
             }
             let fileName = (path as NSString).lastPathComponent
             attachments.append(
                 MailAttachment(
-                    fileName: fileName, contentType: MIMEEncoding.mediaType(forFileName: fileName), bytes: [UInt8](data)
+                    fileName: fileName, contentType: MIMEEncoding.mediaType(forFileName: fileName), bytes: data
                 ))
         }
         let body = composer.body(

@@ -36,6 +36,9 @@ public enum ConfigLoader {
             inbox.path = try s.path("path") ?? inbox.path
             inbox.trusted = try s.bool("trusted") ?? false
             inbox.enabled = try s.bool("enabled") ?? true
+            if let roots = try s.stringList("media_roots") { inbox.mediaRoots = roots.map { s.resolve(path: $0) } }
+            inbox.maxItemBytes = try byteSize(s, "max_item_size", range: 1024...(256 << 20)) ?? inbox.maxItemBytes
+            inbox.maxMediaBytes = try byteSize(s, "max_media_size", range: 1024...(4 << 30)) ?? inbox.maxMediaBytes
             try s.finish()
         }
 
@@ -46,8 +49,12 @@ public enum ConfigLoader {
         }
 
         var httpListen: String?
+        var httpLimits = HTTPLimits()
         if let s = try top.section("http") {
             httpListen = try s.string("listen")
+            httpLimits.idleTimeout = try positive(s, "idle_timeout") ?? httpLimits.idleTimeout
+            httpLimits.readTimeout = try positive(s, "read_timeout") ?? httpLimits.readTimeout
+            httpLimits.maxConnections = try s.int("max_connections", range: 1...65_536) ?? httpLimits.maxConnections
             try s.finish()
         }
 
@@ -140,7 +147,7 @@ public enum ConfigLoader {
             path: path, timeZone: timeZone, stateDirectory: stateDirectory, inbox: inbox,
             deliveryLogDirectory: logDirectory, retry: retry, engine: engine, network: network,
             extraTopics: extraTopics,
-            channels: channels, httpListen: httpListen, reports: reports)
+            channels: channels, httpListen: httpListen, httpLimits: httpLimits, reports: reports)
     }
 
     static func readChannel(
@@ -216,6 +223,30 @@ public enum ConfigLoader {
         }
         try s.finish()
         return retry
+    }
+
+    /// A size: a number of bytes, or with a unit: `512KB`, `5MB`, `1GB` (powers of 1024).
+    static func byteSize(_ s: ConfigSection, _ key: String, range: ClosedRange<Int>) throws(ConfigError) -> Int? {
+        guard let text = try s.string(key) else { return nil }
+        let trimmed = text.trimmingCharacters(in: .whitespaces).uppercased()
+        let units: [(String, Int)] = [
+            ("KB", 1 << 10), ("MB", 1 << 20), ("GB", 1 << 30), ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30), ("B", 1),
+        ]
+        var number = trimmed
+        var factor = 1
+        for (suffix, f) in units where trimmed.hasSuffix(suffix) {
+            number = String(trimmed.dropLast(suffix.count)).trimmingCharacters(in: .whitespaces)
+            factor = f
+            break
+        }
+        guard let n = Int(number), n >= 0, n <= Int.max / factor else {
+            throw s.error(key, "\"\(text)\" is not a size like 5MB, 512KB or 1048576")
+        }
+        let bytes = n * factor
+        guard range.contains(bytes) else {
+            throw s.error(key, "must be between \(range.lowerBound) and \(range.upperBound) bytes")
+        }
+        return bytes
     }
 
     static func positive(_ s: ConfigSection, _ key: String) throws(ConfigError) -> Duration? {

@@ -19,6 +19,8 @@ public struct DaemonConfig: Sendable {
     public var channels: [ChannelConfig]
     /// `http.listen`: the address of the health, metrics and inbound-webhook server (DESIGN.md §13).
     public var httpListen: String? = nil
+    /// `http.idle_timeout`, `http.read_timeout`, `http.max_connections`: the listener's connection limits.
+    public var httpLimits = HTTPLimits()
     /// `reports:`: the periodic report's header, targets and schedule (docs/reports.md).
     public var reports: ReportSettings = ReportSettings()
 
@@ -34,6 +36,15 @@ public struct DaemonConfig: Sendable {
     public func topicLabel(_ key: String) -> String { topics.first { $0.key == key }?.label ?? key }
 
     public func channel(named name: String) -> ChannelConfig? { channels.first { $0.name == name } }
+}
+
+/// The listener's connection limits (docs/operations.md).
+public struct HTTPLimits: Sendable, Hashable {
+    public var idleTimeout: Duration = .seconds(30)
+    public var readTimeout: Duration = .seconds(30)
+    public var maxConnections: Int = 256
+
+    public init() {}
 }
 
 /// Settings of the HTTP client every HTTP channel shares.
@@ -53,6 +64,22 @@ public struct InboxSettings: Sendable {
     /// Files from this inbox may carry `approved_by`/`approved_at` and enter approved.
     public var trusted: Bool
     public var enabled: Bool
+    /// `media_roots`: the only folders local media (`media: [path: …]`) may come from, resolved with realpath.
+    /// Empty: the inbox's own `media/` folder. (`cchc item add` also allows the item file's folder.)
+    public var mediaRoots: [String] = []
+    /// `max_item_size`: an item file larger than this is refused before it is read.
+    public var maxItemBytes: Int = 5 * 1024 * 1024
+    /// `max_media_size`: a local media file larger than this is refused.
+    public var maxMediaBytes: Int = 50 * 1024 * 1024
+
+    public init(path: String, trusted: Bool, enabled: Bool) {
+        self.path = path
+        self.trusted = trusted
+        self.enabled = enabled
+    }
+
+    /// The media roots in force: the configured ones, or the inbox's `media/` folder.
+    public var effectiveMediaRoots: [String] { mediaRoots.isEmpty ? [path + "/media"] : mediaRoots }
 }
 
 public struct RetrySettings: Sendable, Hashable {

@@ -6,7 +6,17 @@ import Yams
 /// configuration and item files can report errors as `file:line: key.path: message`.
 public enum YAMLDocument {
     /// Parses `text`. `lineOffset` is added to reported lines (front matter starts after a `---` line).
-    public static func parse(_ text: String, file: String, lineOffset: Int = 0) throws(ConfigError) -> ConfigValue {
+    /// Anchors, aliases, and more nodes or deeper nesting than `limits` allows are refused before Yams
+    /// composes anything (``YAMLShape``).
+    public static func parse(
+        _ text: String, file: String, lineOffset: Int = 0, limits: YAMLShape.Limits = .config
+    ) throws(ConfigError) -> ConfigValue {
+        do {
+            try YAMLShape.check(text, limits: limits)
+        } catch {
+            throw ConfigError(
+                describe(error), path: "", location: ConfigLocation(file: file, line: error.line + lineOffset))
+        }
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)
@@ -21,8 +31,15 @@ public enum YAMLDocument {
         return try convert(node, file: file, path: "", lineOffset: lineOffset)
     }
 
+    /// The largest configuration file read (a config is a few kilobytes; this only stops a runaway file).
+    public static let maxFileBytes = 16 << 20
+
     /// Reads and parses a file.
     public static func load(path: String) throws(ConfigError) -> ConfigValue {
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > maxFileBytes {
+            throw ConfigError(
+                "the file is larger than \(maxFileBytes >> 20) MB", path: "", location: ConfigLocation(file: path))
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError("cannot read the file", path: "", location: ConfigLocation(file: path))
         }
@@ -73,6 +90,16 @@ public enum YAMLDocument {
         case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): mark.line
         case .duplicatedKeysInMapping(_, let context): context.mark.line
         default: nil
+        }
+    }
+
+    /// English, for configuration files (item files word these in Vietnamese themselves).
+    public static func describe(_ refusal: YAMLShape.Refusal) -> String {
+        switch refusal {
+        case .anchor: "YAML anchors (&name) are not allowed: write the value out"
+        case .alias: "YAML aliases (*name) are not allowed: write the value out"
+        case .tooManyNodes(let limit, _): "more than \(limit) YAML values"
+        case .tooDeep(let limit, _): "YAML nested more than \(limit) levels deep"
         }
     }
 

@@ -7,6 +7,10 @@ import Queue
 import ServiceLifecycle
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Watches the inbox folder (unless disabled) and the wake file `cchc` touches, and takes each complete item file in.
 ///
 /// Only complete files are read: the watcher reacts to files closed after writing or renamed into the
@@ -33,8 +37,9 @@ public final class InboxWatcher: Service, Sendable {
     ///   - onChange: called after an item was taken in, and when `cchc` touches the wake file.
     public init(
         intake: ItemIntake, settings: InboxSettings, wakeFile: String, logger: Logger,
-        onChange: @escaping @Sendable () -> Void
+        retryInterval: Duration = .seconds(5), onChange: @escaping @Sendable () -> Void
     ) {
+        self.retryInterval = retryInterval
         self.currentIntake = Mutex(intake)
         self.settings = settings
         self.wakeFile = wakeFile
@@ -42,15 +47,18 @@ public final class InboxWatcher: Service, Sendable {
         self.onChange = onChange
     }
 
+    /// How long after a failed scan (the folder unreadable, the store not answering) the inbox is scanned again.
+    public let retryInterval: Duration
+    /// Set when a scan could not finish its work; the retry timer scans again.
+    private let needsRetry = Mutex(false)
+
     public func run() async throws {
-        let fm = FileManager.default
         let wakeDirectory = URL(fileURLWithPath: wakeFile).deletingLastPathComponent().path
         let wakeName = URL(fileURLWithPath: wakeFile).lastPathComponent
         var watched = [wakeDirectory]
         if settings.enabled {
-            for sub in ["", "/accepted", "/rejected"] {
-                try fm.createDirectory(atPath: settings.path + sub, withIntermediateDirectories: true)
-            }
+            try FileManager.default.createDirectory(atPath: settings.path, withIntermediateDirectories: true)
+            ensureOwnFolders()
             watched.append(settings.path)
         }
         let watch = try DirectoryWatch(directories: watched)
@@ -62,39 +70,119 @@ public final class InboxWatcher: Service, Sendable {
             logger.info("the inbox is disabled; watching only for cchc's changes")
         }
         watching.withLock { $0 = true }
+        // File events and the retry timer feed one loop, so scans never run side by side.
+        enum Trigger { case event(DirectoryWatch.Event), retry }
+        let (triggers, feed) = AsyncStream.makeStream(of: Trigger.self, bufferingPolicy: .bufferingNewest(1024))
+        let retryInterval = self.retryInterval
         await withTaskCancellationHandler {
-            for await event in watch.events.cancelOnGracefulShutdown() {
-                if event.directory == wakeDirectory && event.name == wakeName {
-                    onChange()
-                } else if settings.enabled && event.directory == settings.path {
-                    await scan()
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    for await event in watch.events { feed.yield(.event(event)) }
+                    feed.finish()
                 }
+                if settings.enabled {
+                    group.addTask { [self] in
+                        while !Task.isCancelled {
+                            try? await Task.sleep(for: retryInterval)
+                            if self.needsRetry.withLock({ $0 }) { feed.yield(.retry) }
+                        }
+                    }
+                }
+                for await trigger in triggers.cancelOnGracefulShutdown() {
+                    switch trigger {
+                    case .event(let event):
+                        if event.directory == wakeDirectory && event.name == wakeName {
+                            onChange()
+                        } else if settings.enabled && event.directory == settings.path {
+                            await scan()
+                        }
+                    case .retry:
+                        logger.info("inbox: scanning again after an earlier failure")
+                        await scan()
+                    }
+                }
+                group.cancelAll()
             }
         } onCancel: {
             watch.close()
+            feed.finish()
         }
     }
 
-    /// Takes in every complete item file in the inbox. Returns (accepted, rejected).
+    /// `accepted/`, `rejected/` and `media/` must be real folders: an officer could replace one with a
+    /// symlink (the inbox is group-writable) to make the daemon write, or read media, elsewhere.
+    func ensureOwnFolders() {
+        for sub in InboxEntry.ownFolders.sorted() {
+            let path = settings.path + "/" + sub
+            var st = stat()
+            if lstat(path, &st) == 0 {
+                if (st.st_mode & S_IFMT) == S_IFDIR { continue }
+                logger.error(
+                    "inbox: \(sub) is not a folder (a symlink or a file); replacing it with an empty folder",
+                    metadata: ["path": "\(path)"])
+                if unlink(path) != 0 {
+                    logger.error("inbox: cannot remove it", metadata: ["path": "\(path)", "error": "\(errnoText())"])
+                    continue
+                }
+            }
+            // 2770 like the state folder: officers in the group put media in, files keep the group.
+            if mkdir(path, 0o2770) != 0 && errno != EEXIST {
+                logger.error(
+                    "inbox: cannot create the folder", metadata: ["path": "\(path)", "error": "\(errnoText())"])
+            } else {
+                chmod(path, 0o2770)
+            }
+        }
+    }
+
+    /// Takes in every complete item file in the inbox, and moves every entry it cannot take to `rejected/`.
+    /// Returns (accepted, rejected). A failure that is not the file's fault (the folder cannot be listed,
+    /// the store does not answer) is logged and the scan is repeated on a timer.
     @discardableResult
     public func scan() async -> (Int, Int) {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: settings.path) else { return (0, 0) }
+        needsRetry.withLock { $0 = false }
+        ensureOwnFolders()
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: settings.path)
+        } catch {
+            logger.error(
+                "inbox: cannot list the folder; retrying",
+                metadata: ["path": "\(settings.path)", "error": "\(error)", "retry_in": "\(retryInterval)"])
+            needsRetry.withLock { $0 = true }
+            return (0, 0)
+        }
         var accepted = 0
         var rejected = 0
         let intake = self.intake
-        for name in names.sorted() where Self.isCandidate(name) {
+        for name in names.sorted() {
             let path = settings.path + "/" + name
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            switch InboxEntry.classify(name: name, in: settings.path) {
+            case .ignored:
                 continue
+            case .rejected(let reason):
+                rejected += 1
+                reject(path, name: name, reason: "\(name): \(reason)")
+                continue
+            case .item:
+                break
             }
             // The source names the file and its content: if the daemon stopped after storing the item
             // but before moving the file, the next scan finds the item and only moves the file.
-            let source = "inbox:\(name)#\(Self.fingerprint(path))"
-            if let existing = try? await intake.store.items(ItemFilter(source: source, limit: 1)).first {
-                logger.info(
-                    "inbox: file already taken in; moving it", metadata: ["file": "\(name)", "item": "\(existing.id)"])
-                move(path, into: "accepted", name: name)
+            let source = "inbox:\(name)#\(Self.fingerprint(path, maxBytes: intake.config.inbox.maxItemBytes))"
+            do {
+                if let existing = try await intake.store.items(ItemFilter(source: source, limit: 1)).first {
+                    logger.info(
+                        "inbox: file already taken in; moving it",
+                        metadata: ["file": "\(name)", "item": "\(existing.id)"])
+                    move(path, into: "accepted", name: name)
+                    continue
+                }
+            } catch {
+                logger.error(
+                    "inbox: the store failed; the file stays in the inbox and the scan is retried",
+                    metadata: ["file": "\(name)", "error": "\(error)"])
+                needsRetry.withLock { $0 = true }
                 continue
             }
             do {
@@ -116,10 +204,11 @@ public final class InboxWatcher: Service, Sendable {
                     rejected += 1
                     reject(path, name: name, reason: error.description)
                 case .store(let error) where error.kind == .database:
-                    // Not the file's fault: leave it for the next scan.
+                    // Not the file's fault: leave it for the retry.
                     logger.error(
-                        "inbox: the store failed; the file stays in the inbox",
+                        "inbox: the store failed; the file stays in the inbox and the scan is retried",
                         metadata: ["file": "\(name)", "error": "\(error)"])
+                    needsRetry.withLock { $0 = true }
                 case .store(let error):
                     rejected += 1
                     reject(path, name: name, reason: "\(name): \(StoreMessages.vietnamese(error))")
@@ -136,15 +225,26 @@ public final class InboxWatcher: Service, Sendable {
         return (accepted, rejected)
     }
 
-    /// SHA-256 of the file's bytes, hex (empty when unreadable: the submit then reports the problem).
-    static func fingerprint(_ path: String) -> String {
-        guard let data = FileManager.default.contents(atPath: path) else { return "" }
-        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
-    }
-
-    static func isCandidate(_ name: String) -> Bool {
-        guard !name.hasPrefix(".") else { return false }
-        return name.hasSuffix(".md") || name.hasSuffix(".yaml") || name.hasSuffix(".yml")
+    /// SHA-256 of the file's bytes, hex, read in blocks without following a symlink (empty when unreadable or
+    /// larger than `maxBytes`: the submit then reports the problem).
+    static func fingerprint(_ path: String, maxBytes: Int) -> String {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { return "" }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, Int(st.st_size) <= maxBytes else { return "" }
+        var hasher = SHA256()
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        var total = 0
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            total += n
+            if total > maxBytes { return "" }
+            hasher.update(data: buffer[0..<n])
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
     private func reject(_ path: String, name: String, reason: String) {
@@ -162,10 +262,13 @@ public final class InboxWatcher: Service, Sendable {
 
     /// A path in a sub-folder that neither an earlier file nor an earlier reason file uses.
     private func freeTarget(in folder: String, name: String) -> String {
-        let fm = FileManager.default
+        func exists(_ path: String) -> Bool {
+            var st = stat()
+            return lstat(path, &st) == 0
+        }
         var target = "\(settings.path)/\(folder)/\(name)"
         var n = 1
-        while fm.fileExists(atPath: target) || fm.fileExists(atPath: target + ".error") {
+        while exists(target) || exists(target + ".error") {
             n += 1
             let url = URL(fileURLWithPath: name)
             target =
@@ -206,3 +309,5 @@ public enum StoreMessages {
         }
     }
 }
+
+func errnoText() -> String { String(cString: strerror(errno)) }

@@ -3,6 +3,10 @@ import Config
 import Foundation
 import Queue
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A problem with an item file or an item, in the officer's words (Vietnamese), naming the file,
 /// the line and the field.
 public struct IntakeError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -50,21 +54,75 @@ public struct ItemFileReader: Sendable {
     ]
 
     /// Reads and checks the file at `path`. `trusted`: the file's approval fields are honoured.
-    public func read(path: String, trusted: Bool, now: Date = Date()) throws(IntakeError) -> ParsedItem {
+    /// `itemFolderHoldsMedia`: media may also come from the item file's own folder (`cchc item add`, run
+    /// with the officer's own rights); the inbox passes false, its media come from the media roots only.
+    /// `followSymlink`: the inbox never follows a symlink to an item file; `cchc item add` may.
+    public func read(
+        path: String, trusted: Bool, now: Date = Date(), itemFolderHoldsMedia: Bool = false,
+        followSymlink: Bool = true
+    ) throws(IntakeError) -> ParsedItem {
         let name = URL(fileURLWithPath: path).lastPathComponent
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw IntakeError(file: name, "không đọc được tệp")
-        }
+        let data = try Self.readCapped(
+            path: path, name: name, maxBytes: config.inbox.maxItemBytes, followSymlink: followSymlink)
         guard let text = String(data: data, encoding: .utf8) else {
-            throw IntakeError(file: name, "tệp không phải văn bản UTF-8")
+            throw IntakeError(file: name, "tệp không phải văn bản UTF-8; hãy lưu lại thành Markdown/văn bản UTF-8")
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        return try parse(text: text, fileName: name, directory: directory, trusted: trusted, now: now)
+        return try parse(
+            text: text, fileName: name, directory: directory, trusted: trusted, now: now,
+            itemFolderHoldsMedia: itemFolderHoldsMedia)
     }
 
-    public func parse(text rawText: String, fileName: String, directory: String, trusted: Bool, now: Date = Date())
-        throws(IntakeError) -> ParsedItem
-    {
+    /// The file's bytes, refused before reading when it is not a regular file or is larger than `maxBytes`.
+    static func readCapped(path: String, name: String, maxBytes: Int, followSymlink: Bool) throws(IntakeError) -> Data {
+        var flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC
+        if !followSymlink { flags |= O_NOFOLLOW }
+        let fd = open(path, flags)
+        guard fd >= 0 else {
+            if errno == ELOOP {
+                throw IntakeError(file: name, "tệp là liên kết tượng trưng (symlink); hãy chép tệp thật vào")
+            }
+            throw IntakeError(file: name, "không đọc được tệp: \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            throw IntakeError(file: name, "không phải một tệp thông thường")
+        }
+        guard Int(st.st_size) <= maxBytes else {
+            throw IntakeError(
+                file: name,
+                "tệp quá lớn (\(MediaConfinement.megabytes(Int(st.st_size))); tối đa \(MediaConfinement.megabytes(maxBytes))); hãy rút gọn bài hoặc đưa ảnh vào media:"
+            )
+        }
+        // Read at most one byte past the cap: a file that grows while being read is still refused.
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while data.count <= maxBytes {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw IntakeError(file: name, "không đọc được tệp: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { break }
+            data.append(contentsOf: buffer[0..<n])
+        }
+        guard data.count <= maxBytes else {
+            throw IntakeError(file: name, "tệp quá lớn (tối đa \(MediaConfinement.megabytes(maxBytes)))")
+        }
+        return data
+    }
+
+    public func parse(
+        text rawText: String, fileName: String, directory: String, trusted: Bool, now: Date = Date(),
+        itemFolderHoldsMedia: Bool = false
+    ) throws(IntakeError) -> ParsedItem {
+        if let nul = rawText.utf8.firstIndex(of: 0) {
+            let line = rawText.utf8[..<nul].reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+            throw IntakeError(
+                file: fileName, line: line,
+                "tệp chứa ký tự NUL (byte 0): không phải văn bản thuần; hãy lưu lại thành Markdown/văn bản UTF-8")
+        }
         var text = rawText.replacingOccurrences(of: "\r\n", with: "\n")
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
         let isMarkdown = !(fileName.hasSuffix(".yaml") || fileName.hasSuffix(".yml"))
@@ -86,9 +144,21 @@ public struct ItemFileReader: Sendable {
             body = lines[(end + 1)...].joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
             lineOffset = 1
         }
+        do {
+            try YAMLShape.check(yamlText, limits: .itemFile)
+        } catch {
+            let message =
+                switch error {
+                case .anchor: "không dùng neo YAML (&tên); hãy viết đầy đủ giá trị"
+                case .alias: "không dùng bí danh YAML (*tên); hãy viết đầy đủ giá trị"
+                case .tooManyNodes(let limit, _): "phần thông tin có quá nhiều giá trị (tối đa \(limit))"
+                case .tooDeep(let limit, _): "phần thông tin lồng quá sâu (tối đa \(limit) cấp)"
+                }
+            throw IntakeError(file: fileName, line: error.line + lineOffset, message)
+        }
         let root: ConfigValue
         do {
-            root = try YAMLDocument.parse(yamlText, file: fileName, lineOffset: lineOffset)
+            root = try YAMLDocument.parse(yamlText, file: fileName, lineOffset: lineOffset, limits: .itemFile)
         } catch {
             throw IntakeError(
                 file: fileName, line: error.location.line, field: error.path.isEmpty ? nil : error.path,
@@ -169,7 +239,10 @@ public struct ItemFileReader: Sendable {
             }
             priority = parsed
         }
-        let media = try readMedia(reader, directory: directory)
+        var confinement = MediaConfinement(
+            roots: config.inbox.effectiveMediaRoots, maxBytes: config.inbox.maxMediaBytes)
+        if itemFolderHoldsMedia { confinement.roots.append(directory) }
+        let media = try readMedia(reader, directory: directory, confinement: confinement)
         let overrides = try readOverrides(reader, channels: channels)
 
         var warnings: [String] = []
@@ -198,7 +271,9 @@ public struct ItemFileReader: Sendable {
         return ParsedItem(id: id, content: content, approval: approval, warnings: warnings)
     }
 
-    private func readMedia(_ reader: FieldReader, directory: String) throws(IntakeError) -> [MediaRef] {
+    private func readMedia(_ reader: FieldReader, directory: String, confinement: MediaConfinement)
+        throws(IntakeError) -> [MediaRef]
+    {
         guard let (value, line) = reader.fields["media"] else { return [] }
         guard case .list(let entries, _) = value else { throw reader.error("media", "phải là một danh sách") }
         var out: [MediaRef] = []
@@ -237,17 +312,12 @@ public struct ItemFileReader: Sendable {
                     file: reader.fileName, line: line, field: field, "url phải bắt đầu bằng http:// hoặc https://")
             }
             if let p = ref.path {
-                // Resolved now, before the file moves to accepted/.
-                let absolute =
-                    p.hasPrefix("/")
-                    ? p : URL(fileURLWithPath: directory).appendingPathComponent(p).standardizedFileURL.path
-                var isDirectory: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory),
-                    !isDirectory.boolValue
-                else {
-                    throw IntakeError(file: reader.fileName, line: line, field: field, "không tìm thấy tệp \(p)")
+                // Resolved now, before the file moves to accepted/, and confined to the media roots.
+                do {
+                    ref.path = try confinement.check(p, relativeTo: directory).path
+                } catch {
+                    throw IntakeError(file: reader.fileName, line: line, field: field, error.message)
                 }
-                ref.path = absolute
             }
             out.append(ref)
         }

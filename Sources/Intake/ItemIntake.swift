@@ -74,13 +74,17 @@ public struct ItemIntake: Sendable {
         return try await add(parsed, source: source, actor: actor, now: now)
     }
 
-    public func submit(path: String, trusted: Bool, source: String, actor: String, now: Date = Date())
-        async throws(Failure) -> Accepted
-    {
+    /// Reads, checks and stores an item file. `fromCommandLine`: `cchc item add` (media may also come from the
+    /// file's folder, and a symlinked item file is followed); the inbox passes false.
+    public func submit(
+        path: String, trusted: Bool, source: String, actor: String, now: Date = Date(), fromCommandLine: Bool = false
+    ) async throws(Failure) -> Accepted {
         let parsed: ParsedItem
         let fileName = URL(fileURLWithPath: path).lastPathComponent
         do {
-            parsed = try ItemFileReader(config: config).read(path: path, trusted: trusted, now: now)
+            parsed = try ItemFileReader(config: config).read(
+                path: path, trusted: trusted, now: now, itemFolderHoldsMedia: fromCommandLine,
+                followSymlink: fromCommandLine)
             try validate(parsed, fileName: fileName)
         } catch {
             throw .invalid(error)

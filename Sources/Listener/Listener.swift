@@ -55,7 +55,7 @@ public enum Listener {
     public static func application(
         address: Address, engine: Engine, store: any Store, stuckAfter: Duration = .seconds(30),
         routes: InboundRoutes = InboundRoutes(), registry: PrometheusCollectorRegistry,
-        logger: Logger
+        limits: ListenerLimits = ListenerLimits(), logger: Logger
     ) -> some ApplicationProtocol {
         let router = Router()
         let inbound = InboundDispatcher(routes: routes, store: store, stored: { engine.wake() }, logger: logger)
@@ -115,7 +115,8 @@ public enum Listener {
             bind = .unixDomainSocket(path: path)
         }
         return Application(
-            router: router, configuration: .init(address: bind, serverName: "cchcd"),
+            router: router, server: ConnectionGuard.server(limits: limits),
+            configuration: .init(address: bind, serverName: "cchcd"),
             onServerRunning: { channel in
                 switch address {
                 case .tcp(let host, let port):

@@ -41,7 +41,9 @@ public final class SQLiteStore: Store {
             // file lock around opening and migrating makes the second process find it all done.
             let lock = try MigrationLock(path: path + ".migrate-lock")
             defer { lock.release() }
+            try StoreFileMode.prepare(path)
             pool = try DatabasePool(path: path, configuration: config)
+            StoreFileMode.repair(path)
             try Self.makeMigrator().migrate(pool)
         } catch {
             throw Self.mapped("open store at \(path)", error)
@@ -312,8 +314,11 @@ struct MigrationLock {
     private let fd: Int32
 
     init(path: String) throws {
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o664)
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o660)
         guard fd >= 0 else { throw Failure(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
+        // Explicit: the umask must not take the group's write bit (officers' `cchc` takes this lock too).
+        var st = stat()
+        if fstat(fd, &st) == 0, st.st_uid == geteuid(), st.st_mode & 0o777 != 0o660 { fchmod(fd, 0o660) }
         while flock(fd, LOCK_EX) != 0 {
             guard errno == EINTR else {
                 close(fd)
@@ -342,6 +347,34 @@ extension SQLiteStore {
         } catch {
             try? FileManager.default.removeItem(atPath: destination)
             throw Self.mapped("back up the store to \(destination)", error)
+        }
+    }
+}
+
+/// The store's files are 0660 whatever the umask (issue 14): officers in the daemon's group approve
+/// through `cchc`, so they must write it (SQLite's default under `UMask=0007` is 0640: "attempt to write
+/// a readonly database"), and it holds citizens' messages, so others must not read it (0644 under
+/// umask 022). SQLite gives its `-wal` and `-shm` files the database file's mode.
+enum StoreFileMode {
+    static let mode: mode_t = 0o660
+
+    /// Creates the database file with the mode before SQLite does.
+    static func prepare(_ path: String) throws {
+        let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        if fd < 0 {
+            if errno == EEXIST { return }
+            throw MigrationLock.Failure(description: "cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        fchmod(fd, mode)
+        close(fd)
+    }
+
+    /// Brings files this process owns to the mode (a store created by an earlier version).
+    static func repair(_ path: String) {
+        for file in [path, path + "-wal", path + "-shm"] {
+            var st = stat()
+            guard stat(file, &st) == 0, st.st_uid == geteuid(), st.st_mode & 0o777 != mode else { continue }
+            chmod(file, mode)
         }
     }
 }

@@ -5,9 +5,10 @@ import Synchronization
 /// channels that show no markup (Zalo, SMS-like receivers, radio scripts before read-aloud
 /// normalisation).
 public enum Markdown {
-    /// The body as HTML, rendered by Ink.
+    /// The body as HTML, rendered by Ink and cleaned by ``HTMLSanitizer`` (raw HTML in the Markdown, `javascript:`
+    /// links and event attributes never reach a page or an email).
     public static func html(_ markdown: String) -> String {
-        MarkdownParser().html(from: markdown)
+        HTMLSanitizer.sanitize(MarkdownParser().html(from: markdown))
     }
 
     /// HTML and plain text of a body, rendered once and reused: every channel of an item, and every

@@ -71,7 +71,8 @@ struct EventsCommand: AsyncParsableCommand {
                     if let itemID = r.itemID { head += "  bài \(itemID)" }
                     if let sender = r.event.senderID { head += "  người gửi \(sender)" }
                     if let detail = r.event.detail { head += "  (\(detail))" }
-                    print(head)
+                    // Sender ids and details come from outside: one record stays one line.
+                    print(SafeText.logLine(head))
                     if let text = r.event.text, !text.isEmpty {
                         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
                             print("    \(line)")

@@ -23,7 +23,9 @@ struct ItemCommand: AsyncParsableCommand {
         func run() async throws {
             try await perform(json: options.json) { () async throws(CLIError) in
                 let session = try Session.open(json: options.json)
-                let (channels, http) = try session.channels()
+                // Checking an item needs no secret: officers run this, and *_credential keys only resolve
+                // inside the service.
+                let (channels, http) = try session.channels(readSecrets: false)
                 defer { http.shutdown() }
                 let path = ConfigLoader.resolvePath(file, environment: [:])
                 guard FileManager.default.fileExists(atPath: path) else {
@@ -36,7 +38,8 @@ struct ItemCommand: AsyncParsableCommand {
                 let user = ProcessInfo.processInfo.environment["USER"] ?? "cchc"
                 do {
                     // Files given on the command line are never pre-approved: approval is its own step.
-                    let result = try await intake.submit(path: path, trusted: false, source: "cli:\(path)", actor: user)
+                    let result = try await intake.submit(
+                        path: path, trusted: false, source: "cli:\(path)", actor: user, fromCommandLine: true)
                     session.wakeDaemon()
                     if options.json {
                         Output.printJSON([
@@ -44,7 +47,7 @@ struct ItemCommand: AsyncParsableCommand {
                             "warnings": result.warnings,
                         ])
                     } else {
-                        for w in result.warnings { FileHandle.standardError.write(Data("cchc: lưu ý: \(w)\n".utf8)) }
+                        for w in result.warnings { printError("cchc: lưu ý: \(w)\n") }
                         print(result.item.id)
                     }
                 } catch let failure as ItemIntake.Failure {
@@ -150,6 +153,8 @@ struct ItemCommand: AsyncParsableCommand {
                 }
                 if options.json {
                     var obj = ItemJSON.item(item, session: session)
+                    // What will go out, for the approver (issue 14): body, media and every override.
+                    obj.merge(ItemJSON.content(item.content)) { $1 }
                     obj["deliveries"] = deliveries.map {
                         ItemJSON.delivery($0.0, attempts: $0.1, parts: parts[$0.0.id] ?? [], session: session)
                     }
@@ -164,6 +169,7 @@ struct ItemCommand: AsyncParsableCommand {
                 )
                 print("  Đăng lúc: \(session.display(c.publishAt)) · Hết hạn: \(session.display(c.expiresAt))")
                 if let by = item.approvedBy { print("  Người duyệt: \(by) lúc \(session.display(item.approvedAt))") }
+                ItemContentText.show(c)
                 print("  Kênh:")
                 if deliveries.isEmpty { print("    (chưa có — bài chưa được duyệt)") }
                 for (d, attempts) in deliveries {
@@ -406,7 +412,75 @@ private func closeItem(
 }
 
 /// The documented JSON shapes of `cchc item … --json` (docs/cli.md).
+/// An item's full content as the approver reads it: everything that will go out.
+enum ItemContentText {
+    static func show(_ c: ItemContent) {
+        print("  Kênh gửi: \(c.channels.joined(separator: ", "))")
+        print("  Tác giả: \(c.author ?? "(không ghi)")")
+        print("  Tóm tắt: \(c.summary ?? "(không có)")")
+        if c.media.isEmpty {
+            print("  Ảnh/tệp đính kèm: (không có)")
+        } else {
+            print("  Ảnh/tệp đính kèm:")
+            for m in c.media {
+                let caption = m.caption.map { " — \($0)" } ?? ""
+                if let path = m.path {
+                    let size = ItemJSON.fileSize(path).map { Self.size($0) } ?? "không còn tệp"
+                    print("    - \(path) (\(size))\(caption)")
+                } else if let url = m.url {
+                    print("    - \(url) (liên kết)\(caption)")
+                }
+            }
+        }
+        if c.overrides.isEmpty {
+            print("  Nội dung riêng theo kênh: (không có)")
+        } else {
+            print("  Nội dung riêng theo kênh:")
+            for channel in c.overrides.keys.sorted() {
+                for (field, value) in c.overrides[channel, default: [:]].sorted(by: { $0.key < $1.key }) {
+                    let label = field == "lists" ? "lists (người nhận)" : field
+                    print("    \(channel).\(label): \(Self.indented(value, by: 6))")
+                }
+            }
+        }
+        print("  Nội dung:")
+        print("      " + Self.indented(c.body, by: 6))
+    }
+
+    static func indented(_ text: String, by n: Int) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).joined(
+            separator: "\n" + String(repeating: " ", count: n))
+    }
+
+    static func size(_ bytes: Int) -> String {
+        bytes >= 1 << 20
+            ? String(format: "%.1f MB", Double(bytes) / 1_048_576)
+            : bytes >= 1024 ? String(format: "%.0f KB", Double(bytes) / 1024) : "\(bytes) byte"
+    }
+}
+
 enum ItemJSON {
+    /// `body`, `media` (with each local file's size now, `null` when it is gone) and `overrides`: added to
+    /// `item show`'s shape (additive).
+    static func content(_ c: ItemContent) -> [String: Any] {
+        [
+            "body": c.body,
+            "media": c.media.map { m in
+                [
+                    "path": m.path ?? NSNull(), "url": m.url ?? NSNull(), "caption": m.caption ?? NSNull(),
+                    "size": m.path.flatMap(fileSize).map { $0 as Any } ?? NSNull(),
+                ] as [String: Any]
+            },
+            "overrides": c.overrides,
+        ]
+    }
+
+    static func fileSize(_ path: String) -> Int? {
+        var st = stat()
+        guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Int(st.st_size)
+    }
+
     static func item(_ r: ItemRecord, session: Session) -> [String: Any] {
         let c = r.content
         return [

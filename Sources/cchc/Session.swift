@@ -48,12 +48,13 @@ struct Session {
         }
     }
 
-    /// Builds the channels (for validation and checks). Secrets are read; nothing is sent.
-    func channels() throws(CLIError) -> (channels: [String: any Channel], http: HTTPClient) {
-        try Self.channels(for: config)
+    /// Builds the channels (for validation and checks); nothing is sent. `readSecrets: false` builds them
+    /// with placeholder secrets, for checking items (officers need no access to the channels' secrets).
+    func channels(readSecrets: Bool = true) throws(CLIError) -> (channels: [String: any Channel], http: HTTPClient) {
+        try Self.channels(for: config, readSecrets: readSecrets)
     }
 
-    static func channels(for config: DaemonConfig) throws(CLIError) -> (
+    static func channels(for config: DaemonConfig, readSecrets: Bool = true) throws(CLIError) -> (
         channels: [String: any Channel], http: HTTPClient
     ) {
         var logger = Logger(label: "cchc")
@@ -61,7 +62,11 @@ struct Session {
         do {
             let http = try HTTPClient(configuration: config.httpClientConfiguration)
             do {
-                return (try BuiltinChannels.build(config, http: http, logger: logger), http)
+                return (
+                    try BuiltinChannels.build(
+                        config, http: http, logger: logger, secrets: readSecrets ? SecretStore() : .placeholders),
+                    http
+                )
             } catch {
                 http.shutdown()
                 throw CLIError(code: "config", message: "cấu hình kênh sai: \(error)", exit: Exit.config)
@@ -121,7 +126,7 @@ func perform(json: Bool, _ body: () async throws(CLIError) -> Void) async throws
         } else if json {
             Output.printJSON(["error": ["code": error.code, "message": error.message]])
         } else {
-            FileHandle.standardError.write(Data("cchc: \(error.message)\n".utf8))
+            printError("cchc: \(error.message)\n")
         }
         throw ExitCode(error.exit)
     }

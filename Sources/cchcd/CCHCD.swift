@@ -72,9 +72,11 @@ struct CCHCD: AsyncParsableCommand {
         let channels: [String: any Channel]
         let http: HTTPClient
         do {
-            daemonConfig = try ConfigLoader.load(path: path)
+            var secrets = SecretStore()
+            secrets.onWarning = { logger.warning("\($0)") }
+            daemonConfig = try ConfigLoader.load(path: path, secrets: secrets)
             http = try HTTPClient(configuration: daemonConfig.httpClientConfiguration)
-            channels = try BuiltinChannels.build(daemonConfig, http: http, logger: logger)
+            channels = try BuiltinChannels.build(daemonConfig, http: http, logger: logger, secrets: secrets)
         } catch let error as ConfigError {
             printError("configuration error: \(error)")
             throw ExitCode(78)
@@ -100,6 +102,12 @@ struct CCHCD: AsyncParsableCommand {
             throw ExitCode(78)
         }
         if checkConfig {
+            let problems = OutputPathCheck.standard().problems(daemonConfig)
+            if !problems.isEmpty {
+                for problem in problems { printError("configuration error: \(problem)") }
+                http.shutdown()
+                throw ExitCode(78)
+            }
             print(
                 channels.isEmpty
                     ? "configuration OK: \(path) (no channels yet)"
@@ -156,7 +164,8 @@ struct CCHCD: AsyncParsableCommand {
         let intake = ItemIntake(config: daemonConfig, channels: channels, store: store, planner: { planner.plan($0) })
         // The watcher also reports `cchc`'s wake file; with the inbox disabled only that is watched.
         let inbox = InboxWatcher(
-            intake: intake, settings: daemonConfig.inbox, wakeFile: daemonConfig.wakeFilePath, logger: logger
+            intake: intake, settings: daemonConfig.inbox, wakeFile: daemonConfig.wakeFilePath, logger: logger,
+            retryInterval: Self.inboxRetryInterval
         ) { engine.wake() }
         services.append(inbox)
         if let listen {
@@ -164,6 +173,10 @@ struct CCHCD: AsyncParsableCommand {
                 Listener.application(
                     address: listen, engine: engine, store: store, stuckAfter: daemonConfig.engine.stuckAfter,
                     routes: routes, registry: registry,
+                    limits: ListenerLimits(
+                        idleTimeout: daemonConfig.httpLimits.idleTimeout,
+                        readTimeout: daemonConfig.httpLimits.readTimeout,
+                        maxConnections: daemonConfig.httpLimits.maxConnections),
                     logger: logger))
         }
         if let schedule = daemonConfig.reports.schedule {
@@ -212,6 +225,16 @@ struct CCHCD: AsyncParsableCommand {
         }
         http.shutdown()
         logger.info("cchcd stopped")
+    }
+}
+
+extension CCHCD {
+    /// How soon a failed inbox scan is repeated (`CCHCD_INBOX_RETRY_MS` shortens it for tests).
+    static var inboxRetryInterval: Duration {
+        if let ms = ProcessInfo.processInfo.environment["CCHCD_INBOX_RETRY_MS"].flatMap(Int.init), ms > 0 {
+            return .milliseconds(ms)
+        }
+        return .seconds(5)
     }
 }
 

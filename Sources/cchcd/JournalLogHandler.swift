@@ -1,3 +1,4 @@
+import ChannelKit
 import Foundation
 import Logging
 
@@ -24,12 +25,17 @@ struct JournalLogHandler: LogHandler {
         } else {
             line = Self.timestamp() + " "
         }
-        line += "\(event.level.rawValue.uppercased()) \(event.message)"
+        // Titles, file names and servers' answers reach messages and metadata: every control character is
+        // escaped, so one record stays one line and cannot forge a `<2>` priority.
+        line += "\(event.level.rawValue.uppercased()) \(SafeText.logLine(event.message.description))"
         var all = metadata
         if let extra = event.metadata { all.merge(extra) { $1 } }
         for key in all.keys.sorted() {
-            let value = "\(all[key]!)"
-            line += value.contains(" ") || value.isEmpty ? " \(key)=\"\(value)\"" : " \(key)=\(value)"
+            let value = SafeText.logLine("\(all[key]!)")
+            let safeKey = SafeText.logLine(key)
+            line +=
+                value.contains(" ") || value.contains("\"") || value.isEmpty
+                ? " \(safeKey)=\"\(value.replacingOccurrences(of: "\"", with: "\\\""))\"" : " \(safeKey)=\(value)"
         }
         line += "\n"
         FileHandle.standardError.write(Data(line.utf8))

@@ -449,6 +449,28 @@ struct ConfigLoaderErrorTests {
         #expect(list.message.contains("mapping"))
     }
 
+    @Test("inbox limits, media roots and the listener's limits are read, with sizes in KB/MB")
+    func trustLimits() throws {
+        let folder = try TempFolder()
+        let config = try ConfigLoader.load(
+            path: try folder.write(
+                "limits.yaml",
+                "inbox: { path: hop-thu, media_roots: [anh, /srv/anh], max_item_size: 512KB, max_media_size: 2MB }\nhttp: { listen: 8640, idle_timeout: 5s, read_timeout: 10s, max_connections: 64 }\n"
+            ), secrets: isolatedSecrets)
+        #expect(config.inbox.mediaRoots == [folder.path + "/anh", "/srv/anh"])
+        #expect(config.inbox.maxItemBytes == 512 * 1024)
+        #expect(config.inbox.maxMediaBytes == 2 << 20)
+        #expect(config.httpLimits.idleTimeout == .seconds(5))
+        #expect(config.httpLimits.readTimeout == .seconds(10))
+        #expect(config.httpLimits.maxConnections == 64)
+        let defaults = try ConfigLoader.load(
+            path: try folder.write("d.yaml", "state_dir: s\n"), secrets: isolatedSecrets)
+        #expect(defaults.inbox.effectiveMediaRoots == [defaults.inbox.path + "/media"])
+        #expect(defaults.inbox.maxItemBytes == 5 << 20)
+        let bad = try #require(try configError("inbox: { max_item_size: 5 lít }\n", in: folder))
+        #expect(bad.path == "inbox.max_item_size")
+    }
+
     @Test("numbers: range and format errors, underscores allowed")
     func numbers() throws {
         let folder = try TempFolder()

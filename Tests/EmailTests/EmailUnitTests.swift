@@ -81,6 +81,7 @@ struct EmailUnitTests {
             lists: { lanh-dao: ["a@x.gov.vn", "Giám đốc <gd@x.gov.vn>"] }
             list_files: { don-vi: lists/don-vi.csv }
             default_lists: [don-vi]
+            allow_item_addresses: true
             """, in: dir)
         let item = try corpusItem()
         #expect(
@@ -100,6 +101,17 @@ struct EmailUnitTests {
         var badAddress = item
         badAddress.override["lists"] = "a@@x.gov.vn"
         #expect(channel.validate(badAddress).first?.message.contains("a@@x.gov.vn") == true)
+        let listsOnly = try emailChannel(
+            """
+            smtp: smtps://mail.example.gov.vn
+            from: "Sở Nội vụ <cchc@example.gov.vn>"
+            lists: { lanh-dao: ["a@x.gov.vn"] }
+            """, in: dir)
+        var attacker = item
+        attacker.override["lists"] = "lanh-dao, attacker@evil.example"
+        #expect(listsOnly.validate(attacker).map(\.field) == ["overrides.email-test.lists"])
+        #expect(listsOnly.validate(attacker).first?.message.contains("attacker@evil.example") == true)
+        #expect((try? listsOnly.recipients(for: attacker)) == nil)
         var missingMedia = item
         missingMedia.media = [MediaRef(path: dir.path + "/khong-co.pdf")]
         #expect(channel.validate(missingMedia).map(\.field) == ["media[0]"])

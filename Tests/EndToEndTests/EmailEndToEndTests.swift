@@ -150,6 +150,7 @@ import Testing
                     from: "Sở Nội vụ tỉnh Sơn La <cchc@sonla.example.gov.vn>"
                     list_files: { lanh-dao: lists/lanh-dao.csv }
                     default_lists: [lanh-dao]
+                    allow_item_addresses: true
                 """)
         let daemon = try Daemon(ws)
         defer { daemon.terminate() }

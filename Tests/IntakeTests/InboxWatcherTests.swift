@@ -90,7 +90,7 @@ struct InboxWatcherTests {
         let (accepted, rejected) = await f.watcher.scan()
         #expect(accepted == 1)
         #expect(rejected == 3)
-        #expect(f.list() == ["accepted", "rejected"])
+        #expect(f.list() == ["accepted", "media", "rejected"])
         #expect(f.list("/accepted") == ["01-tot.md"])
         #expect(
             f.list("/rejected") == [
@@ -132,27 +132,114 @@ struct InboxWatcherTests {
         #expect(await f.watcher.scan() == (0, 0))
         #expect(try await f.store.items(ItemFilter()).count == 1)
         #expect(f.list("/accepted").count == 1)
-        #expect(f.list() == ["accepted", "rejected"])
+        #expect(f.list() == ["accepted", "media", "rejected"])
         // Same name, different content: a new item.
         try f.drop("01-tot.md", inboxItem().replacingOccurrences(of: "Tin cải cách hành chính", with: "Tin khác"))
         #expect(await f.watcher.scan() == (1, 0))
         #expect(try await f.store.items(ItemFilter()).count == 2)
     }
 
-    @Test("dot-files, *.tmp, *.part, other extensions and folders are left alone")
+    @Test("dot-files, *.tmp, *.part and the inbox's own folders are left alone")
     func ignored() async throws {
         let f = try InboxFixture()
         try f.drop(".tin.md", inboxItem())
         try f.drop("tin.md.tmp", inboxItem())
         try f.drop("tin.md.part", inboxItem())
-        try f.drop("ghi-chu.txt", "hello")
-        try FileManager.default.createDirectory(atPath: f.inbox + "/thu-muc.md", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: f.inbox + "/media", withIntermediateDirectories: true)
         let result = await f.watcher.scan()
         #expect(result == (0, 0))
-        #expect(
-            f.list() == [".tin.md", "accepted", "ghi-chu.txt", "rejected", "thu-muc.md", "tin.md.part", "tin.md.tmp"])
+        #expect(f.list() == [".tin.md", "accepted", "media", "rejected", "tin.md.part", "tin.md.tmp"])
         #expect(try await f.store.items(ItemFilter()).isEmpty)
         #expect(f.changes.value == 0)
+    }
+
+    @Test("every entry the inbox cannot take goes to rejected/ with a Vietnamese .error that quotes no content")
+    func hygiene() async throws {
+        let f = try InboxFixture()
+        let secret = "SECRET-TOKEN-1234567890"
+        let outside = f.folder.path + "/creds"
+        try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
+        try Data("token: \(secret)\n".utf8).write(to: URL(fileURLWithPath: outside + "/fb-token"))
+        try Data(inboxItem(title: "Ngoài").utf8).write(to: URL(fileURLWithPath: outside + "/ngoai.md"))
+        try f.drop("bao-cao.docx", "PK\u{03}\u{04}\(secret)")
+        try f.drop("ghi-chu.txt", secret)
+        try f.drop("TIN.MD", inboxItem())
+        try f.drop("anh.jpg", secret)
+        try f.drop("la.bin", secret)
+        try FileManager.default.createDirectory(atPath: f.inbox + "/thu-muc.md", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(
+            atPath: f.inbox + "/token.md", withDestinationPath: outside + "/fb-token")
+        try FileManager.default.createSymbolicLink(
+            atPath: f.inbox + "/ngoai.md", withDestinationPath: outside + "/ngoai.md")
+        try FileManager.default.createSymbolicLink(
+            atPath: f.inbox + "/mat.md", withDestinationPath: f.inbox + "/khong-co.md")
+        try f.drop("tot.md", inboxItem(title: "Bài tốt"))
+
+        let result = await f.watcher.scan()
+        #expect(result == (1, 9))
+        #expect(f.list() == ["accepted", "media", "rejected"])
+        #expect(f.list("/accepted") == ["tot.md"])
+        let expected = [
+            "TIN.MD", "anh.jpg", "bao-cao.docx", "ghi-chu.txt", "la.bin", "mat.md", "ngoai.md", "thu-muc.md",
+            "token.md",
+        ]
+        #expect(f.list("/rejected") == (expected + expected.map { $0 + ".error" }).sorted())
+        for name in expected {
+            let reason = f.read("rejected/\(name).error")
+            #expect(reason.hasPrefix("\(name): "), "\(name): \(reason)")
+            #expect(!reason.contains(secret), "\(name) quotes content: \(reason)")
+        }
+        #expect(f.read("rejected/bao-cao.docx.error").contains("lưu thành Markdown/văn bản UTF-8"))
+        #expect(f.read("rejected/TIN.MD.error").contains(".md"))
+        #expect(f.read("rejected/token.md.error").contains("liên kết tượng trưng"))
+        #expect(f.read("rejected/mat.md.error").contains("không tồn tại"))
+        #expect(f.read("rejected/thu-muc.md.error").contains("thư mục"))
+        #expect(f.read("rejected/anh.jpg.error").contains("media/"))
+        // The symlinks moved as links: the files they point to are untouched, and the item outside never entered.
+        #expect(FileManager.default.fileExists(atPath: outside + "/fb-token"))
+        #expect(try await f.store.items(ItemFilter()).map(\.content.title) == ["Bài tốt"])
+    }
+
+    @Test("inbox entry kinds: the one decision")
+    func classification() throws {
+        let f = try InboxFixture()
+        try f.drop("a.md", "x")
+        try f.drop("b.yaml", "x")
+        try f.drop("c.yml", "x")
+        try f.drop("d.Md", "x")
+        try f.drop("e.odt", "x")
+        try f.drop("f.md.part", "x")
+        #expect(InboxEntry.classify(name: "a.md", in: f.inbox) == .item)
+        #expect(InboxEntry.classify(name: "b.yaml", in: f.inbox) == .item)
+        #expect(InboxEntry.classify(name: "c.yml", in: f.inbox) == .item)
+        #expect(InboxEntry.classify(name: "f.md.part", in: f.inbox) == .ignored)
+        #expect(InboxEntry.classify(name: "accepted", in: f.inbox) == .ignored)
+        #expect(InboxEntry.classify(name: "khong-co.md", in: f.inbox) == .ignored)
+        guard case .rejected = InboxEntry.classify(name: "d.Md", in: f.inbox) else {
+            Issue.record("d.Md")
+            return
+        }
+        guard case .rejected(let odt) = InboxEntry.classify(name: "e.odt", in: f.inbox) else {
+            Issue.record("e.odt")
+            return
+        }
+        #expect(odt.contains("Markdown/văn bản UTF-8"))
+    }
+
+    @Test("a media/ or rejected/ replaced by a symlink is put back as a real folder")
+    func ownFoldersStayFolders() async throws {
+        let f = try InboxFixture()
+        let elsewhere = f.folder.path + "/elsewhere"
+        try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+        try FileManager.default.removeItem(atPath: f.inbox + "/rejected")
+        try FileManager.default.createSymbolicLink(atPath: f.inbox + "/rejected", withDestinationPath: elsewhere)
+        try FileManager.default.createSymbolicLink(atPath: f.inbox + "/media", withDestinationPath: elsewhere)
+        try f.drop("hong.md", "no front matter")
+        await f.watcher.scan()
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: f.inbox + "/rejected")) == nil)
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: f.inbox + "/media")) == nil)
+        #expect(f.list("/rejected") == ["hong.md", "hong.md.error"])
+        #expect((try FileManager.default.contentsOfDirectory(atPath: elsewhere)).isEmpty)
     }
 
     @Test("a file whose name is already in accepted/ or rejected/ does not overwrite it")

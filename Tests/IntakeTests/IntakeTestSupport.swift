@@ -55,11 +55,13 @@ final class IntakeFolder: @unchecked Sendable {
 
     func reader() -> ItemFileReader { ItemFileReader(config: config) }
 
-    /// Parses `text` as the file `name` in this folder.
+    /// Parses `text` as the file `name` in this folder, as `cchc item add` would (media may come from the
+    /// folder).
     func parse(_ text: String, name: String = "tin.md", trusted: Bool = false, now: Date = t0) throws(IntakeError)
         -> ParsedItem
     {
-        try reader().parse(text: text, fileName: name, directory: path, trusted: trusted, now: now)
+        try reader().parse(
+            text: text, fileName: name, directory: path, trusted: trusted, now: now, itemFolderHoldsMedia: true)
     }
 
     /// The error parsing `text` gives (recording an issue when it parses).

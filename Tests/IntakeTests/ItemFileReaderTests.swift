@@ -43,7 +43,7 @@ struct ItemFileReaderTests {
         let folder = try IntakeFolder()
         try folder.write("media/anh-bia.jpg", "JPEG")
         let path = try folder.write("tin.md", Self.fullMarkdown)
-        let item = try folder.reader().read(path: path, trusted: true, now: t0)
+        let item = try folder.reader().read(path: path, trusted: true, now: t0, itemFolderHoldsMedia: true)
         #expect(item.id == "2026-11-0042")
         let c = item.content
         #expect(c.title == "Sơn La: 100% thủ tục hành chính được tiếp nhận trực tuyến")
@@ -236,13 +236,11 @@ struct ItemFileReaderTests {
     func media() throws {
         let folder = try IntakeFolder()
         try folder.write("items/media/a.jpg", "JPEG")
-        let text = markdown(["media": "\n  - media/a.jpg\n  - path: ../items/media/a.jpg\n  - /etc/hostname"])
+        let text = markdown(["media": "\n  - media/a.jpg\n  - path: ../items/media/a.jpg"])
         let path = try folder.write("items/tin.md", text)
-        let item = try folder.reader().read(path: path, trusted: false, now: t0)
+        let item = try folder.reader().read(path: path, trusted: false, now: t0, itemFolderHoldsMedia: true)
         #expect(
-            item.content.media.map(\.path) == [
-                folder.path + "/items/media/a.jpg", folder.path + "/items/media/a.jpg", "/etc/hostname",
-            ])
+            item.content.media.map(\.path) == [folder.path + "/items/media/a.jpg", folder.path + "/items/media/a.jpg"])
 
         let missing = try #require(folder.parseError(markdown(["media": "[media/khong-co.jpg]"])))
         #expect(missing.field == "media[0]")
@@ -265,6 +263,104 @@ struct ItemFileReaderTests {
         #expect(unknown.line == 7)
         let notList = try #require(folder.parseError(markdown(["media": "a.jpg"])))
         #expect(notList.field == "media")
+    }
+
+    @Test(
+        "media confinement: absolute paths, .., symlinks, hard links, devices and big files outside the roots are refused"
+    )
+    func mediaConfinement() throws {
+        let folder = try IntakeFolder()
+        let inbox = folder.config.inbox.path
+        try folder.write("creds/fb-token", "SECRET")
+        try folder.write("inbox/media/anh-bia.jpg", "JPEG")
+        try FileManager.default.createSymbolicLink(
+            atPath: inbox + "/media/lien-ket.jpg", withDestinationPath: folder.path + "/creds/fb-token")
+        try FileManager.default.linkItem(
+            atPath: folder.path + "/creds/fb-token", toPath: inbox + "/media/cung.jpg")
+        let reader = folder.reader()
+        func inboxError(_ media: String) -> IntakeError? {
+            do {
+                _ = try reader.parse(
+                    text: markdown(["media": media]), fileName: "tin.md", directory: inbox, trusted: false, now: t0)
+                Issue.record("accepted: \(media)")
+                return nil
+            } catch {
+                return error
+            }
+        }
+        // Inside the inbox's media/ folder: taken, resolved.
+        let ok = try reader.parse(
+            text: markdown(["media": "[media/anh-bia.jpg]"]), fileName: "tin.md", directory: inbox, trusted: false,
+            now: t0)
+        #expect(ok.content.media.map(\.path) == [inbox + "/media/anh-bia.jpg"])
+        for media in [
+            "[\(folder.path)/creds/fb-token]", "[../creds/fb-token]", "[media/../../creds/fb-token]",
+            "[{ path: media/lien-ket.jpg }]", "[/dev/zero]", "[/etc/hostname]", "[tin-khac.md]",
+        ] {
+            let error = try #require(inboxError(media), "\(media)")
+            #expect(error.field == "media[0]", "\(media)")
+            #expect(!error.message.contains("SECRET"))
+        }
+        #expect(inboxError("[media/cung.jpg]")?.message.contains("liên kết cứng") == true)
+        // The cap.
+        var small = folder.config
+        small.inbox.maxMediaBytes = 2
+        let big = ItemFileReader(config: small)
+        do {
+            _ = try big.parse(
+                text: markdown(["media": "[media/anh-bia.jpg]"]), fileName: "tin.md", directory: inbox,
+                trusted: false, now: t0)
+            Issue.record("a file over the cap was accepted")
+        } catch {
+            #expect(error.message.contains("quá lớn"))
+        }
+    }
+
+    @Test("YAML anchors and aliases are refused before composing, in linear time; node and depth caps")
+    func yamlBombs() throws {
+        let folder = try IntakeFolder()
+        for depth in [2, 5, 9, 12] {
+            var lines = ["a0: &a0 [\"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\"]"]
+            for i in 1...depth {
+                let p = "*a\(i - 1)"
+                lines.append("a\(i): &a\(i) [\(Array(repeating: p, count: 9).joined(separator: ", "))]")
+            }
+            let text = "---\n" + lines.joined(separator: "\n") + "\ntitle: x\n---\nbody\n"
+            let start = ContinuousClock.now
+            let error = try #require(folder.parseError(text))
+            #expect(ContinuousClock.now - start < .seconds(2), "depth \(depth)")
+            #expect(error.line == 2)
+            #expect(error.message.contains("neo YAML"))
+        }
+        let alias = try #require(folder.parseError(markdown(["summary": "*x"])))
+        #expect(alias.message.contains("bí danh"))
+        let deep = String(repeating: "[", count: 40) + String(repeating: "]", count: 40)
+        #expect(try #require(folder.parseError(markdown(["summary": deep]))).message.contains("lồng quá sâu"))
+        let many = "[" + Array(repeating: "1", count: 20_000).joined(separator: ",") + "]"
+        #expect(try #require(folder.parseError(markdown(["summary": many]))).message.contains("quá nhiều"))
+    }
+
+    @Test("NUL bytes and item files over the size cap are refused, the big one before it is read")
+    func nulAndSize() throws {
+        let folder = try IntakeFolder()
+        let nul = try #require(folder.parseError(markdown(body: "Dòng một\ncó\u{0}NUL")))
+        #expect(nul.message.contains("NUL"))
+        #expect(nul.line == 8)
+        let big = try folder.write("to.md", markdown(body: String(repeating: "a", count: 6 << 20)))
+        do {
+            _ = try folder.reader().read(path: big, trusted: false, now: t0)
+            Issue.record("a 6 MB file was accepted")
+        } catch {
+            #expect(error.message.contains("quá lớn"))
+        }
+        let fifo = folder.path + "/ong.md"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        do {
+            _ = try folder.reader().read(path: fifo, trusted: false, now: t0)
+            Issue.record("a FIFO was read")
+        } catch {
+            #expect(error.message.contains("tệp thông thường"))
+        }
     }
 
     @Test("overrides: only for the item's channels, only known fields")
