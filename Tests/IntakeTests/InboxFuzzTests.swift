@@ -8,7 +8,7 @@ import Testing
 /// Seeded random inbox contents (issue 14): whatever lands in the inbox, one scan leaves only the inbox's own
 /// folders and files still being written; every other entry is in `accepted/` or in `rejected/` with its
 /// `.error`; no `.error` quotes a secret; and exactly the valid items are stored.
-@Suite("Inbox fuzz")
+@Suite("Inbox fuzz", .serialized)
 struct InboxFuzzTests {
     /// SplitMix64: the same seed gives the same inbox.
     struct Seeded: RandomNumberGenerator {
