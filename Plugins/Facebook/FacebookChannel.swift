@@ -400,13 +400,17 @@ public struct FacebookChannel: InterruptionLookup {
         let response: GraphResponse
         do {
             if let path = media.path {
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    return Attempt(.retry(ChannelError(.local, "cannot read the photo \(path)")))
+                // Read as intake checked it: no symlink, a regular file with one link.
+                let data: [UInt8]
+                do {
+                    data = try LocalMedia.read(path)
+                } catch {
+                    return Attempt(.failed(ChannelError(.local, "cannot read the photo: \(error)")))
                 }
                 let ext = Self.fileExtension(path)
                 let file = (
                     field: "source", fileName: Self.asciiFileName(Self.lastComponent(path)),
-                    type: Self.photoTypes[ext] ?? "application/octet-stream", bytes: Array(data)
+                    type: Self.photoTypes[ext] ?? "application/octet-stream", bytes: data
                 )
                 response = try await graph.postMultipart("\(pageID)/photos", fields: fields, file: file)
             } else if let url = media.url {

@@ -319,8 +319,12 @@ struct WordPressPortal: Sendable {
 
     /// `POST /wp-json/wp/v2/media` with the file's bytes.
     private func uploadMedia(_ path: String, request: PublishRequest) async -> Upload {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            return .failure(.retry(ChannelError(.local, "cannot read the image \(path)")))
+        // Read as intake checked it: no symlink, a regular file with one link (a file swapped since is refused).
+        let data: [UInt8]
+        do {
+            data = try LocalMedia.read(path)
+        } catch {
+            return .failure(.failed(ChannelError(.local, "cannot read the image: \(error)")))
         }
         let fileName = Self.asciiFileName(URL(fileURLWithPath: path).lastPathComponent)
         var headers = headers(json: false)
@@ -330,7 +334,7 @@ struct WordPressPortal: Sendable {
         do {
             response = try await http.execute(
                 HTTPRequest(
-                    method: "POST", url: baseURL + "/wp-json/wp/v2/media", headers: headers, body: Array(data),
+                    method: "POST", url: baseURL + "/wp-json/wp/v2/media", headers: headers, body: data,
                     timeout: timeout))
         } catch {
             return .failure(HTTPOutcome.failure(error, action: "uploading the featured image"))
