@@ -500,9 +500,8 @@ actor EngineCore {
             if setup.reportsSends.contains(entry.name) {
                 // The transport notes the moment it hands the first request that can change something to
                 // the network; look-ups before it leave no mark.
-                parted = await SendObserver.$current.withValue({ journal.sent(id, attempt: attempt) }) {
-                    await entry.channel.publishInParts(request)
-                }
+                parted = await Self.publish(
+                    request, on: entry.channel, observer: { journal.sent(id, attempt: attempt) })
             } else {
                 journal.sent(id, attempt: attempt)
                 parted = await entry.channel.publishInParts(request)
@@ -530,6 +529,15 @@ actor EngineCore {
         logOutcome(record, logger: requestLogger)
         await finished(
             record, outcome: outcome, channel: entry.name, startedAt: startedAt, hold: parted.holdChannel)
+    }
+
+    /// Publishes with `observer` bound as ``Transport/SendObserver/current``.
+    private nonisolated static func publish(
+        _ request: PublishRequest, on channel: any Channel, observer: @escaping @Sendable () -> Void
+    ) async -> PartedOutcome {
+        await SendObserver.$current.withValue(SendObserver(observer)) {
+            await channel.publishInParts(request)
+        }
     }
 
     /// Asks the channels that can look for what an interrupted send published about their `uncertain`

@@ -156,7 +156,7 @@ final class Transfer: @unchecked Sendable {
         redactions = userinfoRedactions(of: request.url)
         replayable = request.method == "GET" || request.method == "HEAD"
         refusesResends = configuration.refusesResends
-        onSend = SendObserver.current
+        onSend = SendObserver.current?.notify
     }
 
     /// Stores the continuation; false (and the continuation resumed) if the transfer already finished

@@ -324,8 +324,16 @@ extension Duration {
 
 /// Who is told when a request is handed to the network: a task-local hook, set around a unit of work
 /// (the engine sets it around one delivery's publish) and captured by each request made inside it.
-/// It is called once per request, on the transport's thread, right before the request is written: keep
-/// it short and non-blocking (the engine appends a line to a file).
-public enum SendObserver {
-    @TaskLocal public static var current: (@Sendable () -> Void)?
+/// ``notify`` is called once per request that can change something (not GET/HEAD), on the transport's
+/// thread, right before the request is written: keep it short and non-blocking (the engine appends a line
+/// to a file).
+///
+/// A class rather than a bare closure in the task-local: bound as a closure value, the optimised build
+/// crashed in `swift_task_localValuePush` (the value's type metadata came through as null).
+public final class SendObserver: Sendable {
+    public let notify: @Sendable () -> Void
+
+    public init(_ notify: @escaping @Sendable () -> Void) { self.notify = notify }
+
+    @TaskLocal public static var current: SendObserver?
 }

@@ -119,7 +119,7 @@ struct NoResendTests {
         let client = try HTTPClient()
         defer { client.shutdown() }
         let heard = Mutex(0)
-        try await SendObserver.$current.withValue({ heard.withLock { $0 += 1 } }) {
+        try await SendObserver.$current.withValue(SendObserver { heard.withLock { $0 += 1 } }) {
             _ = try await client.execute(HTTPRequest(method: "GET", url: server.baseURL + "/lookup"))
             #expect(heard.withLock { $0 } == 0, "a GET look-up is not a send")
             _ = try await client.execute(HTTPRequest(method: "POST", url: server.baseURL + "/posts", body: [1]))
