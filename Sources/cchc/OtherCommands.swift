@@ -112,13 +112,22 @@ struct ChannelCommand: AsyncParsableCommand {
                     throw CLIError(
                         code: "not-found", message: "không có kênh \"\(name)\" trong cấu hình", exit: Exit.notFound)
                 }
-                do {
+                do throws(ChannelError) {
                     let what = try await channel.check()
                     if options.json {
                         Output.printJSON(["channel": name, "ok": true, "detail": what])
                     } else {
                         print("\(name): tốt — \(what)")
                     }
+                } catch  where error.errorClass == .unsupported {
+                    // Not a failure of the channel: this type has nothing to check before sending.
+                    let type = session.config.channel(named: name)?.type ?? ""
+                    throw CLIError(
+                        code: "check-unsupported",
+                        message:
+                            "\(name): kênh loại \(type) không có bước kiểm tra trước (không có kết nối hay đăng nhập nào "
+                            + "để thử); kênh vẫn dùng được, kết quả gửi xem bằng cchc item show MÃ-BÀI",
+                        exit: Exit.checkFailed)
                 } catch {
                     throw CLIError(
                         code: "check-failed", message: "\(name): kiểm tra thất bại — \(error)", exit: Exit.checkFailed)
@@ -161,7 +170,8 @@ struct LogCommand: AsyncParsableCommand {
     struct Tail: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "In các dòng cuối của nhật ký phát hành (JSON Lines).")
-        @Option(name: .shortAndLong, help: "Số dòng.") var lines: Int = 20
+        @Option(name: [.customShort("n"), .customShort("l"), .long], help: "Số dòng (-n 3 như lệnh tail).")
+        var lines: Int = 20
         @OptionGroup var options: CommonOptions
 
         func run() async throws {
