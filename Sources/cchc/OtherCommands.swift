@@ -14,7 +14,11 @@ struct DeliveryCommand: AsyncParsableCommand {
             abstract: "Quyết định một lần gửi \"chưa rõ kết quả\" (máy chủ dừng giữa chừng): đã đăng, gửi lại, hoặc bỏ."
         )
         @Argument(help: "Mã lần gửi, dạng MÃ-BÀI/TÊN-KÊNH.") var id: String
-        @Option(name: .customLong("as"), help: "delivered (đã đăng), resend (gửi lại) hoặc failed (bỏ).")
+        @Option(
+            name: .customLong("as"),
+            help:
+                "da-dang / delivered (đã đăng), gui-lai / resend (gửi lại) hoặc bo / failed (bỏ); có dấu hay không dấu."
+        )
         var resolution: String
         @Option(help: "Đường dẫn bài đã đăng (với delivered).") var url: String?
         @Option(help: "Mã bài trên kênh (với delivered).") var remoteId: String?
@@ -26,11 +30,16 @@ struct DeliveryCommand: AsyncParsableCommand {
                 let by = try requireName(by)
                 let session = try Session.open(json: options.json)
                 let r: Resolution
-                switch resolution {
-                case "delivered": r = .delivered(ChannelResult(remoteID: remoteId, url: url))
-                case "resend": r = .resend
-                case "failed": r = .failed
-                default: throw CLIError(code: "usage", message: "--as: dùng delivered, resend hoặc failed", exit: 64)
+                switch StateWords.fold(resolution) {
+                case "delivered", "da-dang", "da-gui": r = .delivered(ChannelResult(remoteID: remoteId, url: url))
+                case "resend", "gui-lai": r = .resend
+                case "failed", "loi", "bo", "that-bai": r = .failed
+                default:
+                    throw CLIError(
+                        code: "usage",
+                        message:
+                            "--as: dùng da-dang (delivered: bài đã lên kênh), gui-lai (resend: gửi lại) hoặc bo (failed: bỏ, tính là lỗi)",
+                        exit: 64)
                 }
                 let d: DeliveryRecord
                 do { d = try await session.store.resolve(deliveryID: id, r, by: by, at: Date()) } catch {

@@ -77,6 +77,16 @@ struct FirstHourCLITests {
         #expect(inBody.stdout.contains(second) && !inBody.stdout.contains(first), "\(inBody.stdout)")
 
         // A channel that is not configured is named as such, not "no items".
+        // `delivery resolve --as` takes Vietnamese words too: the word is accepted, the delivery is not found.
+        for word in ["gửi lại", "da-dang", "bỏ"] {
+            let resolve = try ws.cli([
+                "delivery", "resolve", "\(first)/portal-tinh", "--as", word, "--by", "Nguyễn Văn A",
+            ])
+            #expect(resolve.status == 3, "\(word): \(resolve.stderr)")
+        }
+        let badWord = try ws.cli(["delivery", "resolve", "\(first)/portal-tinh", "--as", "xong", "--by", "A"])
+        #expect(badWord.status == 64 && badWord.stderr.contains("gui-lai"), "\(badWord.stderr)")
+
         let unknown = try ws.cli(["item", "list", "--channel", "portal-dem0"])
         #expect(unknown.status == 3, "\(unknown.stdout)")
         #expect(unknown.stderr.contains("không có kênh \"portal-dem0\"") && unknown.stderr.contains("portal-tinh"))
