@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChannelKit
 import Config
 import Foundation
 import Intake
@@ -105,11 +106,15 @@ struct AgendaCommand: AsyncParsableCommand {
             print("Lịch phát hành từ \(Self.day(start, calendar)) đến hết \(Self.day(last, calendar)):")
             for c in channels {
                 print("")
-                var head = "\(c.label ?? c.name) (\(c.name))"
+                var head = c.label.map { "\($0) (\(c.name))" } ?? c.name
                 if !c.settings.slots.isEmpty {
                     head += " — khung giờ: \(c.settings.slots.map { $0.start.description }.joined(separator: ", "))"
                 }
                 print(head)
+                // A radio channel's items go into each station's bulletin at the station's own slots.
+                for (station, slots) in Self.stationSlots(c.section) {
+                    print("  đài \(station) — phát lúc: \(slots.joined(separator: ", "))")
+                }
                 let rows = scheduled.filter { $0.0.channel == c.name }
                 if rows.isEmpty { print("  (không có bài nào)") }
                 for (d, item) in rows {
@@ -129,6 +134,28 @@ struct AgendaCommand: AsyncParsableCommand {
                     )
                 }
             }
+        }
+    }
+
+    /// `stations[].name` and the start of each of `stations[].slots` (`06:00/30m` → `06:00`), as
+    /// written in a radio channel's section.
+    static func stationSlots(_ section: ConfigValue) -> [(String, [String])] {
+        guard case .map(let entries, _) = section,
+            let stations = entries.first(where: { $0.key == "stations" })?.value,
+            case .list(let list, _) = stations
+        else { return [] }
+        return list.compactMap { station in
+            guard case .map(let fields, _) = station else { return nil }
+            func scalar(_ key: String) -> String? {
+                if case .scalar(let s)? = fields.first(where: { $0.key == key })?.value { return s }
+                return nil
+            }
+            guard case .list(let slots, _)? = fields.first(where: { $0.key == "slots" })?.value else { return nil }
+            let starts = slots.compactMap { slot -> String? in
+                guard case .scalar(let s) = slot else { return nil }
+                return String(s.split(separator: "/").first ?? "")
+            }
+            return (scalar("name") ?? scalar("id") ?? "", starts)
         }
     }
 

@@ -36,7 +36,10 @@ struct DemoScriptTests {
         #expect(stdout.contains("item approve demo-cho-duyet --by"), "\(stdout)")
         // The radio item is in the bulletin of the slot two minutes ahead (the preview reads the plan).
         let slot = try #require(stdout.firstMatch(of: /phát lúc (\d\d:\d\d)/)?.1)
-        #expect(stdout.contains("Đài truyền thanh xã Chiềng Lề (radio-demo)"), "\(stdout)")
+        #expect(
+            stdout.contains(
+                "Đài truyền thanh xã Chiềng Lề (radio-demo)\n  đài Đài truyền thanh xã Chiềng Lề — phát lúc: \(slot)"),
+            "\(stdout)")
         let preview = try run(
             Binaries.cchc, ["--config", dir + "/cchcd.yaml", "radio", "preview", "--slot", String(slot)])
         #expect(preview.status == 0, "\(preview.stderr)")

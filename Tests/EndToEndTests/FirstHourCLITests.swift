@@ -244,6 +244,7 @@ struct FirstHourCLITests {
         #expect(r.status == 0, "\(r.stderr)")
         let out = r.stdout
         #expect(out.contains("Cổng thông tin điện tử tỉnh (portal-tinh) — khung giờ: 08:00, 15:00"), "\(out)")
+        #expect(out.contains("\nradio-xa\n  đài Đài truyền thanh xã Tân Lập — phát lúc: 06:00, 17:00"), "\(out)")
         // 09:30 falls to the 15:00 slot.
         let day = tomorrow.split(separator: "-")
         #expect(out.contains("\(day[2])/\(day[1]) 15:00  [chờ gửi]  \(scheduled)"), "\(out)")
