@@ -90,6 +90,7 @@ let package = Package(
             name: "Intake",
             dependencies: [
                 "ChannelKit", "Config", "Queue", "Yams", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Metrics", package: "swift-metrics"),
             ],

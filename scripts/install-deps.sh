@@ -4,7 +4,7 @@
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-need=(libcurl4-openssl-dev libsqlite3-dev pkg-config ca-certificates python3)
+need=(libcurl4-openssl-dev libsqlite3-dev pkg-config ca-certificates python3 curl)
 # The tests also verify the systemd unit with systemd-analyze, and build and install the .deb
 # (dpkg-shlibdeps from dpkg-dev, strip from binutils, adduser or systemd-sysusers for its user).
 if [ "${1:-}" = "--test" ]; then need+=(systemd binutils dpkg-dev adduser); fi
@@ -12,6 +12,9 @@ if [ "${1:-}" = "--test" ]; then need+=(systemd binutils dpkg-dev adduser); fi
 if [ "${1:-}" = "--test" ]; then need+=(openssl); fi
 # espeak-ng and lame: the radio channel's speech audio (WAV, MP3), checked by the tests.
 if [ "${1:-}" = "--test" ]; then need+=(espeak-ng lame); fi
+# The report layout tests render HTML with headless Chromium and DOCX with LibreOffice, then read the
+# PDFs' text layout and draw PNGs with poppler-utils (pdftotext, pdftoppm).
+if [ "${1:-}" = "--test" ]; then need+=(chromium libreoffice-writer-nogui poppler-utils); fi
 missing=()
 for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

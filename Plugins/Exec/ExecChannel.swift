@@ -8,7 +8,7 @@ import Rendering
 ///
 /// Per delivery the program gets one JSON object on standard input (then end-of-file) and answers
 /// with one JSON object as the last non-empty line of standard output. Anything it writes to
-/// standard error is logged as warnings.
+/// standard error is logged (as warnings when the program fails, as information when it succeeds).
 public struct ExecChannel: Channel {
     public let name: String
     public let type = "exec"
@@ -108,18 +108,21 @@ public struct ExecChannel: Channel {
         return Self.outcome(of: result, program: command, timeout: timeout, logger: request.logger)
     }
 
-    /// Logs the program's standard error line by line, at most 2 KiB of it.
+    /// Logs the program's standard error line by line, at most 2 KiB of it: as warnings when the
+    /// program failed, as information when it exited 0 (a program's progress notes are no warning).
     private func logStandardError(_ result: ChildProcess.Result, logger: Logger) {
         guard !result.stderr.isEmpty else { return }
+        let level: Logger.Level =
+            result.ending == .exited(0) && !result.timedOut && !result.cancelled ? .info : .warning
         let limit = 2048
         var text = String(decoding: result.stderr.prefix(limit), as: UTF8.self)
         let truncated = result.stderr.count > limit || result.stderrTruncated
         if truncated { text += "…" }
         for line in text.split(whereSeparator: \.isNewline) where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-            logger.warning("exec stderr: \(line)", metadata: ["channel": "\(name)"])
+            logger.log(level: level, "exec stderr: \(line)", metadata: ["channel": "\(name)"])
         }
         if truncated {
-            logger.warning("exec stderr truncated to \(limit) bytes", metadata: ["channel": "\(name)"])
+            logger.log(level: level, "exec stderr truncated to \(limit) bytes", metadata: ["channel": "\(name)"])
         }
     }
 

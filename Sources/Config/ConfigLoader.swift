@@ -162,6 +162,8 @@ public enum ConfigLoader {
             value: value, path: path, location: location, baseDirectory: directory, secrets: secrets)
         let type = try s.requireString("type")
         let enabled = try s.bool("enabled") ?? true
+        let label = try s.string("label")?.trimmingCharacters(in: .whitespaces)
+        if let label, label.isEmpty { throw s.error("label", "must not be empty (or leave the key out)") }
         var settings = ChannelSettings()
         settings.after = try s.string("after")
         if let slots = try s.stringList("slots") {
@@ -208,7 +210,8 @@ public enum ConfigLoader {
             try c.finish()
         }
         return ChannelConfig(
-            name: name, type: type, enabled: enabled, settings: settings, section: value, location: location,
+            name: name, type: type, enabled: enabled, label: label, settings: settings, section: value,
+            location: location,
             baseDirectory: directory, keyPath: path)
     }
 

@@ -36,6 +36,11 @@ public struct DaemonConfig: Sendable {
     public func topicLabel(_ key: String) -> String { topics.first { $0.key == key }?.label ?? key }
 
     public func channel(named name: String) -> ChannelConfig? { channels.first { $0.name == name } }
+
+    /// Channel name → `label:`, for the channels that have one.
+    public var channelLabels: [String: String] {
+        Dictionary(channels.compactMap { c in c.label.map { (c.name, $0) } }, uniquingKeysWith: { a, _ in a })
+    }
 }
 
 /// The listener's connection limits (docs/operations.md).
@@ -119,6 +124,8 @@ public struct ChannelConfig: Sendable {
     public var name: String
     public var type: String
     public var enabled: Bool
+    /// What officers and reports call the channel (`label: "Trang Facebook Sở Nội vụ"`); the name when nil.
+    public var label: String?
     public var settings: ChannelSettings
     /// The whole section as written; the plugin reads its own keys from it.
     public var section: ConfigValue
@@ -167,8 +174,8 @@ public struct ChannelSettings: Sendable, Hashable {
 
     /// Keys of a channel section that belong to the engine, not to the plugin.
     public static let engineKeys = [
-        "type", "enabled", "after", "slots", "quiet_hours", "max_per_day", "min_gap", "rate", "max_concurrency",
-        "retry", "circuit", "settle",
+        "type", "enabled", "label", "after", "slots", "quiet_hours", "max_per_day", "min_gap", "rate",
+        "max_concurrency", "retry", "circuit", "settle",
     ]
 }
 

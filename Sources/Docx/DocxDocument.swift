@@ -286,6 +286,15 @@ public struct Paragraph: Sendable, Equatable {
     public var keepWithNext: Bool
     /// Start a new page before this paragraph.
     public var pageBreakBefore: Bool
+    /// A single 0.75 pt rule under the paragraph, as wide as the paragraph between its indents (Decree
+    /// 30/2020/NĐ-CP draws one under the issuing body and one under the national motto).
+    public var ruleBelow: Bool = false
+    /// Left and right indents in points (they also set the width of ``ruleBelow``).
+    public var leftIndent: Double?
+    public var rightIndent: Double?
+    /// Size in points of the paragraph mark: an empty paragraph is as tall as its mark (a rule's
+    /// paragraph is made small this way).
+    public var markSize: Double?
 
     public init(
         runs: [Run], alignment: Alignment? = nil, firstLineIndent: Double? = nil, spacingBefore: Double? = nil,
@@ -320,6 +329,10 @@ public struct Paragraph: Sendable, Equatable {
         var props = ""
         if keepWithNext { props += "<w:keepNext/>" }
         if pageBreakBefore { props += "<w:pageBreakBefore/>" }
+        // Schema order inside pPr: keepNext, pageBreakBefore, pBdr, spacing, ind, jc.
+        if ruleBelow {
+            props += "<w:pBdr><w:bottom w:val=\"single\" w:sz=\"6\" w:space=\"1\" w:color=\"000000\"/></w:pBdr>"
+        }
         if spacingBefore != nil || spacingAfter != nil || lineSpacing != nil {
             props += "<w:spacing"
             if let spacingBefore { props += " w:before=\"\(Int((spacingBefore * 20).rounded()))\"" }
@@ -327,8 +340,18 @@ public struct Paragraph: Sendable, Equatable {
             if let lineSpacing { props += " w:line=\"\(Int((lineSpacing * 240).rounded()))\" w:lineRule=\"auto\"" }
             props += "/>"
         }
-        if let firstLineIndent { props += "<w:ind w:firstLine=\"\(Int((firstLineIndent * 20).rounded()))\"/>" }
+        if firstLineIndent != nil || leftIndent != nil || rightIndent != nil {
+            props += "<w:ind"
+            if let leftIndent { props += " w:left=\"\(Int((leftIndent * 20).rounded()))\"" }
+            if let rightIndent { props += " w:right=\"\(Int((rightIndent * 20).rounded()))\"" }
+            if let firstLineIndent { props += " w:firstLine=\"\(Int((firstLineIndent * 20).rounded()))\"" }
+            props += "/>"
+        }
         if let alignment { props += "<w:jc w:val=\"\(alignment.rawValue)\"/>" }
+        if let markSize {
+            let half = Int((markSize * 2).rounded())
+            props += "<w:rPr><w:sz w:val=\"\(half)\"/><w:szCs w:val=\"\(half)\"/></w:rPr>"
+        }
         if !props.isEmpty { out += "<w:pPr>\(props)</w:pPr>" }
         for run in runs { run.write(to: &out) }
         out += "</w:p>"

@@ -64,9 +64,7 @@ public struct ItemFileReader: Sendable {
         let name = URL(fileURLWithPath: path).lastPathComponent
         let data = try Self.readCapped(
             path: path, name: name, maxBytes: config.inbox.maxItemBytes, followSymlink: followSymlink)
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw IntakeError(file: name, "tệp không phải văn bản UTF-8; hãy lưu lại thành Markdown/văn bản UTF-8")
-        }
+        let text = try Self.decodeText(data, fileName: name)
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         return try parse(
             text: text, fileName: name, directory: directory, trusted: trusted, now: now,
@@ -112,6 +110,41 @@ public struct ItemFileReader: Sendable {
         }
         return data
     }
+
+    /// The text of an item file: UTF-8 (with or without a byte-order mark), or UTF-16 with its
+    /// byte-order mark (Notepad's "Unicode"). Anything else — Windows-1258, TCVN3/VNI, UTF-16 without a
+    /// mark — is refused with how to save the file as UTF-8.
+    public static func decodeText(_ data: Data, fileName: String) throws(IntakeError) -> String {
+        let bytes = [UInt8](data.prefix(2))
+        if bytes == [0xFF, 0xFE] || bytes == [0xFE, 0xFF] {
+            let encoding: String.Encoding = bytes == [0xFF, 0xFE] ? .utf16LittleEndian : .utf16BigEndian
+            if data.count % 2 == 0, let text = String(data: data.dropFirst(2), encoding: encoding) { return text }
+            throw IntakeError(file: fileName, "tệp ghi là UTF-16 nhưng bị hỏng; \(saveAsUTF8)")
+        }
+        if let text = String(data: data, encoding: .utf8) { return text }
+        // Where the first byte that is not UTF-8 stands: the officer can find the word.
+        var line = 1
+        var index = 0
+        let all = [UInt8](data)
+        while index < all.count {
+            let b = all[index]
+            let length = b < 0x80 ? 1 : b >> 5 == 0b110 ? 2 : b >> 4 == 0b1110 ? 3 : b >> 3 == 0b11110 ? 4 : 0
+            let valid =
+                length > 0 && index + length <= all.count
+                && all[(index + 1)..<(index + length)].allSatisfy { $0 >> 6 == 0b10 }
+            if !valid { break }
+            if b == 0x0A { line += 1 }
+            index += length
+        }
+        throw IntakeError(
+            file: fileName, line: line,
+            "tệp không phải UTF-8 (có lẽ là bảng mã Windows-1258, TCVN3 hay VNI, nên chữ có dấu không đọc được); "
+                + saveAsUTF8)
+    }
+
+    static let saveAsUTF8 =
+        "hãy mở tệp bằng Notepad, chọn Tệp → Lưu thành (File → Save As), ở ô Mã hóa (Encoding) chọn UTF-8 rồi lưu lại "
+        + "(hoặc dùng Unikey: Công cụ → chuyển mã sang Unicode)"
 
     public func parse(
         text rawText: String, fileName: String, directory: String, trusted: Bool, now: Date = Date(),
@@ -160,6 +193,13 @@ public struct ItemFileReader: Sendable {
         do {
             root = try YAMLDocument.parse(yamlText, file: fileName, lineOffset: lineOffset, limits: .itemFile)
         } catch {
+            // The most common mistake: a value with ": " in it and no quotes (`title: Sơn La: 100% …`).
+            if error.message.contains("mapping values are not allowed") {
+                throw IntakeError(
+                    file: fileName, line: error.location.line, field: error.path.isEmpty ? nil : error.path,
+                    "giá trị có dấu hai chấm (:) phải đặt trong ngoặc kép, ví dụ title: \"Sơn La: 100% hồ sơ trực tuyến\" "
+                        + "(chi tiết YAML: \(error.message))")
+            }
             throw IntakeError(
                 file: fileName, line: error.location.line, field: error.path.isEmpty ? nil : error.path,
                 "YAML không hợp lệ: \(error.message)")

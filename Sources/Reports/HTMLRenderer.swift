@@ -15,8 +15,13 @@ public enum HTMLRenderer {
             <style>
             @page { size: A4; margin: 20mm 15mm 20mm 30mm; }
             body { font-family: "Times New Roman", Times, serif; font-size: 13pt; color: #000; max-width: 190mm; margin: 1em auto; }
-            .head { display: flex; justify-content: space-between; text-align: center; }
-            .head div { width: 48%; }
+            .head { display: flex; justify-content: space-between; align-items: flex-start; text-align: center; }
+            .head > .left { width: 40%; }
+            .head > .right { width: 58%; }
+            .head .line { white-space: nowrap; }
+            .head .number { white-space: pre; }
+            .motto { display: inline-block; border-bottom: 1px solid #000; padding-bottom: 1px; }
+            .rule { width: 35%; margin: 2px auto 4px; border-top: 1px solid #000; }
             h1 { font-size: 14pt; text-align: center; margin: 1em 0 0; }
             .title { text-align: center; font-weight: bold; margin: 0; }
             .window { text-align: center; font-style: italic; }
@@ -28,53 +33,75 @@ public enum HTMLRenderer {
             caption { text-align: left; font-weight: bold; }
             .empty { font-style: italic; }
             svg { display: block; margin: .5em 0; }
+            h2.appendix { text-align: center; page-break-before: always; margin-top: 2em; }
             @media print { .chart { page-break-inside: avoid; } }
             </style>
             </head>
             <body>
 
             """
-        out += "<div class=\"head\"><div>"
-        if let body = report.header.governingBody { out += "<div>\(e(body))</div>" }
-        if let issuer = report.header.issuer { out += "<div><b>\(e(issuer))</b></div>" }
-        if let suffix = report.header.numberSuffix { out += "<div>Số:      \(e(suffix))</div>" }
-        out +=
-            "</div><div><div><b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b></div><div><b>Độc lập - Tự do - Hạnh phúc</b></div>"
-        out += "<div><i>\(e(dateLine(report)))</i></div></div></div>\n"
+        // Decree 30/2020/NĐ-CP: issuing body left, with a short rule under it and the number line; the
+        // national name and motto right, a rule as long as the motto under it, then place and date.
+        // No line of either column wraps.
+        out += "<div class=\"head\"><div class=\"left\">"
+        if let body = report.header.governingBody { out += "<div class=\"line\">\(e(body))</div>" }
+        if let issuer = report.header.issuer {
+            out += "<div class=\"line\"><b>\(e(issuer))</b></div><div class=\"rule\"></div>"
+        }
+        if let suffix = report.header.numberSuffix {
+            out += "<div class=\"line number\">Số:       \(e(suffix))</div>"
+        }
+        out += "</div><div class=\"right\"><div class=\"line\"><b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b></div>"
+        out += "<div class=\"line\"><b class=\"motto\">Độc lập - Tự do - Hạnh phúc</b></div>"
+        out += "<div class=\"line date\"><i>\(e(dateLine(report)))</i></div></div></div>\n"
         out += "<h1>BÁO CÁO</h1>\n<p class=\"title\">\(e(report.titleLine))</p>\n"
         out += "<p class=\"window\">\(e(report.windowLine))</p>\n"
 
         for (index, section) in report.sections.enumerated() {
             out += "<h2>\(e(section.title))</h2>\n"
             for note in section.notes { out += "<p>\(e(note))</p>\n" }
-            if index == 0 {
+            // One month is one bar: the table says it better.
+            if index == 0 && report.byMonth.count > 1 {
                 out += chart(
                     id: "chart-by-month", title: "Lượt đăng/gửi thành công theo tháng",
                     bars: report.byMonth.map { ($0.key, $0.value) }, vertical: true)
+            }
+            if index == 0 {
                 out += chart(
                     id: "chart-by-channel", title: "Lượt đăng/gửi thành công theo kênh",
-                    bars: report.byChannel.map { ($0.key, $0.value) }, vertical: false)
+                    bars: report.byChannel.map { (report.channelLabel($0.key), $0.value) }, vertical: false)
             }
             for table in section.tables { out += render(table) }
         }
         out += footer(report)
+        // The appendix follows the signature, on a new page when printed.
+        if let appendix = report.itemsAppendix {
+            out += "<h2 class=\"appendix\">\(e(appendix.title))</h2>\n"
+            for table in appendix.tables { out += render(table) }
+        }
         out += "<p class=\"window\">Lập lúc \(e(report.generatedAt)) bằng cchc report.</p>\n</body>\n</html>\n"
         return out
     }
 
     static func dateLine(_ report: Report) -> String {
         let d = report.header.date
-        return "\(report.header.place.map { $0 + ", " } ?? "")ngày \(d.day) tháng \(d.month) năm \(d.year)"
+        return
+            "\(report.header.place.map { $0 + ", " } ?? "")ngày \(dayText(d.day)) tháng \(monthText(d.month)) năm \(d.year)"
     }
+
+    /// Decree 30/2020/NĐ-CP: days below 10 take a leading zero (`ngày 07`).
+    static func dayText(_ day: Int) -> String { day < 10 ? "0\(day)" : "\(day)" }
+    /// Decree 30/2020/NĐ-CP: months 1 and 2 take a leading zero (`tháng 01`, `tháng 3`).
+    static func monthText(_ month: Int) -> String { month <= 2 ? "0\(month)" : "\(month)" }
 
     static func footer(_ report: Report) -> String {
         guard !report.header.recipients.isEmpty || report.header.signerTitle != nil else { return "" }
-        var out = "<div class=\"head\"><div style=\"text-align:left\">"
+        var out = "<div class=\"head\"><div class=\"left\" style=\"text-align:left\">"
         if !report.header.recipients.isEmpty {
             out += "<div><b><i>Nơi nhận:</i></b></div>"
             for r in report.header.recipients { out += "<div>- \(e(r));</div>" }
         }
-        out += "</div><div>"
+        out += "</div><div class=\"right\">"
         if let title = report.header.signerTitle { out += "<div><b>\(e(title))</b></div>" }
         if let name = report.header.signerName { out += "<div style=\"margin-top:4em\"><b>\(e(name))</b></div>" }
         out += "</div></div>\n"

@@ -48,8 +48,8 @@ public enum MarkdownRenderer {
         var out = ""
         if let body = report.header.governingBody { out += "\(body)  \n" }
         if let issuer = report.header.issuer { out += "**\(escape(issuer))**\n\n" }
-        out += "# BÁO CÁO\n\n**\(escape(report.titleLine))**\n\n"
-        for section in report.sections {
+        out += "# BÁO CÁO\n\n**\(escape(report.titleLine))**\n\n_\(escape(report.windowLine))_\n\n"
+        for section in report.renderedSections {
             out += "## \(escape(section.title))\n\n"
             for note in section.notes { out += "\(escape(note))\n\n" }
             for table in section.tables {
@@ -95,15 +95,50 @@ public enum CSVRenderer {
         row(["# BÁO CÁO " + report.titleLine])
         row(["# " + report.windowLine])
         out += "\r\n"
-        for section in report.sections {
+        for section in report.renderedSections {
             for table in section.tables {
                 row(["## \(table.id): \(section.title)" + (table.caption.map { " — \($0)" } ?? "")])
                 row(table.header)
-                for r in table.rows { row(r) }
+                for r in table.rows { row(r.map(plain)) }
                 out += "\r\n"
             }
         }
         return Data(out.utf8)
+    }
+
+    /// A figure as a spreadsheet reads it in any locale: `1.399` → `1399`, `12,5` → `12.5`, `−2` → `-2`
+    /// (`+3` stays).
+    /// Only cells in the exact shape ``Labels/number(_:)`` and ``Labels/signed(_:)`` write are changed
+    /// (dates, times and item ids are not figures).
+    static func plain(_ cell: String) -> String {
+        var scalars = Array(cell.unicodeScalars)
+        var sign = ""
+        if let first = scalars.first, first == "+" || first == "−" || first == "-" {
+            sign = first == "+" ? "+" : "-"
+            scalars.removeFirst()
+        }
+        var whole = ""
+        var fraction = ""
+        var group = 0
+        var groups = 0
+        var inFraction = false
+        for s in scalars {
+            switch s {
+            case "0"..."9":
+                if inFraction { fraction.unicodeScalars.append(s) } else { whole.unicodeScalars.append(s); group += 1 }
+            case ".":
+                guard !inFraction, group >= 1, group <= 3 || groups == 0, groups == 0 || group == 3 else { return cell }
+                if groups == 0 && group > 3 { return cell }
+                groups += 1
+                group = 0
+            case ",":
+                guard !inFraction, !whole.isEmpty else { return cell }
+                inFraction = true
+            default: return cell
+            }
+        }
+        if whole.isEmpty || (groups > 0 && group != 3) || (inFraction && fraction.count != 1) { return cell }
+        return sign + whole + (inFraction ? "." + fraction : "")
     }
 
     static func quote(_ field: String) -> String {

@@ -26,6 +26,15 @@ public struct Report: Sendable, Codable, Equatable {
     public var failures: Failures
     public var targets: [TargetRow]
     public var items: [PublishedItem]
+    /// Channel name → the label officers read (`label:` in the channel's configuration). The rendered
+    /// report shows labels, never configuration keys; not part of the JSON (its rows keep the names).
+    public var channelLabels: [String: String] = [:]
+    /// Whether the rendered report ends with the appendix listing each published item (the JSON always
+    /// has `items`).
+    public var listsItems: Bool = true
+
+    /// The label of a channel, or its name when the configuration gives none.
+    public func channelLabel(_ name: String) -> String { channelLabels[name] ?? name }
 
     enum CodingKeys: String, CodingKey {
         case schema, header, period, unit, breakdowns, input, totals, radio, email, interactions, failures, targets

@@ -15,6 +15,11 @@ public struct ReportOptions: Sendable {
     /// Topic key → Vietnamese label (built-in plus the configuration's `topics:`).
     public var topicLabels: [String: String] = Labels.topics
     public var settings: ReportSettings = ReportSettings()
+    /// Channel name → label (`label:` in the configuration): what the rendered report shows.
+    public var channelLabels: [String: String] = [:]
+    /// Whether the rendered report lists every published item in an appendix; nil: for a month or a
+    /// chosen range yes, for a quarter, half-year or year no (a year's list runs to a hundred pages).
+    public var listsItems: Bool?
     /// When the report is made (its date line and `generated_at`).
     public var now: Date = Date()
 
@@ -168,7 +173,10 @@ public enum ReportBuilder {
             totals.append(Report.Figure(key: key, label: label, value: current.total(key), previous: before.total(key)))
         }
         var byChannel = figures(current.byChannel, before.byChannel) { $0 }
-        for i in byChannel.indices { byChannel[i].type = channelTypes[byChannel[i].key] }
+        for i in byChannel.indices {
+            byChannel[i].type = channelTypes[byChannel[i].key]
+            byChannel[i].label = options.channelLabels[byChannel[i].key] ?? byChannel[i].key
+        }
 
         let buckets = period.monthBuckets
         let byMonth = buckets.enumerated().map { (i, b) in
@@ -225,7 +233,7 @@ public enum ReportBuilder {
             recipients: settings.recipients, date: localDate(Int64(options.now.timeIntervalSince1970 * 1000), zone))
 
         let order = ["unit", "channel", "topic"]
-        return Report(
+        var report = Report(
             generatedAt: rfc3339(Int64(options.now.timeIntervalSince1970 * 1000), zone), header: header,
             period: info(period, window.currentStart, window.currentEnd),
             previousPeriod: info(previous, window.previousStart, window.previousEnd), unit: options.unit,
@@ -239,6 +247,9 @@ public enum ReportBuilder {
                 byClass: figures(current.failuresByClass, before.failuresByClass) { Labels.errorClass($0) },
                 list: current.failureRows),
             targets: targets, items: items)
+        report.channelLabels = options.channelLabels
+        report.listsItems = options.listsItems ?? (period.kind == .month || period.kind == .custom)
+        return report
     }
 
     static func defaultLabel(_ target: ReportTarget) -> String {

@@ -50,8 +50,10 @@ extension Report {
         var general = ReportSection(
             title: "KẾT QUẢ CHUNG",
             notes: [
-                windowLine + ".",
-                "Kỳ trước để so sánh: \(previousPeriod.label) (từ ngày \(previousPeriod.from.vietnamese) đến ngày \(previousPeriod.to.vietnamese)).",
+                "Kỳ trước để so sánh: \(previousPeriod.label)"
+                    + (previousPeriod.kind == .custom
+                        ? "."
+                        : " (từ ngày \(previousPeriod.from.vietnamese) đến ngày \(previousPeriod.to.vietnamese)).")
             ] + (unit.map { ["Chỉ tính số liệu của đơn vị: \($0)."] } ?? []),
             tables: [
                 ReportTable(
@@ -74,7 +76,9 @@ extension Report {
                             rows: byChannelType.map { [$0.label] + change($0) }),
                         ReportTable(
                             id: "by_channel", caption: "Theo từng kênh", header: ["Kênh", "Loại kênh"] + compare,
-                            rows: byChannel.map { [$0.key, Labels.channelType($0.type ?? "")] + change($0) }),
+                            rows: byChannel.map {
+                                [channelLabel($0.key), Labels.channelType($0.type ?? "")] + change($0)
+                            }),
                     ]))
         }
         if breakdowns.contains("unit") {
@@ -108,18 +112,24 @@ extension Report {
                         id: "radio", caption: "Bản tin phát thanh",
                         header: ["Kênh", "Đơn vị", "Số bản tin", "Số phút"],
                         rows: radio.map {
-                            [$0.channel, $0.unit, Labels.number(Double($0.bulletins)), Labels.number($0.minutes)]
+                            [
+                                channelLabel($0.channel), $0.unit, Labels.number(Double($0.bulletins)),
+                                Labels.number($0.minutes),
+                            ]
                         }),
                     ReportTable(
                         id: "email", caption: "Thư điện tử", header: ["Kênh", "Người nhận đã nhận", "Người nhận lỗi"],
                         rows: email.map {
-                            [$0.channel, Labels.number(Double($0.recipients)), Labels.number(Double($0.failed))]
+                            [
+                                channelLabel($0.channel), Labels.number(Double($0.recipients)),
+                                Labels.number(Double($0.failed)),
+                            ]
                         }),
                     ReportTable(
                         id: "interactions", caption: "Tương tác của người dân",
                         header: ["Kênh", "Loại kênh"] + kindList.map(Labels.interactionKind) + ["Tổng"],
                         rows: interactions.map { row in
-                            [row.channel, Labels.channelType(row.type)]
+                            [channelLabel(row.channel), Labels.channelType(row.type)]
                                 + kindList.map { Labels.number(Double(row.kinds[$0] ?? 0)) }
                                 + [Labels.number(Double(row.total))]
                         }),
@@ -135,11 +145,14 @@ extension Report {
                         rows: failures.byClass.map { [$0.label] + change($0) }),
                     ReportTable(
                         id: "failures", caption: "Danh sách lượt gửi thất bại",
-                        header: ["Thời gian", "Mã bài", "Tiêu đề", "Kênh", "Loại lỗi", "Chi tiết"],
+                        // The kind of error in Vietnamese first, the channel's own words after it (the
+                        // by-class table above counts the kinds).
+                        header: ["Thời gian", "Mã bài", "Tiêu đề", "Kênh", "Chi tiết"],
                         rows: failures.list.map {
                             [
                                 String($0.ts.prefix(16)).replacingOccurrences(of: "T", with: " "), $0.itemID, $0.title,
-                                $0.channel, Labels.errorClass($0.errorClass), $0.error,
+                                channelLabel($0.channel),
+                                Labels.errorClass($0.errorClass) + ($0.error.isEmpty ? "" : " — " + $0.error),
                             ]
                         }, emptyText: "Không có lượt gửi nào thất bại."),
                 ]))
@@ -161,25 +174,15 @@ extension Report {
                         }, emptyText: "Chưa cấu hình chỉ tiêu (reports.targets).")
                 ]))
 
-        out.append(
-            ReportSection(
-                title: "DANH SÁCH TIN BÀI ĐÃ PHÁT HÀNH", notes: [],
-                tables: [
-                    ReportTable(
-                        id: "items",
-                        header: ["STT", "Ngày", "Mã bài", "Tiêu đề", "Đơn vị", "Lĩnh vực", "Kênh", "Đường dẫn"],
-                        rows: items.enumerated().map { (i, item) in
-                            [
-                                String(i + 1), item.date.vietnamese, item.itemID, item.title, item.unit,
-                                item.topicLabel,
-                                item.channels.joined(separator: ", "), item.links.joined(separator: " "),
-                            ]
-                        }, emptyText: "Không có tin bài nào được phát hành trong kỳ.")
-                ]))
-
         var dataNotes = [
-            "Đã đọc \(Labels.number(Double(input.lines))) dòng nhật ký từ \(input.files.count) tệp trong \(input.directory)."
+            // The folder is a server path: it stays in the JSON (`input.directory`), not in what officers read.
+            "Đã đọc \(Labels.number(Double(input.lines))) dòng nhật ký phát hành từ \(input.files.count) tệp."
         ]
+        if !listsItems && !items.isEmpty {
+            dataNotes.append(
+                "Danh sách \(Labels.number(Double(items.count))) tin bài đã phát hành không kèm theo báo cáo này "
+                    + "(lập lại với --items để kèm phụ lục).")
+        }
         if input.corrupt + input.truncated > 0 {
             dataNotes.append(
                 "Có \(input.corrupt) dòng hỏng và \(input.truncated) dòng bị cắt không được tính (danh sách dưới đây).")
@@ -201,5 +204,26 @@ extension Report {
             s.title = "\(Self.roman[i]). \(s.title)"
             return s
         }
+    }
+
+    /// The sections and, when listed, the appendix: what the human-readable formats draw.
+    public var renderedSections: [ReportSection] { sections + (itemsAppendix.map { [$0] } ?? []) }
+
+    /// The appendix: one compact row per published item (date, title, channels by label), no links —
+    /// a year's list stays a few pages. Nil when the report does not list items or none was published.
+    public var itemsAppendix: ReportSection? {
+        guard listsItems, !items.isEmpty else { return nil }
+        return ReportSection(
+            title: "PHỤ LỤC: DANH SÁCH TIN BÀI ĐÃ PHÁT HÀNH", notes: [],
+            tables: [
+                ReportTable(
+                    id: "items", header: ["STT", "Ngày", "Tiêu đề", "Kênh"],
+                    rows: items.enumerated().map { (i, item) in
+                        [
+                            String(i + 1), item.date.vietnamese, item.title,
+                            item.channels.map(channelLabel).joined(separator: "; "),
+                        ]
+                    })
+            ])
     }
 }

@@ -11,6 +11,8 @@ public struct ScheduledReports: Sendable {
     public var logDirectory: String
     public var timeZone: TimeZone
     public var topicLabels: [String: String]
+    /// Channel name → label (`label:` in the configuration).
+    public var channelLabels: [String: String] = [:]
 
     public init(
         schedule: ReportSchedule, settings: ReportSettings, logDirectory: String, timeZone: TimeZone,
@@ -61,6 +63,7 @@ public struct ScheduledReports: Sendable {
             var options = ReportOptions(directory: logDirectory, period: period, timeZone: timeZone)
             options.settings = settings
             options.topicLabels = topicLabels
+            options.channelLabels = channelLabels
             options.now = now
             let report = try ReportBuilder.build(options)
             for format in missing {

@@ -15,7 +15,8 @@ struct CCHC: AsyncParsableCommand {
         subcommands: [
             ItemCommand.self, DeliveryCommand.self, ChannelCommand.self, ConfigCommand.self, LogCommand.self,
             BackupCommand.self,
-            ReportCommand.self, RadioCommand.self, EventsCommand.self, ZaloCommand.self,
+            ReportCommand.self, RadioCommand.self, EventsCommand.self, ZaloCommand.self, AgendaCommand.self,
+            AttentionCommand.self,
         ])
 }
 
@@ -51,6 +52,7 @@ protocol AsyncRunnable {
 }
 
 extension ItemCommand.Add: AsyncRunnable {}
+extension ItemCommand.New: AsyncRunnable {}
 extension ItemCommand.List: AsyncRunnable {}
 extension ItemCommand.Show: AsyncRunnable {}
 extension ItemCommand.Approve: AsyncRunnable {}
@@ -66,5 +68,7 @@ extension ConfigCommand.Check: AsyncRunnable {}
 extension LogCommand.Tail: AsyncRunnable {}
 extension BackupCommand: AsyncRunnable {}
 extension ReportCommand: AsyncRunnable {}
+extension AgendaCommand: AsyncRunnable {}
+extension AttentionCommand: AsyncRunnable {}
 extension RadioCommand.Preview: AsyncRunnable {}
 extension ZaloCommand.SeedToken: AsyncRunnable {}

@@ -11,13 +11,20 @@ struct ItemCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "item", abstract: "Bài viết: thêm, xem, duyệt, từ chối, hủy, gửi lại.",
         subcommands: [
-            Add.self, List.self, Show.self, Approve.self, Reject.self, Cancel.self, Retry.self, Retract.self,
+            Add.self, New.self, List.self, Show.self, Approve.self, Reject.self, Cancel.self, Retry.self, Retract.self,
         ])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Đưa một tệp bài viết (.md có phần thông tin YAML, hoặc .yaml) vào hàng đợi; in mã bài.")
-        @Argument(help: "Tệp bài viết.") var file: String
+            abstract:
+                "Đưa tệp bài viết (.md có phần thông tin YAML, hoặc .yaml) vào hàng đợi, một hay nhiều tệp; in mã từng bài."
+        )
+        @Argument(help: "Tệp bài viết (một hoặc nhiều); tệp Word .docx được chuyển thành tệp .md bên cạnh.")
+        var files: [String]
+        @Option(help: "Với tệp .docx: lĩnh vực (tthc, the-che, …).") var topic: String?
+        @Option(help: "Với tệp .docx: đơn vị ban hành.") var unit: String?
+        @Option(name: .customLong("channel"), help: "Với tệp .docx: kênh đăng (ghi nhiều lần hoặc ngăn bằng dấu phẩy).")
+        var channelNames: [String] = []
         @OptionGroup var options: CommonOptions
 
         func run() async throws {
@@ -27,37 +34,60 @@ struct ItemCommand: AsyncParsableCommand {
                 // inside the service.
                 let (channels, http) = try session.channels(readSecrets: false)
                 defer { http.shutdown() }
-                let path = ConfigLoader.resolvePath(file, environment: [:])
-                guard FileManager.default.fileExists(atPath: path) else {
-                    throw CLIError(code: "not-found", message: "không tìm thấy tệp \(file)", exit: Exit.notFound)
-                }
                 let planner = session.planner
                 let intake = ItemIntake(config: session.config, channels: channels, store: session.store) {
                     planner.plan($0)
                 }
                 let user = ProcessInfo.processInfo.environment["USER"] ?? "cchc"
-                do {
-                    // Files given on the command line are never pre-approved: approval is its own step.
-                    let result = try await intake.submit(
-                        path: path, trusted: false, source: "cli:\(path)", actor: user, fromCommandLine: true)
-                    session.wakeDaemon()
-                    if options.json {
-                        Output.printJSON([
-                            "id": result.item.id, "status": result.item.status.rawValue, "created": result.created,
-                            "warnings": result.warnings,
-                        ])
+                var results: [[String: Any]] = []
+                var failed: [CLIError] = []
+                for file in files {
+                    do throws(CLIError) {
+                        var adder = ItemAdder(session: session, intake: intake, actor: user)
+                        if let topic { adder.wordFrontMatter["topic"] = topic }
+                        if let unit { adder.wordFrontMatter["unit"] = WordImport.quoted(unit) }
+                        let names = channelNames.flatMap { $0.split(separator: ",") }.map {
+                            $0.trimmingCharacters(in: .whitespaces)
+                        }
+                        if !names.isEmpty { adder.wordFrontMatter["channels"] = "[\(names.joined(separator: ", "))]" }
+                        let (result, warnings) = try await adder.add(file)
+                        if options.json {
+                            results.append([
+                                "file": file, "id": result.item.id, "status": result.item.status.rawValue,
+                                "created": result.created, "warnings": warnings,
+                            ])
+                        } else {
+                            for w in warnings {
+                                FileHandle.standardError.write(Data("cchc: \(file): lưu ý: \(w)\n".utf8))
+                            }
+                            print(result.item.id)
+                        }
+                    } catch {
+                        // One bad file does not stop the batch: the others go in, the bad one is named.
+                        failed.append(error)
+                        if options.json {
+                            results.append(["file": file, "error": ["code": error.code, "message": error.message]])
+                        } else if files.count > 1 {
+                            FileHandle.standardError.write(Data("cchc: \(error.message)\n".utf8))
+                        }
+                    }
+                }
+                if options.json {
+                    // One file: the object documented in docs/cli.md; several: one per file.
+                    if files.count == 1, let only = results.first {
+                        if let error = failed.first { throw error }
+                        Output.printJSON(only)
                     } else {
-                        for w in result.warnings { printError("cchc: lưu ý: \(w)\n") }
-                        print(result.item.id)
+                        Output.printJSON(["items": results])
                     }
-                } catch let failure as ItemIntake.Failure {
-                    switch failure {
-                    case .invalid(let e):
-                        throw CLIError(code: "invalid-item", message: e.description, exit: Exit.invalidItem)
-                    case .store(let e): throw session.storeError(e)
-                    }
-                } catch {
-                    throw CLIError(code: "failure", message: "\(error)", exit: Exit.failure)
+                }
+                session.wakeDaemon()
+                if let error = failed.first {
+                    if files.count == 1 { throw error }
+                    throw CLIError(
+                        code: error.code,
+                        message: "\(failed.count) trong \(files.count) tệp không đưa vào được (xem các dòng trên)",
+                        exit: error.exit, alreadyReported: options.json)
                 }
             }
         }
@@ -67,10 +97,14 @@ struct ItemCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Liệt kê bài viết (mới nhất trước).")
         @Option(
             help:
-                "Lọc theo trạng thái (có thể ghi nhiều lần): \(ItemStatus.allCases.map(\.rawValue).joined(separator: ", "))."
+                "Lọc theo trạng thái (có thể ghi nhiều lần), tiếng Việt có dấu hay không dấu: \(StateWords.itemWords)."
         )
         var status: [String] = []
         @Option(help: "Lọc theo kênh.") var channel: String?
+        @Option(
+            name: [.customLong("search"), .customLong("tim")],
+            help: "Tìm trong tiêu đề, tóm tắt và nội dung (không phân biệt hoa thường, có dấu hay không dấu).")
+        var search: String?
         @Option(help: "Lọc theo đơn vị.") var unit: String?
         @Option(help: "Tạo từ ngày (YYYY-MM-DD).") var from: String?
         @Option(help: "Tạo trước ngày (YYYY-MM-DD, không kể ngày này).") var to: String?
@@ -81,15 +115,21 @@ struct ItemCommand: AsyncParsableCommand {
             try await perform(json: options.json) { () async throws(CLIError) in
                 let session = try Session.open(json: options.json)
                 var statuses: [ItemStatus] = []
-                for s in status {
-                    guard let st = ItemStatus(rawValue: s) else {
+                for s in status.flatMap({ $0.split(separator: ",").map(String.init) }) {
+                    guard let st = StateWords.itemStatus(s) else {
                         throw CLIError(
                             code: "usage",
-                            message:
-                                "trạng thái \"\(s)\" không có; dùng: \(ItemStatus.allCases.map(\.rawValue).joined(separator: ", "))",
+                            message: "trạng thái \"\(s)\" không có; dùng: \(StateWords.itemWords)",
                             exit: 64)
                     }
                     statuses.append(st)
+                }
+                if let channel, session.config.channel(named: channel) == nil {
+                    throw CLIError(
+                        code: "not-found",
+                        message:
+                            "không có kênh \"\(channel)\" trong cấu hình (các kênh: \(session.config.channels.map(\.name).joined(separator: ", ")))",
+                        exit: Exit.notFound)
                 }
                 let tz = session.config.timeZone
                 func day(_ s: String?, _ name: String) throws(CLIError) -> Date? {
@@ -100,12 +140,16 @@ struct ItemCommand: AsyncParsableCommand {
                     }
                     return d
                 }
+                // A search reads more items than it shows: the limit applies to what matches.
                 let filter = ItemFilter(
                     statuses: statuses.isEmpty ? nil : statuses, channel: channel, unit: unit,
                     from: try day(from, "from"),
-                    to: try day(to, "to"), limit: limit)
-                let items: [ItemRecord]
+                    to: try day(to, "to"), limit: search == nil ? limit : max(limit, 100_000))
+                var items: [ItemRecord]
                 do { items = try await session.store.items(filter) } catch { throw session.storeError(error) }
+                if let search {
+                    items = Array(items.filter { ItemSearch.matches($0, search) }.prefix(limit))
+                }
                 if options.json {
                     Output.printJSON(["items": items.map { ItemJSON.item($0, session: session) }])
                     return
@@ -114,11 +158,17 @@ struct ItemCommand: AsyncParsableCommand {
                     print("Không có bài nào.")
                     return
                 }
+                // Which date: "Hẹn đăng" is the publish time asked for (blank: as soon as approved),
+                // "Tạo lúc" when the item entered the queue (what --from/--to filter on).
+                var rows = [["MÃ BÀI", "TRẠNG THÁI", "HẸN ĐĂNG", "TẠO LÚC", "ĐƠN VỊ", "TIÊU ĐỀ"]]
                 for item in items {
-                    print(
-                        "\(item.id)  [\(item.status.label)]  \(session.display(item.content.publishAt ?? item.createdAt))  \(item.content.unit)  \(item.content.title)"
-                    )
+                    rows.append([
+                        item.id, item.status.label,
+                        item.content.publishAt.map { session.display($0) } ?? "khi duyệt",
+                        session.display(item.createdAt), item.content.unit, item.content.title,
+                    ])
                 }
+                TextTable.print(rows)
             }
         }
     }

@@ -14,7 +14,11 @@ struct DeliveryCommand: AsyncParsableCommand {
             abstract: "Quyết định một lần gửi \"chưa rõ kết quả\" (máy chủ dừng giữa chừng): đã đăng, gửi lại, hoặc bỏ."
         )
         @Argument(help: "Mã lần gửi, dạng MÃ-BÀI/TÊN-KÊNH.") var id: String
-        @Option(name: .customLong("as"), help: "delivered (đã đăng), resend (gửi lại) hoặc failed (bỏ).")
+        @Option(
+            name: .customLong("as"),
+            help:
+                "da-dang / delivered (đã đăng), gui-lai / resend (gửi lại) hoặc bo / failed (bỏ); có dấu hay không dấu."
+        )
         var resolution: String
         @Option(help: "Đường dẫn bài đã đăng (với delivered).") var url: String?
         @Option(help: "Mã bài trên kênh (với delivered).") var remoteId: String?
@@ -26,11 +30,16 @@ struct DeliveryCommand: AsyncParsableCommand {
                 let by = try requireName(by)
                 let session = try Session.open(json: options.json)
                 let r: Resolution
-                switch resolution {
-                case "delivered": r = .delivered(ChannelResult(remoteID: remoteId, url: url))
-                case "resend": r = .resend
-                case "failed": r = .failed
-                default: throw CLIError(code: "usage", message: "--as: dùng delivered, resend hoặc failed", exit: 64)
+                switch StateWords.fold(resolution) {
+                case "delivered", "da-dang", "da-gui": r = .delivered(ChannelResult(remoteID: remoteId, url: url))
+                case "resend", "gui-lai": r = .resend
+                case "failed", "loi", "bo", "that-bai": r = .failed
+                default:
+                    throw CLIError(
+                        code: "usage",
+                        message:
+                            "--as: dùng da-dang (delivered: bài đã lên kênh), gui-lai (resend: gửi lại) hoặc bo (failed: bỏ, tính là lỗi)",
+                        exit: 64)
                 }
                 let d: DeliveryRecord
                 do { d = try await session.store.resolve(deliveryID: id, r, by: by, at: Date()) } catch {
@@ -112,13 +121,22 @@ struct ChannelCommand: AsyncParsableCommand {
                     throw CLIError(
                         code: "not-found", message: "không có kênh \"\(name)\" trong cấu hình", exit: Exit.notFound)
                 }
-                do {
+                do throws(ChannelError) {
                     let what = try await channel.check()
                     if options.json {
                         Output.printJSON(["channel": name, "ok": true, "detail": what])
                     } else {
                         print("\(name): tốt — \(what)")
                     }
+                } catch  where error.errorClass == .unsupported {
+                    // Not a failure of the channel: this type has nothing to check before sending.
+                    let type = session.config.channel(named: name)?.type ?? ""
+                    throw CLIError(
+                        code: "check-unsupported",
+                        message:
+                            "\(name): kênh loại \(type) không có bước kiểm tra trước (không có kết nối hay đăng nhập nào "
+                            + "để thử); kênh vẫn dùng được, kết quả gửi xem bằng cchc item show MÃ-BÀI",
+                        exit: Exit.checkFailed)
                 } catch {
                     throw CLIError(
                         code: "check-failed", message: "\(name): kiểm tra thất bại — \(error)", exit: Exit.checkFailed)
@@ -161,7 +179,8 @@ struct LogCommand: AsyncParsableCommand {
     struct Tail: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "In các dòng cuối của nhật ký phát hành (JSON Lines).")
-        @Option(name: .shortAndLong, help: "Số dòng.") var lines: Int = 20
+        @Option(name: [.customShort("n"), .customShort("l"), .long], help: "Số dòng (-n 3 như lệnh tail).")
+        var lines: Int = 20
         @OptionGroup var options: CommonOptions
 
         func run() async throws {

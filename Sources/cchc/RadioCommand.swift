@@ -2,6 +2,7 @@ import ArgumentParser
 import ChannelKit
 import Config
 import Foundation
+import Intake
 import Radio
 
 /// `cchc radio preview`: what an item or a slot's bulletin will sound like, without delivering.
@@ -10,15 +11,21 @@ struct RadioCommand: AsyncParsableCommand {
         commandName: "radio", abstract: "Đài truyền thanh: xem trước bản tin.", subcommands: [Preview.self])
 
     struct Preview: AsyncParsableCommand {
+        /// An item file rather than an item id: ids have no `/` and no file extension.
+        static func looksLikeFile(_ word: String) -> Bool {
+            word.contains("/") || [".md", ".yaml", ".yml"].contains { word.lowercased().hasSuffix($0) }
+        }
+
         static let configuration = CommandConfiguration(
             abstract:
                 "In bài đọc (đã chuyển sang lời đọc) và thời lượng dự kiến của một bài hoặc một bản tin; không gửi gì.",
             discussion: """
                 cchc radio preview MÃ-BÀI            một bài trong hàng đợi, như đài sẽ đọc
+                cchc radio preview bai.md            một tệp bài viết chưa thêm vào hàng đợi
                 cchc radio preview --slot 17:00 [--date 2026-11-22] [--station tan-lap]
                                                      bản tin của khung giờ đó, theo các bài đã xếp vào
                 """)
-        @Argument(help: "Mã bài (khi không dùng --slot).") var item: String?
+        @Argument(help: "Mã bài, hoặc tệp bài viết chưa thêm (khi không dùng --slot).") var item: String?
         @Option(help: "Khung giờ phát, dạng HH:MM.") var slot: String?
         @Option(help: "Ngày phát, dạng YYYY-MM-DD (mặc định: hôm nay).") var date: String?
         @Option(help: "Tên kênh radio (mặc định: kênh radio duy nhất trong cấu hình).") var channel: String?
@@ -55,7 +62,25 @@ struct RadioCommand: AsyncParsableCommand {
                     chosen = radios[0]
                 }
                 let previews: [RadioPreview]
-                if let id = item {
+                if let file = item, Self.looksLikeFile(file) {
+                    let path = ConfigLoader.resolvePath(file, environment: [:])
+                    guard FileManager.default.fileExists(atPath: path) else {
+                        throw CLIError(code: "not-found", message: "không tìm thấy tệp \(file)", exit: Exit.notFound)
+                    }
+                    let parsed: ParsedItem
+                    do throws(IntakeError) {
+                        parsed = try ItemFileReader(config: session.config).read(path: path, trusted: false)
+                    } catch {
+                        throw CLIError(code: "invalid-item", message: error.description, exit: Exit.invalidItem)
+                    }
+                    let c = parsed.content
+                    let probe = ChannelItem(
+                        id: parsed.id ?? "xem-truoc", title: c.title, summary: c.summary, body: c.body,
+                        topic: Topic(key: c.topic, label: session.config.topicLabel(c.topic)), unit: c.unit,
+                        author: c.author, media: c.media, publishAt: c.publishAt, priority: c.priority,
+                        override: c.overrides[chosen.name] ?? [:])
+                    previews = chosen.preview(item: probe).filter { station == nil || $0.station.id == station }
+                } else if let id = item {
                     let record: ItemRecordBox
                     do {
                         guard let r = try await session.store.item(id) else {

@@ -29,6 +29,12 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(help: "Định dạng: md, html, csv, json, docx (mặc định theo đuôi tệp --output, nếu không thì md).")
     var format: String?
     @Option(name: .shortAndLong, help: "Tệp kết quả (mặc định: in ra màn hình).") var output: String?
+    @Flag(
+        inversion: .prefixedNo,
+        help:
+            "Kèm phụ lục danh sách tin bài đã phát hành (mặc định: có với báo cáo tháng hoặc --from/--to, không với quý, 6 tháng, năm)."
+    )
+    var items: Bool?
     @Option(help: "Thư mục nhật ký phát hành (mặc định: delivery_log.dir trong cấu hình).") var logDir: String?
     @OptionGroup var options: CommonOptions
 
@@ -39,6 +45,7 @@ struct ReportCommand: AsyncParsableCommand {
             let settings = config?.reports ?? ReportSettings()
             let useCalendar = calendar || settings.calendar
             let period = try choosePeriod(calendar: useCalendar, zone: zone)
+            let chosenByDefault = [month, quarter, half, year, from, to].allSatisfy { $0 == nil }
             let format = try chooseFormat()
 
             var breakdowns: [String] = []
@@ -56,7 +63,9 @@ struct ReportCommand: AsyncParsableCommand {
             reportOptions.unit = unit
             if !breakdowns.isEmpty { reportOptions.breakdowns = breakdowns }
             reportOptions.settings = settings
+            reportOptions.listsItems = items
             if let config {
+                reportOptions.channelLabels = config.channelLabels
                 reportOptions.topicLabels = Dictionary(
                     config.topics.map { ($0.key, $0.label) }, uniquingKeysWith: { a, _ in a })
             }
@@ -81,6 +90,7 @@ struct ReportCommand: AsyncParsableCommand {
             } else {
                 FileHandle.standardOutput.write(data)
             }
+            if chosenByDefault { explainDefaultPeriod(report, calendar: useCalendar, zone: zone) }
             let bad = report.input.corrupt + report.input.truncated
             if bad > 0 {
                 var text = "Cảnh báo: \(bad) dòng nhật ký hỏng hoặc bị cắt không được tính:\n"
@@ -141,6 +151,32 @@ struct ReportCommand: AsyncParsableCommand {
         let c = cal.dateComponents([.year, .month, .day], from: Date())
         let today = LocalDate(year: c.year!, month: c.month!, day: c.day!)
         return .lastFinished(.month, calendar: calendar, today: today)
+    }
+
+    /// Without a period option the report is of the last finished month: say which, and when it holds
+    /// nothing, say so and how to pick another (the current month is the usual answer).
+    func explainDefaultPeriod(_ report: Report, calendar: Bool, zone: TimeZone) {
+        var text = "Không chọn kỳ: đã lập báo cáo \(report.period.label), kỳ gần nhất đã kết thúc "
+        text += "(từ ngày \(report.period.from.vietnamese) đến ngày \(report.period.to.vietnamese)).\n"
+        let empty = report.totals.allSatisfy { $0.value == 0 } && report.failures.total == 0
+        if empty {
+            let current = currentMonth(calendar: calendar, zone: zone)
+            text += "Kỳ này không có số liệu nào (mọi con số đều bằng 0). "
+            text += "Chọn kỳ khác, ví dụ tháng hiện tại: cchc report --month \(current)"
+            text += "; hoặc --quarter, --year, --from NGÀY --to NGÀY.\n"
+        }
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    /// The month (`2026-12`) whose window holds today: for the statutory basis, after the 14th it is
+    /// the next month.
+    func currentMonth(calendar: Bool, zone: TimeZone) -> String {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = zone
+        let c = cal.dateComponents([.year, .month, .day], from: Date())
+        var (y, m) = (c.year!, c.month!)
+        if !calendar && c.day! > 14 { (y, m) = m == 12 ? (y + 1, 1) : (y, m + 1) }
+        return String(format: "%04d-%02d", y, m)
     }
 
     func chooseFormat() throws(CLIError) -> ReportFormat {

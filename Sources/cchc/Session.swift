@@ -22,6 +22,16 @@ struct Session {
     /// The configuration (`--config`, `$CCHC_CONFIG`, `/etc/cchcd/cchcd.yaml`) and the file it came from.
     static func loadConfig() throws(CLIError) -> (config: DaemonConfig, path: String) {
         let path = ConfigLoader.resolvePath(nil)
+        guard FileManager.default.fileExists(atPath: path) else {
+            let given = ProcessInfo.processInfo.environment["CCHC_CONFIG"] != nil
+            throw CLIError(
+                code: "config",
+                message: "không tìm thấy tệp cấu hình \(path)"
+                    + (given ? " (đường dẫn lấy từ --config hoặc biến CCHC_CONFIG)" : "")
+                    + ". Chỉ định tệp cấu hình bằng --config ĐƯỜNG-DẪN (trước hoặc sau tên lệnh), hoặc đặt biến môi trường "
+                    + "CCHC_CONFIG=ĐƯỜNG-DẪN; không có hai cách đó thì cchc đọc /etc/cchcd/cchcd.yaml.",
+                exit: Exit.config)
+        }
         do {
             return (try ConfigLoader.load(path: path), path)
         } catch {

@@ -11,6 +11,12 @@ if let i = arguments.firstIndex(where: { $0 == "--config" }), i + 1 < arguments.
     setenv("CCHC_CONFIG", String(arguments[i].dropFirst("--config=".count)), 1)
     arguments.remove(at: i)
 }
+// `--json` likewise: every command that prints takes it, and officers' scripts put it first
+// (`cchc --json item show ID`). Move it to the end, where the leaf command reads it.
+if let i = arguments.firstIndex(of: "--json"), arguments.firstIndex(of: "--") ?? arguments.count > i {
+    arguments.remove(at: i)
+    arguments.append("--json")
+}
 // ArgumentParser's async `main(_:)` loses overload resolution to the synchronous one at a call site
 // like this (which then refuses to run async commands), so parse and run here; `AsyncRunnable` names
 // the async `run()` unambiguously.
@@ -22,5 +28,12 @@ do {
         try command.run()
     }
 } catch {
-    CCHC.exit(withError: error)
+    // Help and version, and the commands' own exit codes, go through as they are; ArgumentParser's
+    // English usage errors reach officers in Vietnamese.
+    if error is ExitCode || CCHC.exitCode(for: error) == .success {
+        CCHC.exit(withError: error)
+    }
+    let english = CCHC.message(for: error)
+    FileHandle.standardError.write(Data(UsageText.vietnamese(english, arguments: arguments).utf8))
+    exit(64)
 }

@@ -182,11 +182,15 @@ struct CCHCD: AsyncParsableCommand {
         if let schedule = daemonConfig.reports.schedule {
             services.append(
                 ReportScheduler(
-                    reports: ScheduledReports(
-                        schedule: schedule, settings: daemonConfig.reports,
-                        logDirectory: daemonConfig.deliveryLogDirectory, timeZone: daemonConfig.timeZone,
-                        topicLabels: Dictionary(
-                            daemonConfig.topics.map { ($0.key, $0.label) }, uniquingKeysWith: { a, _ in a })),
+                    reports: {
+                        var reports = ScheduledReports(
+                            schedule: schedule, settings: daemonConfig.reports,
+                            logDirectory: daemonConfig.deliveryLogDirectory, timeZone: daemonConfig.timeZone,
+                            topicLabels: Dictionary(
+                                daemonConfig.topics.map { ($0.key, $0.label) }, uniquingKeysWith: { a, _ in a }))
+                        reports.channelLabels = daemonConfig.channelLabels
+                        return reports
+                    }(),
                     inbox: inbox, engine: engine, logger: logger))
         }
         // SIGHUP is trapped before anything can send it (its default action would end the process).

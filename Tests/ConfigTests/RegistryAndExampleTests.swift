@@ -51,7 +51,7 @@ private let repository = URL(fileURLWithPath: #filePath).deletingLastPathCompone
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let channels = try BuiltinChannels.build(config, http: http, logger: logger)
-        #expect(Set(channels.keys) == ["portal-demo", "tonghop-demo"])
+        #expect(Set(channels.keys) == ["portal-demo", "tonghop-demo", "radio-demo"])
     }
 
     /// What the .deb installs as /etc/cchcd/cchcd.yaml is valid as installed (the CI package check runs

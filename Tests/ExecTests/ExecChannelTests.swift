@@ -218,11 +218,27 @@ import Testing
         let capture = LogCapture()
         let outcome = try await channel(script, [("timeout", "20s")]).publish(request(item, logger: capture.logger))
         #expect(outcome == .delivered(ChannelResult(remoteID: "big"), detail: nil))
-        let warnings = capture.messages.filter { $0.level == .warning }
-        #expect(warnings.first?.text.contains("warning line 0") == true)
-        let logged = warnings.map(\.text.utf8.count).reduce(0, +)
+        // The program succeeded: its standard error is information, not a warning.
+        #expect(!capture.messages.contains { $0.level == .warning })
+        let notes = capture.messages.filter { $0.level == .info && $0.text.hasPrefix("exec stderr") }
+        #expect(notes.first?.text.contains("warning line 0") == true)
+        let logged = notes.map(\.text.utf8.count).reduce(0, +)
         #expect(logged < 4096)
-        #expect(warnings.contains { $0.text.contains("truncated") })
+        #expect(notes.contains { $0.text.contains("truncated") })
+    }
+
+    @Test func standardErrorOfAFailingProgramIsAWarning() async throws {
+        let script = try folder.script(
+            "fails.sh",
+            """
+            #!/bin/sh
+            echo "cannot reach the archive" >&2
+            exit 3
+            """)
+        let capture = LogCapture()
+        _ = try await channel(script, [("timeout", "20s")]).publish(request(sampleItem, logger: capture.logger))
+        #expect(
+            capture.messages.contains { $0.level == .warning && $0.text == "exec stderr: cannot reach the archive" })
     }
 
     @Test func environmentArgumentsAndWorkingDirectory() async throws {

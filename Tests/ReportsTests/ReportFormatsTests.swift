@@ -19,9 +19,11 @@ import Testing
         return s
     }
 
+    /// A quarter's report; its rendering lists the items (a quarter leaves the appendix out unless asked).
     func report() async throws -> (Report, [String: Any], TempDir) {
         let (_, dir) = try standardLog()
-        let r = try await makeReport(dir.path, .quarter(2026, 4, calendar: false), settings: Self.settings())
+        var r = try await makeReport(dir.path, .quarter(2026, 4, calendar: false), settings: Self.settings())
+        r.listsItems = true
         return (r, try json(r), dir)
     }
 
@@ -35,10 +37,12 @@ import Testing
     }
 
     /// A table's rows (without its header) as label → the numbers in the last three columns.
-    func tableFigures(_ rows: [[String]], labelColumn: Int = 0) -> [String: [Double]] {
+    func tableFigures(
+        _ rows: [[String]], labelColumn: Int = 0, parse: (String) -> Double? = { number($0) }
+    ) -> [String: [Double]] {
         var out: [String: [Double]] = [:]
         for row in rows.dropFirst() {
-            out[row[labelColumn]] = row.suffix(3).map { number($0) ?? .nan }
+            out[row[labelColumn]] = row.suffix(3).map { parse($0) ?? .nan }
         }
         return out
     }
@@ -61,7 +65,7 @@ import Testing
         #expect(tableFigures(try #require(tables["by_channel_type"])) == labelled(j["by_channel_type"]))
         #expect(tableFigures(try #require(tables["by_channel"])) == labelled(j["by_channel"]))
         let items = try #require(tables["items"]).dropFirst()
-        #expect(items.map { $0[2] } == ((j["items"] as? [[String: Any]]) ?? []).map { $0["item_id"] as! String })
+        #expect(items.map { $0[2] } == ((j["items"] as? [[String: Any]]) ?? []).map { $0["title"] as! String })
         let targets = try #require(tables["targets"]).dropFirst()
         let jsonTargets = (j["targets"] as? [[String: Any]]) ?? []
         #expect(targets.count == jsonTargets.count && !targets.isEmpty)
@@ -111,7 +115,7 @@ import Testing
         #expect(tableFigures(try table(startingWith: "Lĩnh vực")) == labelled(j["by_topic"]))
         #expect(tableFigures(try table(startingWith: "Loại kênh")) == labelled(j["by_channel_type"]))
         let items = try table(startingWith: "STT").dropFirst()
-        #expect(items.map { $0[2] } == ((j["items"] as? [[String: Any]]) ?? []).map { $0["item_id"] as! String })
+        #expect(items.map { $0[2] } == ((j["items"] as? [[String: Any]]) ?? []).map { $0["title"] as! String })
 
         // And it writes to a file that reads back the same.
         let url = URL(fileURLWithPath: dir.path + "/bao-cao.docx")
@@ -135,12 +139,18 @@ import Testing
             }
             return out
         }
-        #expect(tableFigures(try block("totals")) == labelled(j["totals"]))
-        #expect(tableFigures(try block("by_unit")) == labelled(j["by_unit"]))
-        #expect(tableFigures(try block("by_channel"), labelColumn: 0) == labelled(j["by_channel"]))
-        // The failure messages with quotes and newlines survive quoting.
+        // Figures are plain numbers in CSV (Double reads them; a Vietnamese "1.234" would not pass).
+        let plain: (String) -> Double? = { Double($0) }
+        #expect(tableFigures(try block("totals"), parse: plain) == labelled(j["totals"]))
+        #expect(tableFigures(try block("by_unit"), parse: plain) == labelled(j["by_unit"]))
+        #expect(tableFigures(try block("by_channel"), labelColumn: 0, parse: plain) == labelled(j["by_channel"]))
+        #expect(CSVRenderer.plain("1.234") == "1234" && CSVRenderer.plain("12,5") == "12.5")
+        #expect(CSVRenderer.plain("−2") == "-2" && CSVRenderer.plain("+1.000.000") == "+1000000")
+        #expect(CSVRenderer.plain("2026-11-0042") == "2026-11-0042" && CSVRenderer.plain("07/12/2026") == "07/12/2026")
+        #expect(CSVRenderer.plain("1.2345") == "1.2345" && CSVRenderer.plain("12,34") == "12,34")
+        // The failure messages with quotes and newlines survive quoting (after the error's kind).
         let failures = try block("failures").dropFirst()
-        #expect(failures.first?.last == "máy chủ từ chối \"nội dung\"\nthử lại")
+        #expect(failures.first?.last == "Lỗi mạng — máy chủ từ chối \"nội dung\"\nthử lại")
     }
 
     @Test func markdownAndJSONAreProduced() async throws {
