@@ -15,7 +15,7 @@ struct CCHC: AsyncParsableCommand {
         subcommands: [
             ItemCommand.self, DeliveryCommand.self, ChannelCommand.self, ConfigCommand.self, LogCommand.self,
             BackupCommand.self,
-            ReportCommand.self, RadioCommand.self, EventsCommand.self, ZaloCommand.self,
+            ReportCommand.self, RadioCommand.self, EventsCommand.self, ZaloCommand.self, UserCommand.self,
         ])
 }
 
@@ -68,3 +68,8 @@ extension BackupCommand: AsyncRunnable {}
 extension ReportCommand: AsyncRunnable {}
 extension RadioCommand.Preview: AsyncRunnable {}
 extension ZaloCommand.SeedToken: AsyncRunnable {}
+extension UserCommand.Add: AsyncRunnable {}
+extension UserCommand.Passwd: AsyncRunnable {}
+extension UserCommand.RoleCmd: AsyncRunnable {}
+extension UserCommand.Disable: AsyncRunnable {}
+extension UserCommand.List: AsyncRunnable {}
