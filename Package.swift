@@ -117,6 +117,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The officers' web app (issue 16): its own listener, server-rendered Vietnamese pages.
+        .target(
+            name: "WebApp",
+            dependencies: [
+                "ChannelKit", "Queue", "Config", "Rendering", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // WordprocessingML (.docx) writer: reports, radio announcer scripts.
         .target(
             name: "Docx",
@@ -205,7 +216,7 @@ let package = Package(
             name: "cchcd",
             dependencies: [
                 "Engine", "Intake", "Config", "Queue", "ChannelRegistry", "Transport", "Systemd", "Listener",
-                "Reports",
+                "Reports", "WebApp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -282,6 +293,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "ExecTests", dependencies: ["Exec"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WebAppTests",
+            dependencies: [
+                "WebApp", "Queue", "Config", "ChannelKit", "Webhook", "Transport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "ZaloTests",
             dependencies: [

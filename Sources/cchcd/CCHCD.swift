@@ -15,6 +15,7 @@ import ServiceLifecycle
 import Systemd
 import Transport
 import UnixSignals
+import WebApp
 
 #if canImport(Glibc)
     import Glibc
@@ -92,6 +93,16 @@ struct CCHCD: AsyncParsableCommand {
             }
             listen = address
         }
+        var webAddress: WebAddress?
+        if let web = daemonConfig.web {
+            guard let address = WebAddress.parse(web.listen) else {
+                printError(
+                    "configuration error: \(path): web.listen: \"\(web.listen)\" is not an address like 127.0.0.1:8650 or unix:/run/cchcd/web.sock"
+                )
+                throw ExitCode(78)
+            }
+            webAddress = address
+        }
         let routes = InboundRoutes()
         do {
             try routes.replace(with: Array(channels.values))
@@ -157,6 +168,15 @@ struct CCHCD: AsyncParsableCommand {
                     address: listen, engine: engine, store: store, stuckAfter: daemonConfig.engine.stuckAfter,
                     routes: routes, registry: registry,
                     logger: logger))
+        }
+        if let web = daemonConfig.web, let webAddress {
+            // The officers' web app, on its own listener (the webhook listener must be reachable by
+            // Facebook and Zalo; this one only by officers, usually behind a TLS reverse proxy).
+            let app = WebApp(
+                store: store, settings: web, timeZone: daemonConfig.timeZone, topics: daemonConfig.topics,
+                channels: channels, channelOrder: daemonConfig.channels.map(\.name), plan: { planner.plan($0) },
+                wake: { engine.wake() }, logger: logger)
+            services.append(app.application(address: webAddress))
         }
         if let schedule = daemonConfig.reports.schedule {
             services.append(
