@@ -12,6 +12,8 @@ if [ "${1:-}" = "--test" ]; then need+=(systemd binutils dpkg-dev adduser); fi
 if [ "${1:-}" = "--test" ]; then need+=(openssl); fi
 # espeak-ng and lame: the radio channel's speech audio (WAV, MP3), checked by the tests.
 if [ "${1:-}" = "--test" ]; then need+=(espeak-ng lame); fi
+# chromium and its WebDriver: the officers' web app is tested in a real browser (Selenium, below).
+if [ "${1:-}" = "--test" ]; then need+=(chromium chromium-driver); fi
 missing=()
 for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -32,5 +34,7 @@ if [ "${1:-}" = "--test" ]; then
     python3 -c 'import pyftpdlib' 2>/dev/null || python3 -m pip install --quiet pyftpdlib
     # asyncssh is the real SFTP server of the same tests (scripts/sftp-test-server.py).
     python3 -c 'import asyncssh' 2>/dev/null || python3 -m pip install --quiet asyncssh
+    # selenium drives chromium through chromedriver in the web app's browser test (scripts/web-browser-test.py).
+    python3 -c 'import selenium' 2>/dev/null || python3 -m pip install --quiet selenium
 fi
 command -v swift >/dev/null || { echo "swift 6 is not on PATH (https://www.swift.org/install/linux/)"; exit 1; }

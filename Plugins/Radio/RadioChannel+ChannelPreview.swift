@@ -7,7 +7,7 @@ extension RadioChannel: ChannelPreviewing {
         var parts: [ChannelPreview.Part] = []
         var notes: [String] = []
         for p in previews {
-            parts.append(.init(label: "Bản đọc trên đài \(p.station.name)", text: p.script.text))
+            parts.append(.init(label: "Bản đọc — \(p.station.name)", text: p.script.text))
             let seconds = Int(p.script.seconds.rounded())
             let slots = p.station.slots.map(\.timeText).joined(separator: ", ")
             notes.append(

@@ -30,7 +30,7 @@ enum Assets {
         button,.button{background:#0b4f8a;color:#fff;border:0;border-radius:4px;padding:.55em 1.1em;font:inherit;cursor:pointer;margin:.6em .4em 0 0;text-decoration:none;display:inline-block}
         button.secondary{background:#5b6672}
         button.danger{background:#a12626}
-        pre{white-space:pre-wrap;word-wrap:break-word;background:#f7f9fb;border:1px solid #e3e7ec;padding:.7em;border-radius:4px;font:14px/1.45 ui-monospace,Menlo,Consolas,monospace}
+        pre{white-space:pre-wrap;word-wrap:break-word;background:#f7f9fb;border:1px solid #e3e7ec;padding:.7em;border-radius:4px;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",Arial,sans-serif}
         .preview{border-left:4px solid #0b4f8a;padding-left:.8em}
         .muted{color:#5b6672;font-size:.9em}
         details summary{cursor:pointer;color:#5b6672}

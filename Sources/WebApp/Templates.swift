@@ -95,7 +95,7 @@ enum Templates {
         {{/deliveries}}
         </table>
         {{/has_deliveries}}
-        <h2>Nội dung từng kênh sẽ gửi</h2>
+        <h2>Nội dung gửi tới từng kênh</h2>
         {{#previews}}
         <div class="card" id="xem-truoc-{{channel}}">
         <h3>{{channel}} <span class="muted">({{type}})</span></h3>
