@@ -36,5 +36,8 @@ if [ "${1:-}" = "--test" ]; then
     python3 -c 'import asyncssh' 2>/dev/null || python3 -m pip install --quiet asyncssh
     # selenium drives chromium through chromedriver in the web app's browser test (scripts/web-browser-test.py).
     python3 -c 'import selenium' 2>/dev/null || python3 -m pip install --quiet selenium
+    # The REST API's OpenAPI document is validated, and schemathesis fuzzes the running daemon from it.
+    python3 -c 'import openapi_spec_validator' 2>/dev/null || python3 -m pip install --quiet openapi-spec-validator
+    command -v schemathesis >/dev/null || python3 -m pip install --quiet schemathesis
 fi
 command -v swift >/dev/null || { echo "swift 6 is not on PATH (https://www.swift.org/install/linux/)"; exit 1; }

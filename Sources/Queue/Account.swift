@@ -1,4 +1,5 @@
 import Foundation
+import Crypto
 import HummingbirdBcrypt
 
 /// What an officer may do in the web app (issue 16). Role words are typed on the command line
@@ -109,6 +110,29 @@ public struct WebSession: Sendable, Hashable {
         self.csrfToken = csrfToken
         self.createdAt = createdAt
         self.expiresAt = expiresAt
+    }
+}
+
+/// A token for the REST API, scoped like its account. The store keeps only its SHA-256.
+public struct APIToken: Sendable, Hashable {
+    public var hash: String
+    public var login: String
+    /// What it is for ("báo cáo tháng").
+    public var name: String
+    public var createdAt: Date
+
+    public init(hash: String, login: String, name: String, createdAt: Date) {
+        self.hash = hash
+        self.login = login
+        self.name = name
+        self.createdAt = createdAt
+    }
+}
+
+/// The SHA-256 (lowercase hex) under which a session id or API token is stored.
+public enum APITokenHash {
+    public static func of(_ secret: String) -> String {
+        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 }
 

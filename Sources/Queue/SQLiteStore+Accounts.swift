@@ -146,6 +146,31 @@ extension SQLiteStore {
         }
     }
 
+    public func addAPIToken(_ token: APIToken, by: String, at: Date) async throws(StoreError) {
+        try await write("add an API token for \(token.login)") { db in
+            guard try Self.fetchAccount(db, token.login) != nil else {
+                throw StoreError(.notFound, subject: token.login, "no account \(token.login)")
+            }
+            try db.execute(
+                sql: "INSERT INTO api_tokens (token_hash, login, name, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [token.hash, token.login, token.name, millis(token.createdAt)])
+            try self.audit(
+                db, at: at, actor: by, action: "token.add", itemID: nil, detail: "\(token.login): \(token.name)")
+        }
+    }
+
+    public func apiToken(hash: String) async throws(StoreError) -> (APIToken, Account)? {
+        try await read("read an API token") { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT login, name, created_at FROM api_tokens WHERE token_hash = ?", arguments: [hash])
+            else { return nil }
+            let token = APIToken(hash: hash, login: row[0], name: row[1], createdAt: dateFromMillis(row[2]))
+            guard let account = try Self.fetchAccount(db, token.login), !account.disabled else { return nil }
+            return (token, account)
+        }
+    }
+
     // MARK: Rows
 
     static let accountColumns = "login, display_name, password_hash, roles, units, disabled, created_at, updated_at"

@@ -51,7 +51,7 @@ extension SQLiteStore {
                     );
                     """)
         }
-        // The officers' web app: local accounts (bcrypt), signed-in sessions (only the id's SHA-256 is kept).
+        // The officers' web app: local accounts (bcrypt), signed-in sessions and API tokens (only SHA-256s kept).
         migrator.registerMigration("v8-web-accounts") { db in
             try db.execute(
                 sql: """
@@ -74,6 +74,13 @@ extension SQLiteStore {
                     );
                     CREATE INDEX web_sessions_login ON web_sessions (login);
                     CREATE INDEX web_sessions_expiry ON web_sessions (expires_at);
+                    CREATE TABLE api_tokens (
+                        token_hash TEXT PRIMARY KEY CHECK (length(token_hash) = 64),
+                        login TEXT NOT NULL REFERENCES accounts (login) ON DELETE CASCADE,
+                        name TEXT NOT NULL CHECK (length(name) >= 1),
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX api_tokens_login ON api_tokens (login);
                     """)
         }
         return migrator

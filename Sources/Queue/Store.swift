@@ -155,6 +155,10 @@ public protocol Store: Sendable {
     func removeSession(idHash: String) async throws(StoreError)
     /// Removes sessions expired at `now`; returns how many.
     func removeExpiredSessions(now: Date) async throws(StoreError) -> Int
+    /// Adds an API token (audit row `token.add`, without the token).
+    func addAPIToken(_ token: APIToken, by: String, at: Date) async throws(StoreError)
+    /// The token and its account, when the account is enabled.
+    func apiToken(hash: String) async throws(StoreError) -> (APIToken, Account)?
 }
 
 extension Store {

@@ -66,6 +66,7 @@ public struct WebApp: Sendable {
         addItemRoutes(to: router)
         addCompose(to: router)
         addAccounts(to: router)
+        addAPI(to: router)
         return router
     }
 
@@ -148,11 +149,23 @@ struct SecurityHeaders: RouterMiddleware {
     ) async throws -> Response {
         var response: Response
         do {
-            response = try await next(request, context)
+            // The API declares GET only: any other method is 405, whatever the path under /api/.
+            if request.uri.path.hasPrefix("/api/"), request.method != .get, request.method != .head {
+                response = try APIError(.methodNotAllowed, "method-not-allowed", "Đường dẫn này chỉ nhận GET.")
+                    .jsonResponse()
+                response.headers[.allow] = "GET"
+            } else {
+                response = try await next(request, context)
+            }
         } catch let error as any HTTPResponseError {
             response = try error.response(from: request, context: context)
         } catch let error as StoreError {
-            response = try Self.webError(error, logger: logger).response(from: request, context: context)
+            let web = Self.webError(error, logger: logger)
+            response =
+                request.uri.path.hasPrefix("/api/")
+                ? try APIError(web.status, Self.apiCode(web.status), web.message).response(
+                    from: request, context: context)
+                : try web.response(from: request, context: context)
         }
         response.headers[.contentSecurityPolicy] =
             "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; frame-src 'self'"
@@ -161,6 +174,15 @@ struct SecurityHeaders: RouterMiddleware {
         response.headers[.init("X-Frame-Options")!] = "DENY"
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         return response
+    }
+
+    static func apiCode(_ status: HTTPResponse.Status) -> String {
+        switch status.code {
+        case 404: "not-found"
+        case 409: "conflict"
+        case 400: "bad-request"
+        default: "internal"
+        }
     }
 
     /// A store error the route did not handle itself, in the officer's terms.

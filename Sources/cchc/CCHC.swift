@@ -73,3 +73,4 @@ extension UserCommand.Passwd: AsyncRunnable {}
 extension UserCommand.RoleCmd: AsyncRunnable {}
 extension UserCommand.Disable: AsyncRunnable {}
 extension UserCommand.List: AsyncRunnable {}
+extension UserCommand.Token: AsyncRunnable {}

@@ -16,7 +16,7 @@ struct UserCommand: AsyncParsableCommand {
             Đơn vị: đúng tên đơn vị ghi trong bài (unit); "*" là mọi đơn vị.
             Ví dụ: echo 'mật-khẩu-dài' | cchc user add quantri --name "Nguyễn Văn A" --role quan-tri --unit "*" --password-stdin
             """,
-        subcommands: [Add.self, Passwd.self, RoleCmd.self, Disable.self, List.self])
+        subcommands: [Add.self, Passwd.self, RoleCmd.self, Disable.self, List.self, Token.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Thêm tài khoản.")
@@ -119,6 +119,42 @@ struct UserCommand: AsyncParsableCommand {
                     print(
                         "\(a.login)\t\(a.displayName)\t\(a.roles.sorted().map(\.rawValue).joined(separator: ","))\t\(a.units.joined(separator: "; "))\(a.disabled ? "\tđã khóa" : "")"
                     )
+                }
+            }
+        }
+    }
+
+    struct Token: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Tạo mã truy cập REST API (/api/) cho tài khoản; mã chỉ in ra một lần.")
+        @Argument(help: "Tên đăng nhập.") var login: String
+        @Option(help: "Mã dùng để làm gì (ví dụ \"báo cáo tháng\").") var name: String
+        @OptionGroup var options: CommonOptions
+
+        func run() async throws {
+            try await perform(json: options.json) { () async throws(CLIError) in
+                let label = name.trimmingCharacters(in: .whitespaces)
+                guard !label.isEmpty else {
+                    throw CLIError(code: "usage", message: "--name: cần ghi mã dùng để làm gì", exit: 64)
+                }
+                let session = try Session.open(json: options.json)
+                var generator = SystemRandomNumberGenerator()
+                let secret =
+                    "cchc_"
+                    + (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }
+                    .joined()
+                let token = APIToken(hash: APITokenHash.of(secret), login: login, name: label, createdAt: Date())
+                do {
+                    try await session.store.addAPIToken(token, by: UserCommand.actor, at: Date())
+                } catch let error as StoreError where error.kind == .notFound {
+                    throw CLIError(code: "not-found", message: "không có tài khoản \(login)", exit: Exit.notFound)
+                } catch { throw session.storeError(error) }
+                if options.json {
+                    Output.printJSON(["login": login, "name": label, "token": secret])
+                } else {
+                    print(secret)
+                    FileHandle.standardError.write(
+                        Data("cchc: mã truy cập cho \(login) (\(label)); hãy lưu lại, mã không được in lại.\n".utf8))
                 }
             }
         }

@@ -75,6 +75,26 @@ import Testing
         #expect(try await f.store.session(idHash: hash, now: t0) == nil)
     }
 
+    @Test func apiTokensAreFoundByTheirHashOnlyWhileTheAccountIsEnabled() async throws {
+        let f = try StoreFixture()
+        try await f.store.addAccount(account("baocao", roles: [.viewer]), by: "cli:root", at: t0)
+        let hash = APITokenHash.of("cchc_bi-mat")
+        try await f.store.addAPIToken(
+            APIToken(hash: hash, login: "baocao", name: "báo cáo", createdAt: t0), by: "x", at: t0)
+        #expect(try await f.store.apiToken(hash: hash)?.1.login == "baocao")
+        #expect(try await f.store.apiToken(hash: APITokenHash.of("cchc_khac")) == nil)
+        #expect(hash.count == 64 && !hash.contains("bi-mat"))
+        _ = try await f.store.updateAccount(login: "baocao", AccountChange(disabled: true), by: "x", at: t0)
+        #expect(try await f.store.apiToken(hash: hash) == nil)
+        do {
+            try await f.store.addAPIToken(
+                APIToken(hash: APITokenHash.of("y"), login: "khong-co", name: "x", createdAt: t0), by: "x", at: t0)
+            Issue.record("a token for a missing account was added")
+        } catch {
+            #expect(error.kind == .notFound)
+        }
+    }
+
     @Test func approvalIsBoundToTheContentHashShown() async throws {
         let f = try StoreFixture()
         let (item, _) = try await f.store.addItem(newItem(id: "2026-11-0001"), at: t0, plan: noPlan)
