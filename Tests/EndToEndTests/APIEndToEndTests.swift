@@ -58,12 +58,16 @@ struct APIEndToEndTests {
         }
         #expect(validate.status == 0 && validate.stdout.contains("ok"), "\(validate.stderr)")
 
+        // Run in the workspace: schemathesis keeps its replay files in the working directory.
+        let root = ws.root
         let fuzz = try await offThePool {
             try runTool(
-                "/usr/bin/env",
+                "/bin/sh",
                 [
-                    "schemathesis", "run", schema, "-H", "Authorization: Bearer \(token)", "--checks", "all",
-                    "--max-examples", "40", "--generation-deterministic", "--no-color",
+                    "-c",
+                    "cd \"$1\" && exec schemathesis run \"$2\" -H \"Authorization: Bearer $3\" --checks all "
+                        + "--max-examples 40 --generation-deterministic --no-color",
+                    "sh", root, schema, token,
                 ])
         }
         #expect(fuzz.status == 0, "\(fuzz.stdout.suffix(4000))\n\(fuzz.stderr.suffix(2000))")
