@@ -90,6 +90,10 @@ enum Templates {
         <tr><td>{{channel}}</td><td><span class="badge st-{{state}}">{{state_label}}</span></td>
         <td>{{#url}}<a href="{{url}}" rel="noopener">{{url}}</a>{{/url}}{{#due}}<div class="muted">Dự kiến: {{due}}</div>{{/due}}
         {{#error_plain}}<div>{{error_plain}}</div><details><summary>Chi tiết kỹ thuật</summary><pre>{{error}}</pre></details>{{/error_plain}}
+        {{#can_resolve}}<div class="notice">Máy chủ dừng giữa lúc đang gửi: hãy kiểm tra trên kênh rồi chọn kết quả.</div>
+        <form method="post" action="/bai/{{item_id}}/xac-nhan"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="channel" value="{{channel}}">
+        <label for="url-{{channel}}">Địa chỉ bài đã đăng (nếu có)</label><input type="text" id="url-{{channel}}" name="url">
+        <button type="submit" name="decision" value="da-dang">Đã đăng</button><button type="submit" name="decision" value="gui-lai" class="secondary">Chưa đăng, gửi lại</button><button type="submit" name="decision" value="khong-dang" class="danger">Không đăng</button></form>{{/can_resolve}}
         {{#can_retry}}<form method="post" action="/bai/{{item_id}}/gui-lai"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="channel" value="{{channel}}"><button type="submit" class="secondary">Gửi lại</button></form>{{/can_retry}}
         </td></tr>
         {{/deliveries}}
@@ -120,6 +124,14 @@ enum Templates {
         </form>
         </div>
         {{/can_approve}}
+        {{#can_cancel}}
+        <details><summary>Hủy bài</summary>
+        <form method="post" action="/bai/{{id}}/huy" class="card">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <label for="cancel-reason">Lý do hủy</label><input type="text" id="cancel-reason" name="reason">
+        <button type="submit" class="danger" id="huy">Hủy bài (các kênh chưa gửi sẽ không gửi)</button>
+        </form></details>
+        {{/can_cancel}}
         <h2>Nhật ký thao tác</h2>
         <table>
         <tr><th>Lúc</th><th>Người</th><th>Việc</th><th class="wide">Ghi chú</th></tr>

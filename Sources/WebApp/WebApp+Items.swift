@@ -27,6 +27,8 @@ extension WebApp {
                 case "tu-choi": "Đã từ chối bài."
                 case "gui": "Đã gửi bài để duyệt."
                 case "gui-lai": "Đã xếp lịch gửi lại."
+                case "huy": "Đã hủy bài; các kênh chưa gửi sẽ không gửi nữa."
+                case "xac-nhan": "Đã ghi nhận kết quả gửi."
                 default: nil
                 }
             return try await self.itemPage(officer, item, notice: notice, ok: ok)
@@ -79,6 +81,46 @@ extension WebApp {
             if requeued.isEmpty { throw WebError(status: .conflict, message: "Không có kênh nào cần gửi lại.") }
             self.wake()
             return Response.redirect(to: "/bai/\(item.id)?kq=gui-lai", type: .normal)
+        }
+    }
+
+    func addCancelAndResolve(to router: Router<BasicRequestContext>) {
+        router.post("/bai/:id/huy") { request, context in
+            let (officer, form) = try await self.requirePost(request)
+            let item = try await self.visibleItem(try context.parameters.require("id"), for: officer)
+            let authors = try await self.authors(of: item.id)
+            let ownItem = officer.has(.author) && authors.contains(officer.account.login)
+            guard officer.has(.operator) || ownItem else { throw WebError.forbidden }
+            do {
+                _ = try await self.store.cancel(
+                    itemID: item.id, by: officer.account.login, reason: form.text("reason"), at: self.clock())
+            } catch let error as StoreError where error.kind == .invalidState {
+                throw WebError(status: .conflict, message: "Bài đã xong hoặc đã đóng, không hủy được nữa.")
+            }
+            self.wake()
+            return Response.redirect(to: "/bai/\(item.id)?kq=huy", type: .normal)
+        }
+        router.post("/bai/:id/xac-nhan") { request, context in
+            let (officer, form) = try await self.requirePost(request)
+            guard officer.has(.operator) else { throw WebError.forbidden }
+            let item = try await self.visibleItem(try context.parameters.require("id"), for: officer)
+            guard let channel = form.text("channel") else { throw WebError.badRequest("thiếu tên kênh") }
+            let resolution: Resolution
+            switch form["decision"] {
+            case "da-dang": resolution = .delivered(ChannelResult(url: form.text("url")))
+            case "gui-lai": resolution = .resend
+            case "khong-dang": resolution = .failed
+            default: throw WebError.badRequest("chưa chọn kết quả (đã đăng, gửi lại hay không đăng)")
+            }
+            do {
+                _ = try await self.store.resolve(
+                    deliveryID: "\(item.id)/\(channel)", resolution, by: officer.account.login, at: self.clock())
+            } catch let error as StoreError where error.kind == .invalidState {
+                throw WebError(
+                    status: .conflict, message: "Kênh \(channel) của bài này không ở trạng thái chưa rõ kết quả.")
+            }
+            self.wake()
+            return Response.redirect(to: "/bai/\(item.id)?kq=xac-nhan", type: .normal)
         }
     }
 
@@ -140,7 +182,7 @@ extension WebApp {
         let audit = try await store.auditTrail(itemID: item.id)
         let names = try await displayNames()
         let authors = Set(audit.filter { $0.action == "add" || $0.action == "edit" }.map(\.actor))
-        let approvable = item.status == .submitted || item.status == .draft
+        let approvable = item.status == .submitted
         let canRetry = officer.has(.operator)
         var values: [String: Any] = [
             "id": item.id, "title": item.content.title, "summary": item.content.summary ?? false,
@@ -165,11 +207,14 @@ extension WebApp {
                     "error_plain": d.lastError.map { Self.plainError(d.lastErrorClass, $0) } ?? false,
                     "error": d.lastError ?? "", "csrf": officer.session.csrfToken,
                     "can_retry": canRetry && (d.state == .failed || d.state == .expired),
+                    "can_resolve": canRetry && d.state == .uncertain,
                 ]
             },
             "previews": previews(item),
             "can_approve": approvable && officer.has(.approver),
             "own_item": settings.fourEyes && authors.contains(officer.account.login),
+            "can_cancel": !item.status.isFinal
+                && (officer.has(.operator) || (officer.has(.author) && authors.contains(officer.account.login))),
             "audit": audit.map { a -> [String: Any] in
                 [
                     "at": display(a.at), "actor": names[a.actor].map { "\($0) (\(a.actor))" } ?? a.actor,

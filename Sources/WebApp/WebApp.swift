@@ -64,6 +64,7 @@ public struct WebApp: Sendable {
         }
         addSignIn(to: router)
         addItemRoutes(to: router)
+        addCancelAndResolve(to: router)
         addCompose(to: router)
         addAccounts(to: router)
         addAPI(to: router)

@@ -92,6 +92,55 @@ import Testing
         #expect(try await f.store.item(item.id)?.status == .approved)
     }
 
+    @Test func anOperatorResolvesAnUncertainDelivery() async throws {
+        let f = try await WebFixture()
+        let item = try await f.item()
+        _ = try await f.store.approve(
+            itemID: item.id, by: "duyet", at: t0, contentHash: item.contentHash, plan: f.app.plan)
+        _ = try await f.store.claimDue(
+            channel: "bang-tin", now: t0.addingTimeInterval(1), limit: 10, owner: "engine",
+            leaseUntil: t0.addingTimeInterval(60))
+        _ = try await f.store.recoverLeases(
+            before: .distantFuture, idempotentChannels: [], at: t0.addingTimeInterval(2))
+        #expect(try await f.store.deliveries(itemID: item.id).first?.state == .uncertain)
+        let decision = [("channel", "bang-tin"), ("decision", "da-dang"), ("url", "https://cong.example/bai-1")]
+        try await f.run { client in
+            var approver = Browser(client)
+            _ = try await approver.signIn("duyet")
+            #expect(!String(buffer: try await approver.get("/bai/\(item.id)").body).contains("xac-nhan"))
+            #expect(try await approver.post("/bai/\(item.id)/xac-nhan", decision).status == .forbidden)
+
+            var op = Browser(client)
+            _ = try await op.signIn("vanhanh")
+            let page = String(buffer: try await op.get("/bai/\(item.id)").body)
+            #expect(page.contains("Máy chủ dừng giữa lúc đang gửi"))
+            #expect(try await op.post("/bai/\(item.id)/xac-nhan", [("channel", "bang-tin")]).status == .badRequest)
+            let r = try await op.post("/bai/\(item.id)/xac-nhan", decision)
+            #expect(r.headers[.location] == "/bai/\(item.id)?kq=xac-nhan")
+            #expect(try await op.post("/bai/\(item.id)/xac-nhan", decision).status == .conflict)
+        }
+        let delivery = try #require(try await f.store.deliveries(itemID: item.id).first)
+        #expect(delivery.state == .delivered && delivery.url == "https://cong.example/bai-1")
+        #expect(try await f.store.auditTrail(itemID: item.id).last?.actor == "vanhanh")
+    }
+
+    @Test func onlyTheItemsAuthorOrAnOperatorCancelsIt() async throws {
+        let f = try await WebFixture()
+        let item = try await f.item(author: "soantin")
+        try await f.run { client in
+            var other = Browser(client)
+            _ = try await other.signIn("lamca")
+            #expect(try await other.post("/bai/\(item.id)/huy", [("reason", "x")]).status == .forbidden)
+            var author = Browser(client)
+            _ = try await author.signIn("soantin")
+            let r = try await author.post("/bai/\(item.id)/huy", [("reason", "Trùng bài")])
+            #expect(r.headers[.location] == "/bai/\(item.id)?kq=huy")
+            #expect(try await author.post("/bai/\(item.id)/huy").status == .conflict)
+        }
+        let stored = try #require(try await f.store.item(item.id))
+        #expect(stored.status == .cancelled && stored.statusReason == "Trùng bài")
+    }
+
     @Test func rejectNeedsAReason() async throws {
         let f = try await WebFixture()
         let item = try await f.item()

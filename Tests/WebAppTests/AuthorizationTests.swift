@@ -10,14 +10,17 @@ import Testing
 /// Every route × every role: who is refused (403) and who is let through.
 @Suite struct AuthorizationTests {
     enum Route: CaseIterable {
-        case queue, item, approve, reject, retry, composeForm, compose, accounts, addAccount, lockAccount
+        case queue, item, approve, reject, retry, cancel, resolve, composeForm, compose, accounts, addAccount
+        case lockAccount
 
         /// Roles allowed (admin always is).
         var allowed: Set<Role> {
             switch self {
             case .queue, .item: Set(Role.allCases)
             case .approve, .reject: [.approver, .admin]
-            case .retry: [.operator, .admin]
+            case .retry, .resolve: [.operator, .admin]
+            // The fixture's item is written by the author account: an author may cancel their own item.
+            case .cancel: [.author, .operator, .admin]
             case .composeForm, .compose: [.author, .admin]
             case .accounts, .addAccount, .lockAccount: [.admin]
             }
@@ -111,6 +114,9 @@ extension WebFixture {
             case .approve: r = try await b.post("/bai/\(item.id)/duyet", [("hash", item.contentHash)])
             case .reject: r = try await b.post("/bai/\(item.id)/tu-choi", [("reason", "Sai số liệu")])
             case .retry: r = try await b.post("/bai/\(item.id)/gui-lai", [("channel", "bang-tin")])
+            case .cancel: r = try await b.post("/bai/\(item.id)/huy", [("reason", "Trùng bài")])
+            case .resolve:
+                r = try await b.post("/bai/\(item.id)/xac-nhan", [("channel", "bang-tin"), ("decision", "gui-lai")])
             case .composeForm: r = try await b.get("/soan")
             case .compose:
                 r = try await b.post(

@@ -138,7 +138,8 @@ import Testing
             var b = Browser(client)
             _ = try await b.signIn("quantri")
             let routes = [
-                "/bai/\(item.id)/duyet", "/bai/\(item.id)/tu-choi", "/bai/\(item.id)/gui-lai", "/soan", "/tai-khoan",
+                "/bai/\(item.id)/duyet", "/bai/\(item.id)/tu-choi", "/bai/\(item.id)/gui-lai", "/bai/\(item.id)/huy",
+                "/bai/\(item.id)/xac-nhan", "/soan", "/tai-khoan",
                 "/tai-khoan/xem/khoa", "/dang-xuat",
             ]
             for route in routes {
