@@ -121,7 +121,7 @@ let package = Package(
         .target(
             name: "WebApp",
             dependencies: [
-                "ChannelKit", "Queue", "Config", "Rendering", .product(name: "Logging", package: "swift-log"),
+                "ChannelKit", "Queue", "Config", "Rendering", "Engine", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -296,7 +296,7 @@ let package = Package(
         .testTarget(
             name: "WebAppTests",
             dependencies: [
-                "WebApp", "Queue", "Config", "ChannelKit", "Webhook", "Transport",
+                "WebApp", "Queue", "Config", "ChannelKit", "Engine",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings),

@@ -109,6 +109,9 @@ def add_account(login, name, roles, unit):
 # 1. The first administrator (made with `cchc user add`) signs in and makes an author and an approver.
 sign_in(admin, admin_password, screenshot="dang-nhap")
 shot("hang-doi-trong")
+driver.get(base + "/kenh")
+check("Tình trạng các kênh" in body_text() and "fb-sonoivu" in body_text(), "the channels page is missing")
+shot("kenh")
 add_account("soantin", "Lê Thị Soạn", ["soan-tin", "duyet"], "Sở Nội vụ")
 add_account("duyet", "Trần Văn Duyệt", ["duyet"], "Sở Nội vụ")
 shot("tai-khoan")

@@ -30,6 +30,7 @@ enum Page {
             layout["csrf"] = csrf
             layout["can_compose"] = account.has(.author)
             layout["can_admin"] = account.has(.admin)
+            layout["can_operate"] = account.has(.operator)
         }
         return library.render(layout, withTemplate: "layout") ?? ""
     }

@@ -3,7 +3,7 @@
 enum Templates {
     static let all: [(String, String)] = [
         ("layout", layout), ("error", error), ("signin", signin), ("queue", queue), ("item", item),
-        ("compose", compose), ("accounts", accounts),
+        ("compose", compose), ("accounts", accounts), ("channels", channels),
     ]
 
     static let layout = """
@@ -21,6 +21,7 @@ enum Templates {
         {{#account}}
         <a href="/">Hàng đợi</a>
         {{#can_compose}}<a href="/soan">Soạn tin</a>{{/can_compose}}
+        {{#can_operate}}<a href="/kenh">Kênh</a>{{/can_operate}}
         {{#can_admin}}<a href="/tai-khoan">Tài khoản</a>{{/can_admin}}
         <span class="who">{{name}} ({{roles}})
         <form method="post" action="/dang-xuat"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" id="dang-xuat">Đăng xuất</button></form></span>
@@ -192,5 +193,23 @@ enum Templates {
         <label for="new_units">Đơn vị (cách nhau bằng dấu chấm phẩy; * là mọi đơn vị)</label><input type="text" id="new_units" name="units" required>
         <button type="submit" id="them-tai-khoan">Thêm tài khoản</button>
         </form>
+        """
+
+    static let channels = """
+        <h1>Tình trạng các kênh</h1>
+        {{#check_ok}}<div class="ok" id="ket-qua">{{check_ok}}</div>{{/check_ok}}
+        {{#check_error}}<div class="error" id="loi">{{check_error}}</div>{{/check_error}}
+        <table>
+        <tr><th>Kênh</th><th>Tình trạng</th><th class="wide">Gửi được lần cuối</th><th class="wide">Lỗi lần cuối</th><th>Chờ gửi</th><th></th></tr>
+        {{#channels}}
+        <tr id="kenh-{{name}}"><td>{{name}} <span class="muted">({{type}})</span></td>
+        <td><span class="badge st-{{class}}">{{state}}</span>
+        {{#halt_reason}}<div class="error">{{halt_reason}}</div>{{/halt_reason}}
+        {{#held_until}}<div class="muted">Nền tảng yêu cầu chờ đến {{held_until}}</div>{{/held_until}}
+        {{#last_error}}<details><summary>Lỗi gần nhất ({{failures}} lần liên tiếp)</summary><pre>{{last_error}}</pre></details>{{/last_error}}</td>
+        <td class="wide">{{last_success}}</td><td class="wide">{{last_failure}}</td><td>{{waiting}}{{#in_flight}} (đang gửi {{in_flight}}){{/in_flight}}</td>
+        <td><form method="post" action="/kenh/{{name}}/kiem-tra"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="secondary">Kiểm tra</button></form></td></tr>
+        {{/channels}}
+        </table>
         """
 }

@@ -1,6 +1,7 @@
 import ChannelKit
 import Config
 import Crypto
+import Engine
 import Foundation
 import Hummingbird
 import Logging
@@ -30,6 +31,8 @@ public struct WebApp: Sendable {
     /// Tells the engine to look at the queue (after an approval or a retry).
     public var wake: @Sendable () -> Void
     public var logger: Logger
+    /// The engine's view of each channel (circuit, halts, last success and failure), for the channels page.
+    public var channelHealth: @Sendable () async -> [String: ChannelHealth] = { [:] }
     /// bcrypt cost for passwords set from the web.
     public var passwordCost: UInt8 = 12
     let throttle = LoginThrottle()
@@ -65,6 +68,7 @@ public struct WebApp: Sendable {
         addSignIn(to: router)
         addItemRoutes(to: router)
         addCancelAndResolve(to: router)
+        addChannels(to: router)
         addCompose(to: router)
         addAccounts(to: router)
         addAPI(to: router)

@@ -172,10 +172,11 @@ struct CCHCD: AsyncParsableCommand {
         if let web = daemonConfig.web, let webAddress {
             // The officers' web app, on its own listener (the webhook listener must be reachable by
             // Facebook and Zalo; this one only by officers, usually behind a TLS reverse proxy).
-            let app = WebApp(
+            var app = WebApp(
                 store: store, settings: web, timeZone: daemonConfig.timeZone, topics: daemonConfig.topics,
                 channels: channels, channelOrder: daemonConfig.channels.map(\.name), plan: { planner.plan($0) },
                 wake: { engine.wake() }, logger: logger)
+            app.channelHealth = { await engine.channelHealth() }
             services.append(app.application(address: webAddress))
         }
         if let schedule = daemonConfig.reports.schedule {

@@ -141,6 +141,21 @@ import Testing
         #expect(stored.status == .cancelled && stored.statusReason == "Trùng bài")
     }
 
+    @Test func theChannelsPageShowsAHaltWithTheOperatorsInstruction() async throws {
+        let f = try await WebFixture()
+        try await f.run { client in
+            var b = Browser(client)
+            _ = try await b.signIn("vanhanh")
+            let html = String(buffer: try await b.get("/kenh").body)
+            #expect(html.contains("đã dừng — cần cán bộ vận hành xử lý"))
+            #expect(html.contains("cấp lại quyền Zalo OA: cchc zalo seed-token bang-tin"))
+            #expect(html.contains("auth: token expired"))
+            let checked = String(buffer: try await b.post("/kenh/bang-tin/kiem-tra", from: "/kenh").body)
+            #expect(checked.contains("bang-tin: lỗi"))
+            #expect(try await b.post("/kenh/khong-co/kiem-tra", from: "/kenh").status == .notFound)
+        }
+    }
+
     @Test func rejectNeedsAReason() async throws {
         let f = try await WebFixture()
         let item = try await f.item()

@@ -11,14 +11,14 @@ import Testing
 @Suite struct AuthorizationTests {
     enum Route: CaseIterable {
         case queue, item, approve, reject, retry, cancel, resolve, composeForm, compose, accounts, addAccount
-        case lockAccount
+        case lockAccount, channels, checkChannel
 
         /// Roles allowed (admin always is).
         var allowed: Set<Role> {
             switch self {
             case .queue, .item: Set(Role.allCases)
             case .approve, .reject: [.approver, .admin]
-            case .retry, .resolve: [.operator, .admin]
+            case .retry, .resolve, .channels, .checkChannel: [.operator, .admin]
             // The fixture's item is written by the author account: an author may cancel their own item.
             case .cancel: [.author, .operator, .admin]
             case .composeForm, .compose: [.author, .admin]
@@ -117,6 +117,8 @@ extension WebFixture {
             case .cancel: r = try await b.post("/bai/\(item.id)/huy", [("reason", "Trùng bài")])
             case .resolve:
                 r = try await b.post("/bai/\(item.id)/xac-nhan", [("channel", "bang-tin"), ("decision", "gui-lai")])
+            case .channels: r = try await b.get("/kenh")
+            case .checkChannel: r = try await b.post("/kenh/bang-tin/kiem-tra")
             case .composeForm: r = try await b.get("/soan")
             case .compose:
                 r = try await b.post(

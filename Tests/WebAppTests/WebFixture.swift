@@ -1,5 +1,6 @@
 import ChannelKit
 import Config
+import Engine
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -92,6 +93,16 @@ final class WebFixture: Sendable {
                 item.content.channels.map { PlannedDelivery(channel: $0, channelType: "bang-tin", dueAt: t0) }
             }, wake: { woken.value.withLock { $0 += 1 } }, logger: Logger(label: "web-test"), clock: { clock.read() })
         app.passwordCost = 4
+        // The engine's own type (it has no public initialiser: made the way /status readers see it, from JSON).
+        let halted = try! JSONDecoder().decode(
+            ChannelHealth.self,
+            from: Data(
+                """
+                {"lastSuccess": \(t0.timeIntervalSinceReferenceDate), "lastFailure": \(t0.timeIntervalSinceReferenceDate + 60),
+                 "lastError": "auth: token expired", "consecutiveFailures": 3, "circuit": "halted",
+                 "haltReason": "cấp lại quyền Zalo OA: cchc zalo seed-token bang-tin", "inFlight": 0}
+                """.utf8))
+        app.channelHealth = { ["bang-tin": halted] }
         return app
     }
 
