@@ -15,6 +15,24 @@ extension SQLiteStore {
         }
     }
 
+    public func schedule(from: Date, to: Date, limit: Int) async throws(StoreError) -> [(DeliveryRecord, ItemRecord)] {
+        try await read("read the schedule") { db in
+            let decoder = Self.contentDecoder()
+            let deliveryCount = Self.deliveryColumns.split(separator: ",").count
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(Self.deliveryColumns(prefix: "d")), \(Self.itemColumns(prefix: "i")) \
+                    FROM deliveries d JOIN items i ON i.id = d.item_id \
+                    WHERE COALESCE(d.delivered_at, d.due_at) >= ? AND COALESCE(d.delivered_at, d.due_at) < ? \
+                    ORDER BY COALESCE(d.delivered_at, d.due_at), d.item_id, d.channel LIMIT ?
+                    """, arguments: [millis(from), millis(to), max(0, limit)]
+            ).map { row in
+                (try Self.decodeDelivery(row), try Self.decodeItem(row, decoder: decoder, offset: deliveryCount))
+            }
+        }
+    }
+
     public func addAccount(_ account: Account, by: String, at: Date) async throws(StoreError) {
         guard Account.isValidLogin(account.login) else {
             throw StoreError(

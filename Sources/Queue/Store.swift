@@ -135,6 +135,9 @@ public protocol Store: Sendable {
     ) async throws(StoreError) -> ItemRecord
     /// The item's audit trail, oldest first.
     func auditTrail(itemID: String) async throws(StoreError) -> [AuditRecord]
+    /// What goes out in [`from`, `to`): deliveries by their delivery time (or due time while not delivered),
+    /// with their items, earliest first, at most `limit`. The web app's calendar.
+    func schedule(from: Date, to: Date, limit: Int) async throws(StoreError) -> [(DeliveryRecord, ItemRecord)]
 
     // MARK: Web app: accounts and sessions
 

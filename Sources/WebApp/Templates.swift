@@ -3,7 +3,7 @@
 enum Templates {
     static let all: [(String, String)] = [
         ("layout", layout), ("error", error), ("signin", signin), ("queue", queue), ("item", item),
-        ("compose", compose), ("accounts", accounts), ("channels", channels),
+        ("compose", compose), ("accounts", accounts), ("channels", channels), ("calendar", calendar),
     ]
 
     static let layout = """
@@ -20,6 +20,7 @@ enum Templates {
         <a href="/">Tin CCHC</a>
         {{#account}}
         <a href="/">Hàng đợi</a>
+        <a href="/lich">Lịch</a>
         {{#can_compose}}<a href="/soan">Soạn tin</a>{{/can_compose}}
         {{#can_operate}}<a href="/kenh">Kênh</a>{{/can_operate}}
         {{#can_admin}}<a href="/tai-khoan">Tài khoản</a>{{/can_admin}}
@@ -211,5 +212,16 @@ enum Templates {
         <td><form method="post" action="/kenh/{{name}}/kiem-tra"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="secondary">Kiểm tra</button></form></td></tr>
         {{/channels}}
         </table>
+        """
+
+    static let calendar = """
+        <h1>Lịch gửi tin: {{range}}</h1>
+        <p><a href="/lich?tuan={{previous}}">← Tuần trước</a> · <a href="/lich">Tuần này</a> · <a href="/lich?tuan={{next}}">Tuần sau →</a></p>
+        {{#days}}
+        <div class="card"><h2>{{label}}</h2>
+        {{#entries}}<div><b>{{time}}</b> <span class="badge st-{{state}}">{{channel}}: {{state_label}}</span> <a href="/bai/{{item_id}}">{{title}}</a></div>{{/entries}}
+        {{#empty}}<p class="muted">Không có tin nào.</p>{{/empty}}
+        </div>
+        {{/days}}
         """
 }

@@ -69,6 +69,7 @@ public struct WebApp: Sendable {
         addItemRoutes(to: router)
         addCancelAndResolve(to: router)
         addChannels(to: router)
+        addCalendar(to: router)
         addCompose(to: router)
         addAccounts(to: router)
         addAPI(to: router)

@@ -95,6 +95,18 @@ import Testing
         }
     }
 
+    @Test func theScheduleListsDeliveriesInARangeWithTheirItems() async throws {
+        let f = try StoreFixture()
+        let id = try await f.store.addApproved(
+            content(),
+            plan: planner(dues: ["portal": t0.addingTimeInterval(3600), "fb": t0.addingTimeInterval(8 * 86400)]))
+        let week = try await f.store.schedule(from: t0, to: t0.addingTimeInterval(7 * 86400), limit: 100)
+        #expect(week.map(\.0.channel) == ["portal"])
+        #expect(week.first?.1.id == id && week.first?.1.content.title == content().title)
+        #expect(try await f.store.schedule(from: t0, to: t0.addingTimeInterval(9 * 86400), limit: 100).count == 2)
+        #expect(try await f.store.schedule(from: t0, to: t0.addingTimeInterval(9 * 86400), limit: 1).count == 1)
+    }
+
     @Test func approvalIsBoundToTheContentHashShown() async throws {
         let f = try StoreFixture()
         let (item, _) = try await f.store.addItem(newItem(id: "2026-11-0001"), at: t0, plan: noPlan)

@@ -156,6 +156,29 @@ import Testing
         }
     }
 
+    @Test func theCalendarShowsTheWeeksDeliveriesOfTheAccountsUnits() async throws {
+        let f = try await WebFixture()
+        let a = try await f.item(title: "Tin tuần này của Sở")
+        let b = try await f.item(unit: WebFixture.unitB, author: "soantin-b", title: "Tin của xã")
+        for item in [a, b] {
+            _ = try await f.store.approve(
+                itemID: item.id, by: "quantri", at: t0, contentHash: item.contentHash, plan: f.app.plan)
+        }
+        try await f.run { client in
+            var browser = Browser(client)
+            _ = try await browser.signIn("xem")
+            let week = String(buffer: try await browser.get("/lich?tuan=2026-11-20").body)
+            #expect(week.contains("16/11/2026 – 22/11/2026"))
+            #expect(week.contains("Thứ sáu 20/11"))
+            #expect(week.contains("<b>08:00</b>"))
+            #expect(week.contains("bang-tin: chờ gửi"))
+            #expect(week.contains("href=\"/bai/\(a.id)\">Tin tuần này của Sở</a>"))
+            #expect(!week.contains("Tin của xã"))
+            let next = String(buffer: try await browser.get("/lich?tuan=2026-11-27").body)
+            #expect(!next.contains("Tin tuần này của Sở"))
+        }
+    }
+
     @Test func rejectNeedsAReason() async throws {
         let f = try await WebFixture()
         let item = try await f.item()

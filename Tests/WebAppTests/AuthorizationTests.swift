@@ -11,12 +11,12 @@ import Testing
 @Suite struct AuthorizationTests {
     enum Route: CaseIterable {
         case queue, item, approve, reject, retry, cancel, resolve, composeForm, compose, accounts, addAccount
-        case lockAccount, channels, checkChannel
+        case lockAccount, channels, checkChannel, calendar
 
         /// Roles allowed (admin always is).
         var allowed: Set<Role> {
             switch self {
-            case .queue, .item: Set(Role.allCases)
+            case .queue, .item, .calendar: Set(Role.allCases)
             case .approve, .reject: [.approver, .admin]
             case .retry, .resolve, .channels, .checkChannel: [.operator, .admin]
             // The fixture's item is written by the author account: an author may cancel their own item.
@@ -117,6 +117,7 @@ extension WebFixture {
             case .cancel: r = try await b.post("/bai/\(item.id)/huy", [("reason", "Trùng bài")])
             case .resolve:
                 r = try await b.post("/bai/\(item.id)/xac-nhan", [("channel", "bang-tin"), ("decision", "gui-lai")])
+            case .calendar: r = try await b.get("/lich?tuan=2026-11-20")
             case .channels: r = try await b.get("/kenh")
             case .checkChannel: r = try await b.post("/kenh/bang-tin/kiem-tra")
             case .composeForm: r = try await b.get("/soan")
