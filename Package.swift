@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     ],
     targets: [
         // libcurl, through a module map and fixed-arity C wrappers (Swift cannot call C variadics).
@@ -78,6 +79,7 @@ let package = Package(
                 "ChannelKit",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -116,6 +118,17 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The officers' web app (issue 16): its own listener, server-rendered Vietnamese pages.
+        .target(
+            name: "WebApp",
+            dependencies: [
+                "ChannelKit", "Queue", "Config", "Rendering", "Engine", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -208,7 +221,7 @@ let package = Package(
             name: "cchcd",
             dependencies: [
                 "Engine", "Intake", "Config", "Queue", "ChannelRegistry", "Transport", "Systemd", "Listener",
-                "Reports",
+                "Reports", "WebApp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -285,6 +298,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "ExecTests", dependencies: ["Exec"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WebAppTests",
+            dependencies: [
+                "WebApp", "Queue", "Config", "ChannelKit", "Engine",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "ZaloTests",
             dependencies: [

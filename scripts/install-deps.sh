@@ -13,8 +13,9 @@ if [ "${1:-}" = "--test" ]; then need+=(openssl); fi
 # espeak-ng and lame: the radio channel's speech audio (WAV, MP3), checked by the tests.
 if [ "${1:-}" = "--test" ]; then need+=(espeak-ng lame); fi
 # The report layout tests render HTML with headless Chromium and DOCX with LibreOffice, then read the
-# PDFs' text layout and draw PNGs with poppler-utils (pdftotext, pdftoppm).
-if [ "${1:-}" = "--test" ]; then need+=(chromium libreoffice-writer-nogui poppler-utils); fi
+# PDFs' text layout and draw PNGs with poppler-utils (pdftotext, pdftoppm); chromium-driver: the officers'
+# web app is tested in a real browser (Selenium, below).
+if [ "${1:-}" = "--test" ]; then need+=(chromium chromium-driver libreoffice-writer-nogui poppler-utils); fi
 missing=()
 for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -35,6 +36,11 @@ if [ "${1:-}" = "--test" ]; then
     python3 -c 'import pyftpdlib' 2>/dev/null || python3 -m pip install --quiet pyftpdlib
     # asyncssh is the real SFTP server of the same tests (scripts/sftp-test-server.py).
     python3 -c 'import asyncssh' 2>/dev/null || python3 -m pip install --quiet asyncssh
+    # selenium drives chromium through chromedriver in the web app's browser test (scripts/web-browser-test.py).
+    python3 -c 'import selenium' 2>/dev/null || python3 -m pip install --quiet selenium
+    # The REST API's OpenAPI document is validated, and schemathesis fuzzes the running daemon from it.
+    python3 -c 'import openapi_spec_validator' 2>/dev/null || python3 -m pip install --quiet openapi-spec-validator
+    command -v schemathesis >/dev/null || python3 -m pip install --quiet schemathesis
 fi
 if [ "${1:-}" = "--test" ]; then
     # A real WordPress for the portal channel's tests (scripts/wordpress-test-server.py starts its own

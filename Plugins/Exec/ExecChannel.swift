@@ -21,7 +21,7 @@ public struct ExecChannel: Channel {
     public let environment: [String: String]
     public let workingDirectory: String?
     public let timeout: Duration
-    private let timeZone: TimeZone
+    let timeZone: TimeZone
 
     /// Reads the channel's keys from its configuration section.
     ///

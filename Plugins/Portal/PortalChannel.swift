@@ -20,7 +20,7 @@ public struct PortalChannel: Channel {
     public let traits: ChannelTraits
     /// The preset word (`generic`, `wordpress`, `static`).
     public let preset: String
-    private let publisher: Publisher
+    let publisher: Publisher
 
     enum Publisher: Sendable {
         case generic(GenericPortal)

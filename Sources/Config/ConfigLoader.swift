@@ -58,6 +58,17 @@ public enum ConfigLoader {
             try s.finish()
         }
 
+        var web: WebSettings?
+        if let s = try top.section("web") {
+            var settings = WebSettings(listen: try s.requireString("listen"), mediaDirectory: inbox.path + "/media")
+            settings.secureCookies = try s.bool("secure_cookies") ?? false
+            settings.fourEyes = try s.bool("four_eyes") ?? true
+            settings.sessionLifetime = try positive(s, "session") ?? settings.sessionLifetime
+            settings.mediaDirectory = try s.path("media_dir") ?? settings.mediaDirectory
+            try s.finish()
+            web = settings
+        }
+
         let retry = try readRetry(top, key: "retry") ?? RetrySettings()
 
         var engine = EngineSettings()
@@ -147,7 +158,7 @@ public enum ConfigLoader {
             path: path, timeZone: timeZone, stateDirectory: stateDirectory, inbox: inbox,
             deliveryLogDirectory: logDirectory, retry: retry, engine: engine, network: network,
             extraTopics: extraTopics,
-            channels: channels, httpListen: httpListen, httpLimits: httpLimits, reports: reports)
+            channels: channels, httpListen: httpListen, httpLimits: httpLimits, reports: reports, web: web)
     }
 
     static func readChannel(

@@ -23,6 +23,8 @@ public struct DaemonConfig: Sendable {
     public var httpLimits = HTTPLimits()
     /// `reports:`: the periodic report's header, targets and schedule (docs/reports.md).
     public var reports: ReportSettings = ReportSettings()
+    /// `web:`: the officers' web app (docs/web.md); nil when not configured.
+    public var web: WebSettings? = nil
 
     public var databasePath: String { stateDirectory + "/cchcd.sqlite" }
     /// Touched by `cchc` after a change so a running daemon looks at the queue at once.
@@ -295,4 +297,23 @@ public struct RateLimit: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "\(count)/\(DurationText.format(per))" }
+}
+
+/// `web:` (docs/web.md): the officers' web app, on a listener of its own.
+public struct WebSettings: Sendable, Hashable {
+    /// `web.listen`: `127.0.0.1:8650` or `unix:/run/cchcd/web.sock`.
+    public var listen: String
+    /// `web.secure_cookies`: mark the session cookie `Secure` (set it when a TLS reverse proxy is in front).
+    public var secureCookies: Bool = false
+    /// `web.four_eyes`: an author cannot approve their own item (off only for a one-person commune).
+    public var fourEyes: Bool = true
+    /// `web.session`: how long a sign-in lasts.
+    public var sessionLifetime: Duration = .seconds(8 * 3600)
+    /// `web.media_dir`: where uploaded images go (default `<inbox>/media`).
+    public var mediaDirectory: String
+
+    public init(listen: String, mediaDirectory: String) {
+        self.listen = listen
+        self.mediaDirectory = mediaDirectory
+    }
 }

@@ -161,6 +161,25 @@ extension SQLiteStore {
         }
     }
 
+    public func approve(
+        itemID: String, by: String, at: Date, contentHash: String, plan: @Sendable (ItemRecord) -> [PlannedDelivery]
+    ) async throws(StoreError) -> ItemRecord {
+        try await write("approve item \(itemID)") { db in
+            let item = try self.requireItem(db, itemID)
+            guard item.status == .submitted || item.status == .draft else {
+                throw StoreError(
+                    .invalidState, subject: itemID, currentState: item.status.rawValue,
+                    "item \(itemID) is \(item.status.rawValue), not submitted: it cannot be approved")
+            }
+            guard item.contentHash == contentHash else {
+                throw StoreError(
+                    .invalidState, subject: itemID, currentState: "stale",
+                    "item \(itemID) changed since it was shown (content \(item.contentHash.prefix(12)))")
+            }
+            return try self.approve(db, item, approval: Approval(by: by, at: at), at: at, plan: plan)
+        }
+    }
+
     /// Sets the approval of the item's current content and creates its planned deliveries.
     private func approve(
         _ db: Database, _ item: ItemRecord, approval: Approval, at: Date, plan: (ItemRecord) -> [PlannedDelivery]

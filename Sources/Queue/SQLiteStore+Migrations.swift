@@ -64,6 +64,38 @@ extension SQLiteStore {
                     VALUES (lower(hex(randomblob(6))), CAST(strftime('%s','now') AS INTEGER) * 1000);
                     """)
         }
+        // The officers' web app: local accounts (bcrypt), signed-in sessions and API tokens (only SHA-256s kept).
+        migrator.registerMigration("v8-web-accounts") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE accounts (
+                        login TEXT PRIMARY KEY CHECK (length(login) BETWEEN 1 AND 64),
+                        display_name TEXT NOT NULL CHECK (length(display_name) >= 1),
+                        password_hash TEXT NOT NULL CHECK (length(password_hash) >= 20),
+                        roles TEXT NOT NULL CHECK (json_valid(roles)),
+                        units TEXT NOT NULL CHECK (json_valid(units)),
+                        disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE web_sessions (
+                        id_hash TEXT PRIMARY KEY CHECK (length(id_hash) = 64),
+                        login TEXT NOT NULL REFERENCES accounts (login) ON DELETE CASCADE,
+                        csrf_token TEXT NOT NULL CHECK (length(csrf_token) >= 32),
+                        created_at INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL CHECK (expires_at > created_at)
+                    );
+                    CREATE INDEX web_sessions_login ON web_sessions (login);
+                    CREATE INDEX web_sessions_expiry ON web_sessions (expires_at);
+                    CREATE TABLE api_tokens (
+                        token_hash TEXT PRIMARY KEY CHECK (length(token_hash) = 64),
+                        login TEXT NOT NULL REFERENCES accounts (login) ON DELETE CASCADE,
+                        name TEXT NOT NULL CHECK (length(name) >= 1),
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX api_tokens_login ON api_tokens (login);
+                    """)
+        }
         return migrator
     }
 

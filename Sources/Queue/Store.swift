@@ -130,6 +130,44 @@ public protocol Store: Sendable {
     // MARK: Figures
 
     func stats() async throws(StoreError) -> QueueStats
+
+    // MARK: Web app: approval bound to what was shown, audit trail
+
+    /// ``approve(itemID:by:at:plan:)``, only when the item's content hash is still `contentHash` (the one
+    /// the approver was shown).
+    /// - Throws: `.invalidState` with `currentState` `"stale"` when the content changed since.
+    func approve(
+        itemID: String, by: String, at: Date, contentHash: String, plan: @Sendable (ItemRecord) -> [PlannedDelivery]
+    ) async throws(StoreError) -> ItemRecord
+    /// The item's audit trail, oldest first.
+    func auditTrail(itemID: String) async throws(StoreError) -> [AuditRecord]
+    /// What goes out in [`from`, `to`): deliveries by their delivery time (or due time while not delivered),
+    /// with their items, earliest first, at most `limit`. The web app's calendar.
+    func schedule(from: Date, to: Date, limit: Int) async throws(StoreError) -> [(DeliveryRecord, ItemRecord)]
+
+    // MARK: Web app: accounts and sessions
+
+    /// Adds an account; an audit row (`account.add`, no item) names `by`.
+    /// - Throws: `.invalidState` with `currentState` `"exists"` when the login is taken.
+    func addAccount(_ account: Account, by: String, at: Date) async throws(StoreError)
+    func account(login: String) async throws(StoreError) -> Account?
+    /// By login.
+    func accounts() async throws(StoreError) -> [Account]
+    /// Applies `change` (audit row `account.change`, without the password hash). A new password or a
+    /// disabled account ends the account's sessions.
+    /// - Throws: `.notFound`.
+    func updateAccount(login: String, _ change: AccountChange, by: String, at: Date) async throws(StoreError)
+        -> Account
+    func addSession(_ session: WebSession) async throws(StoreError)
+    /// The session and its account, when the session has not expired at `now` and the account is enabled.
+    func session(idHash: String, now: Date) async throws(StoreError) -> (WebSession, Account)?
+    func removeSession(idHash: String) async throws(StoreError)
+    /// Removes sessions expired at `now`; returns how many.
+    func removeExpiredSessions(now: Date) async throws(StoreError) -> Int
+    /// Adds an API token (audit row `token.add`, without the token).
+    func addAPIToken(_ token: APIToken, by: String, at: Date) async throws(StoreError)
+    /// The token and its account, when the account is enabled.
+    func apiToken(hash: String) async throws(StoreError) -> (APIToken, Account)?
 }
 
 extension Store {

@@ -16,7 +16,7 @@ struct CCHC: AsyncParsableCommand {
             ItemCommand.self, DeliveryCommand.self, ChannelCommand.self, ConfigCommand.self, LogCommand.self,
             BackupCommand.self,
             ReportCommand.self, RadioCommand.self, EventsCommand.self, ZaloCommand.self, AgendaCommand.self,
-            AttentionCommand.self,
+            AttentionCommand.self, UserCommand.self,
         ])
 }
 
@@ -72,3 +72,9 @@ extension AgendaCommand: AsyncRunnable {}
 extension AttentionCommand: AsyncRunnable {}
 extension RadioCommand.Preview: AsyncRunnable {}
 extension ZaloCommand.SeedToken: AsyncRunnable {}
+extension UserCommand.Add: AsyncRunnable {}
+extension UserCommand.Passwd: AsyncRunnable {}
+extension UserCommand.RoleCmd: AsyncRunnable {}
+extension UserCommand.Disable: AsyncRunnable {}
+extension UserCommand.List: AsyncRunnable {}
+extension UserCommand.Token: AsyncRunnable {}

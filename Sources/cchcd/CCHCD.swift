@@ -15,6 +15,7 @@ import ServiceLifecycle
 import Systemd
 import Transport
 import UnixSignals
+import WebApp
 
 #if canImport(Glibc)
     import Glibc
@@ -93,6 +94,16 @@ struct CCHCD: AsyncParsableCommand {
                 throw ExitCode(78)
             }
             listen = address
+        }
+        var webAddress: WebAddress?
+        if let web = daemonConfig.web {
+            guard let address = WebAddress.parse(web.listen) else {
+                printError(
+                    "configuration error: \(path): web.listen: \"\(web.listen)\" is not an address like 127.0.0.1:8650 or unix:/run/cchcd/web.sock"
+                )
+                throw ExitCode(78)
+            }
+            webAddress = address
         }
         let routes = InboundRoutes()
         do {
@@ -178,6 +189,16 @@ struct CCHCD: AsyncParsableCommand {
                         readTimeout: daemonConfig.httpLimits.readTimeout,
                         maxConnections: daemonConfig.httpLimits.maxConnections),
                     logger: logger))
+        }
+        if let web = daemonConfig.web, let webAddress {
+            // The officers' web app, on its own listener (the webhook listener must be reachable by
+            // Facebook and Zalo; this one only by officers, usually behind a TLS reverse proxy).
+            var app = WebApp(
+                store: store, settings: web, timeZone: daemonConfig.timeZone, topics: daemonConfig.topics,
+                channels: channels, channelOrder: daemonConfig.channels.map(\.name), plan: { planner.plan($0) },
+                wake: { engine.wake() }, logger: logger)
+            app.channelHealth = { await engine.channelHealth() }
+            services.append(app.application(address: webAddress))
         }
         if let schedule = daemonConfig.reports.schedule {
             services.append(

@@ -1,0 +1,13 @@
+import ChannelKit
+
+extension FacebookChannel: ChannelPreviewing {
+    /// The post's message as it will be posted, marker included (the link is added at publish time).
+    public func preview(_ item: ChannelItem) -> ChannelPreview {
+        let text = messageText(item) + "\n\n" + Self.marker(for: item.id)
+        var notes = ["\(text.count) ký tự"]
+        if linkFrom != nil {
+            notes.append("Liên kết tới bài trên \(linkFrom ?? "") được thêm khi bài đó đã đăng.")
+        }
+        return ChannelPreview(parts: [.init(label: "Nội dung bài đăng Facebook", text: text)], notes: notes)
+    }
+}
