@@ -30,7 +30,7 @@ extension PortalChannel: ChannelPreviewing {
         case .wordpress(let portal):
             var notes = ["Đường dẫn bài: \(portal.baseURL)/\(slug)/ (trạng thái \(portal.status))"]
             if portal.featuredMedia, let image = WordPressPortal.firstLocalImage(item) {
-                notes.append("Ảnh đại diện: \((image as NSString).lastPathComponent)")
+                notes.append("Ảnh đại diện: \((image.path as NSString).lastPathComponent)")
             }
             return ChannelPreview(
                 parts: [

@@ -28,7 +28,8 @@ struct ItemAdder {
         // and is the one that decides).
         let parsed: ParsedItem
         do throws(IntakeError) {
-            parsed = try ItemFileReader(config: session.config).read(path: path, trusted: false, now: now)
+            parsed = try ItemFileReader(config: session.config).read(
+                path: path, trusted: false, now: now, itemFolderHoldsMedia: true, followSymlink: true)
         } catch {
             throw CLIError(code: "invalid-item", message: error.description, exit: Exit.invalidItem)
         }

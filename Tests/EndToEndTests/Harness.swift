@@ -122,22 +122,16 @@ func run(_ executable: String, _ args: [String]) throws -> CommandResult {
 
 /// A running `cchcd`; its stderr goes to a file in the workspace.
 final class Daemon {
-    let process: Process
+    let process: SpawnedProcess
     let logPath: String
 
     init(_ ws: Workspace, name: String = "cchcd", environment: [String: String] = [:]) throws {
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: Binaries.cchcd)
-        process.arguments = ["--config", ws.configPath]
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
         logPath = ws.root + "/\(name)-\(UUID().uuidString.prefix(4)).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let handle = FileHandle(forWritingAtPath: logPath)!
-        process.standardError = handle
-        process.standardOutput = handle
-        try process.run()
+        process = try SpawnedProcess(
+            executable: Binaries.cchcd, arguments: ["--config", ws.configPath],
+            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, stdout: logPath,
+            stderr: logPath)
     }
 
     var output: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
@@ -154,7 +148,12 @@ final class Daemon {
         process.waitUntilExit()
     }
 
-    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
 }
 
 /// Waits for a condition, checking every 50 ms, for at most `seconds`. Waiting for a state, not timing.

@@ -354,20 +354,5 @@ public final class FakeZalo: Sendable {
 public func runTool(_ executable: String, _ args: [String], input: String) throws -> (
     status: Int32, stdout: String, stderr: String
 ) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: executable)
-    p.arguments = args
-    let inPipe = Pipe()
-    let out = Pipe()
-    let err = Pipe()
-    p.standardInput = inPipe
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    inPipe.fileHandleForWriting.write(Data(input.utf8))
-    try inPipe.fileHandleForWriting.close()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    try SpawnedProcess.run(executable, args, input: input)
 }

@@ -25,18 +25,7 @@ public struct SMTPTestServerError: Error, CustomStringConvertible {
 /// Runs a program to completion; returns its status, standard output and standard error.
 @discardableResult
 public func runTool(_ executable: String, _ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: executable)
-    p.arguments = args
-    let out = Pipe()
-    let err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    try SpawnedProcess.run(executable, args)
 }
 
 /// A self-signed certificate for 127.0.0.1/localhost, made with the openssl command at test time (no
