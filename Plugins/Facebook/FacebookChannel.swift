@@ -128,10 +128,15 @@ public struct FacebookChannel: InterruptionLookup {
     /// and the item's content (`#cchc_2026_11_0042_3fa9c01b`), so a look-up never takes a post another
     /// installation made — or this store made for another item under a reused id — for its own.
     public static func marker(for request: PublishRequest) -> String {
-        guard !request.installationID.isEmpty else { return marker(for: request.item.id) }
-        let digest = SHA256.hash(data: Data((request.installationID + ":" + request.item.contentHash).utf8))
+        marker(for: request.item, installationID: request.installationID)
+    }
+
+    /// The marker of `item`'s post when sent by the installation `installationID` (empty: the plain marker).
+    public static func marker(for item: ChannelItem, installationID: String) -> String {
+        guard !installationID.isEmpty else { return marker(for: item.id) }
+        let digest = SHA256.hash(data: Data((installationID + ":" + item.contentHash).utf8))
         let origin = digest.prefix(4).map { String(format: "%02x", $0) }.joined()
-        return marker(for: request.item.id, origin: origin)
+        return marker(for: item.id, origin: origin)
     }
 
     /// Whether `text` carries `marker` as a whole word (`#cchc_1` is not in `#cchc_12`).

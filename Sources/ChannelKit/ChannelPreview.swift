@@ -4,6 +4,13 @@ public protocol ChannelPreviewing: Channel {
     /// The item as this channel would send it now. Results of other channels (a portal URL the
     /// Facebook post links to) are not known yet: the preview says where they will go.
     func preview(_ item: ChannelItem) -> ChannelPreview
+    /// The same, for a channel whose posts carry a mark of the installation (Facebook's marker): what the
+    /// daemon of the store with this installation id will send. The default is ``preview(_:)``.
+    func preview(_ item: ChannelItem, installationID: String) -> ChannelPreview
+}
+
+extension ChannelPreviewing {
+    public func preview(_ item: ChannelItem, installationID: String) -> ChannelPreview { preview(item) }
 }
 
 /// What a channel will send, as labelled parts (subject, text, HTML part, script…), in Vietnamese labels.

@@ -181,6 +181,7 @@ extension WebApp {
         let deliveries = try await store.deliveries(itemID: item.id)
         let audit = try await store.auditTrail(itemID: item.id)
         let names = try await displayNames()
+        let installation = try await store.installationID()
         let authors = Set(audit.filter { $0.action == "add" || $0.action == "edit" }.map(\.actor))
         let approvable = item.status == .submitted
         let canRetry = officer.has(.operator)
@@ -210,7 +211,7 @@ extension WebApp {
                     "can_resolve": canRetry && d.state == .uncertain,
                 ]
             },
-            "previews": previews(item),
+            "previews": previews(item, installationID: installation),
             "can_approve": approvable && officer.has(.approver),
             "own_item": settings.fourEyes && authors.contains(officer.account.login),
             "can_cancel": !item.status.isFinal
@@ -229,7 +230,7 @@ extension WebApp {
 
     /// What each target channel will send, by the channel's own rendering (``ChannelPreviewing``), with the
     /// channel's own validation problems.
-    func previews(_ item: ItemRecord) -> [[String: Any]] {
+    func previews(_ item: ItemRecord, installationID: String) -> [[String: Any]] {
         item.content.channels.map { name -> [String: Any] in
             guard let channel = channels[name] else {
                 return ["channel": name, "type": "?", "problems": ["Kênh \(name) không có trong cấu hình."]]
@@ -238,7 +239,7 @@ extension WebApp {
             let problems = channel.validate(channelItem).map { "\($0.field): \($0.message)" }
             var values: [String: Any] = ["channel": name, "type": channel.type, "problems": problems]
             if let previewing = channel as? any ChannelPreviewing {
-                let preview = previewing.preview(channelItem)
+                let preview = previewing.preview(channelItem, installationID: installationID)
                 values["notes"] = preview.notes
                 values["parts"] = preview.parts.map { ["label": $0.label, "text": $0.text, "is_html": $0.isHTML] }
             } else {

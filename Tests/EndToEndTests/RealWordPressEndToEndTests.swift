@@ -7,6 +7,20 @@ import Testing
 /// the insert, and a 503 after the insert each end as exactly one post.
 @Suite(.serialized)
 struct RealWordPressEndToEndTests {
+    /// The `portal-tinh` channel on the real site, its password in the workspace's `wp-password`.
+    static func portal(_ site: RealWordPress, extra: String = "") -> String {
+        """
+          portal-tinh:
+            type: portal
+            preset: wordpress
+            url: \(site.baseURL)
+            username: \(site.username)
+            password_file: wp-password
+        \(extra)
+
+        """
+    }
+
     @Test func faultsAfterTheInsertEndAsExactlyOnePostEach() async throws {
         let site = try await RealWordPress.start()
         defer { Task { try? await site.stop() } }
@@ -14,17 +28,8 @@ struct RealWordPressEndToEndTests {
         try ws.write("wp-password", site.applicationPassword + "\n")
         // timeout 3 s, settle 8 s: a 6 s insert outlives the request and lands before the next attempt.
         try ws.writeConfig(
-            channels: """
-                  portal-tinh:
-                    type: portal
-                    preset: wordpress
-                    url: \(site.baseURL)
-                    username: \(site.username)
-                    password_file: wp-password
-                    timeout: 3s
-                    settle: 8s
-
-                """, inboxTrusted: true, retry: "{ initial: 1s, max: 5s, attempts: 5 }")
+            channels: Self.portal(site, extra: "    timeout: 3s\n    settle: 8s"), inboxTrusted: true,
+            retry: "{ initial: 1s, max: 5s, attempts: 5 }")
         let daemon = try Daemon(ws, name: "wordpress")
         defer { daemon.terminate() }
         try await eventually(10, "inbox ready") { FileManager.default.fileExists(atPath: ws.inbox + "/accepted") }
@@ -75,16 +80,7 @@ struct RealWordPressEndToEndTests {
         defer { Task { try? await site.stop() } }
         let ws = try Workspace()
         try ws.write("wp-password", "aaaa bbbb cccc dddd eeee ffff\n")
-        try ws.writeConfig(
-            channels: """
-                  portal-tinh:
-                    type: portal
-                    preset: wordpress
-                    url: \(site.baseURL)
-                    username: \(site.username)
-                    password_file: wp-password
-
-                """, inboxTrusted: true)
+        try ws.writeConfig(channels: Self.portal(site), inboxTrusted: true)
         let daemon = try Daemon(ws, name: "halt")
         defer { daemon.terminate() }
         try await eventually(10, "inbox ready") { FileManager.default.fileExists(atPath: ws.inbox + "/accepted") }

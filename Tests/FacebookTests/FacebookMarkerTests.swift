@@ -14,13 +14,18 @@ import TestSupport
         return r
     }
 
-    @Test func theMarkerNamesTheItemTheInstallationAndTheContent() {
+    @Test func theMarkerNamesTheItemTheInstallationAndTheContent() async throws {
         let marker = FacebookChannel.marker(for: ours())
         #expect(marker.hasPrefix("#cchc_2026_11_0042_"))
         #expect(marker.count == "#cchc_2026_11_0042_".count + 8)
         #expect(FacebookChannel.marker(for: ours(installation: "ffffffffffff")) != marker)
         #expect(FacebookChannel.marker(for: ours(hash: "00000000")) != marker)
         #expect(FacebookChannel.marker(for: ours()) == marker, "stable across attempts")
+        // The approver's preview shows the same marker the post will carry.
+        let graph = try await FakeGraphAPI.start()
+        defer { Task { try? await graph.shutdown() } }
+        let preview = try makeChannel(graph).preview(ours().item, installationID: "a1b2c3d4e5f6")
+        #expect(preview.parts.first?.text.hasSuffix("\n\n" + marker) == true)
         // Without an installation id (tests, tools): the plain item marker.
         #expect(FacebookChannel.marker(for: request()) == "#cchc_2026_11_0042")
     }
