@@ -38,7 +38,9 @@ sed -e "s|\.\./\.\./demo-run/||g" \
     config/demo/cchcd.yaml >"$config"
 cchc() { "$bin/cchc" --config "$config" "$@"; }
 
-"$bin/cchcd" --config "$config" --check-config
+# The demo runs cchcd itself, as you, outside systemd: check the config as this user and without the
+# installed unit (--check-config otherwise checks output folders as the service user cchcd would see them).
+CCHCD_SERVICE_USER="$(id -un)" CCHCD_UNIT_FILE=/dev/null "$bin/cchcd" --config "$config" --check-config
 "$bin/cchcd" --config "$config" 2>"$run/cchcd.log" &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT INT TERM
