@@ -39,7 +39,9 @@ public final class SendJournal: Sendable {
         let path = directory + "/" + Self.fileName(owner)
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
+            throw CocoaError(
+                .fileWriteNoPermission,
+                userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: String(cString: strerror(errno))])
         }
         self.fd = fd
         let boot = Self.bootID() ?? "unknown"

@@ -116,7 +116,7 @@ public final class FakeWordPress: Sendable {
             }
             let creating = request.method == "POST" && request.path == "/wp-json/wp/v2/posts"
             if creating, let slow = state.withLock({ $0.slowCreates.isEmpty ? nil : $0.slowCreates.removeFirst() }) {
-                // Like PHP after the client hung up: the insert still happens. Not cancellable.
+                // Like PHP after the client hung up: the insert still happens after the delay.
                 try? await Task.sleep(for: slow)
             }
             let answer = Self.handle(request, state: state, credentials: credentials, displayName: displayName)
