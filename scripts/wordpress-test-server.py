@@ -373,11 +373,16 @@ def main():
     wp, control, config = lay_out_wordpress(site_dir, socket_path, db_password, php_user)
     # Installed with a provisional address: WP_HOME and WP_SITEURL in wp-config.php decide the real one.
     write_wp_config(wp, config, "http://127.0.0.1", php_user)
+    # PHP runs as the web server's user, which may not read the checkout (a clone in a 0700 folder): it
+    # runs a copy of the site tool kept in the site's folder, like the mu-plugin.
+    site_tool = os.path.join(site_dir, "cchc-site.php")
+    shutil.copy(SITE_TOOL, site_tool)
+    os.chmod(site_tool, 0o644)
 
     # Install as the web server's user (uploads and the control files are then its own).
     php = ["php", "-d", "error_log=" + os.path.join(site_dir, "log", "php-cli.log")]
     install = subprocess.run(
-        php + [SITE_TOOL, wp, "install", "http://127.0.0.1", secrets.token_urlsafe(24), USERNAME, options.role],
+        php + [site_tool, wp, "install", "http://127.0.0.1", secrets.token_urlsafe(24), USERNAME, options.role],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=as_user(php_user))
     if install.returncode != 0:
         fail(f"installing WordPress failed:\n{install.stdout}\n{install.stderr}")
@@ -413,7 +418,7 @@ def main():
         "faults_file": os.path.join(control, "faults.json"),
         "request_log": os.path.join(control, "requests.jsonl"),
         "php_user": php_user,
-        "site_tool": SITE_TOOL,
+        "site_tool": site_tool,
         "pid": os.getpid(),
         "stop": f"kill -TERM {os.getpid()}",
         "startup_seconds": round(time.monotonic() - started, 2),
