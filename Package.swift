@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Architecture (DESIGN.md §2): executables → Engine, Intake, Reports, Config, plugins → ChannelKit, Queue,
-// Transport → CCurlShims → CCurl. Plugins depend on ChannelKit, Transport, ChannelHTTP and Rendering only.
+// Transport → CCurlShims → CCurl. Queue, Engine and Reports → DeliveryLog (the log's contract, writer, reader). Plugins depend on ChannelKit, Transport, ChannelHTTP and Rendering only.
 
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny")
@@ -73,10 +73,20 @@ let package = Package(
         ),
         // Vietnamese text → text to be read aloud (numbers, dates, abbreviations); Foundation only.
         .target(name: "ReadAloud", swiftSettings: swiftSettings),
+        // The delivery log's contract: the line and its encoder, the event kinds, the field names, the date
+        // arithmetic, the file writer (a Service) and the fast reader. Foundation, swift-log and ServiceLifecycle only.
+        .target(
+            name: "DeliveryLog",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Queue",
             dependencies: [
-                "ChannelKit",
+                "ChannelKit", "DeliveryLog",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -91,7 +101,7 @@ let package = Package(
         .target(
             name: "Intake",
             dependencies: [
-                "ChannelKit", "Config", "Queue", "Yams", .product(name: "Logging", package: "swift-log"),
+                "ChannelKit", "Config", "DeliveryLog", "Queue", "Yams", .product(name: "Logging", package: "swift-log"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Metrics", package: "swift-metrics"),
@@ -102,7 +112,8 @@ let package = Package(
             name: "Engine",
             dependencies: [
                 // Transport: the engine hears from the HTTP client when a send is handed to the network.
-                "ChannelKit", "Queue", "Config", "Transport", .product(name: "Logging", package: "swift-log"),
+                "ChannelKit", "DeliveryLog", "Queue", "Config", "Transport",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -141,7 +152,7 @@ let package = Package(
         // Periodic reports from the delivery log (streaming reader, aggregation, renderers).
         .target(
             name: "Reports",
-            dependencies: ["ChannelKit", "Config", "Docx"],
+            dependencies: ["ChannelKit", "Config", "DeliveryLog", "Docx"],
             swiftSettings: swiftSettings
         ),
         // Plugins: each a channel type.
@@ -221,7 +232,7 @@ let package = Package(
             name: "cchcd",
             dependencies: [
                 "Engine", "Intake", "Config", "Queue", "ChannelRegistry", "Transport", "Systemd", "Listener",
-                "Reports", "WebApp",
+                "Reports", "WebApp", "DeliveryLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -235,7 +246,7 @@ let package = Package(
             name: "cchc",
             dependencies: [
                 "Engine", "Intake", "Config", "Queue", "ChannelRegistry", "Transport", "Radio", "Zalo",
-                "Reports",
+                "Reports", "DeliveryLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -245,7 +256,7 @@ let package = Package(
             name: "cchc-bench",
             dependencies: [
                 "Engine", "Queue", "Config", "ChannelRegistry", "Transport", "TestSupport", "CCurlRawLoad", "ReadAloud",
-                "Reports",
+                "Reports", "DeliveryLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -269,7 +280,15 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(name: "ChannelKitTests", dependencies: ["ChannelKit", "Queue"], swiftSettings: swiftSettings),
         .testTarget(name: "RenderingTests", dependencies: ["Rendering"], swiftSettings: swiftSettings),
-        .testTarget(name: "QueueTests", dependencies: ["Queue"], swiftSettings: swiftSettings),
+        .testTarget(name: "QueueTests", dependencies: ["Queue", "DeliveryLog"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "DeliveryLogTests",
+            dependencies: [
+                "DeliveryLog", "Queue", .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "ConfigTests",
             dependencies: ["Config", "ChannelRegistry", "Transport", .product(name: "Logging", package: "swift-log")],
@@ -277,7 +296,7 @@ let package = Package(
         .testTarget(name: "IntakeTests", dependencies: ["Intake", "Config", "Queue"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EngineTests",
-            dependencies: ["Engine", "Queue", "ChannelKit", "Config", "TestSupport"],
+            dependencies: ["Engine", "Queue", "ChannelKit", "Config", "DeliveryLog", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PortalTests", dependencies: ["Portal", "TestSupport"], swiftSettings: swiftSettings),
@@ -285,7 +304,7 @@ let package = Package(
         .testTarget(
             name: "FacebookTests",
             dependencies: [
-                "Facebook", "TestSupport", "ChannelKit", "Transport", "Engine", "Queue", "Config",
+                "Facebook", "TestSupport", "ChannelKit", "Transport", "Engine", "Queue", "Config", "DeliveryLog",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings),
@@ -328,7 +347,9 @@ let package = Package(
             ], swiftSettings: swiftSettings),
         .testTarget(
             name: "ReportsTests",
-            dependencies: ["Reports", "Docx", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: [
+                "Reports", "DeliveryLog", "Docx", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

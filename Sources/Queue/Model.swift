@@ -1,4 +1,5 @@
 import ChannelKit
+import DeliveryLog
 import Foundation
 
 /// The life of an item (DESIGN.md §4).

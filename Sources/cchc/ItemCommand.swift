@@ -81,7 +81,6 @@ struct ItemCommand: AsyncParsableCommand {
                         Output.printJSON(["items": results])
                     }
                 }
-                session.wakeDaemon()
                 if let error = failed.first {
                     if files.count == 1 { throw error }
                     throw CLIError(
@@ -268,7 +267,6 @@ struct ItemCommand: AsyncParsableCommand {
                 do {
                     record = try await session.store.approve(itemID: id, by: by, at: Date()) { planner.plan($0) }
                 } catch { throw session.storeError(error) }
-                session.wakeDaemon()
                 let deliveries = (try? await session.store.deliveries(itemID: id)) ?? []
                 if options.json {
                     var obj = ItemJSON.item(record, session: session)
@@ -326,7 +324,6 @@ struct ItemCommand: AsyncParsableCommand {
                 {
                     throw session.storeError(error)
                 }
-                session.wakeDaemon()
                 if options.json {
                     Output.printJSON([
                         "requeued": requeued.map { ItemJSON.delivery($0, attempts: [], session: session) }
@@ -418,8 +415,6 @@ extension ItemCommand {
                         done.append(try await session.store.retract(deliveryID: d.id, by: by, detail: note, at: Date()))
                     } catch { throw session.storeError(error) }
                 }
-                // The daemon appends the new delivery-log lines.
-                if !done.isEmpty { session.wakeDaemon() }
                 let failure =
                     failed.isEmpty
                     ? nil
@@ -456,7 +451,6 @@ private func closeItem(
         let session = try Session.open(json: json)
         let record: ItemRecord
         do { record = try await operation(session.store, by) } catch { throw session.storeError(error) }
-        session.wakeDaemon()
         if json { Output.printJSON(ItemJSON.item(record, session: session)) } else { print(done) }
     }
 }

@@ -3,6 +3,7 @@ import ChannelKit
 import ChannelRegistry
 import Config
 import Engine
+import DeliveryLog
 import Foundation
 import Intake
 import Listener
@@ -155,7 +156,8 @@ struct CCHCD: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let planner = DeliveryPlanner(config: daemonConfig)
-        let logWriter = DeliveryLogWriter(directory: daemonConfig.deliveryLogDirectory, store: store, logger: logger)
+        let logExporter = DeliveryLogExporter(
+            directory: daemonConfig.deliveryLogDirectory, source: store, logger: logger)
         let owner = "cchcd-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let sendJournal: SendJournal
         do {
@@ -169,13 +171,14 @@ struct CCHCD: AsyncParsableCommand {
             channels: daemonConfig.channels.compactMap { c in
                 channels[c.name].map { EngineChannel(channel: $0, config: c) }
             },
-            config: daemonConfig, logWriter: logWriter, owner: owner, singleInstance: true, sendJournal: sendJournal,
+            config: daemonConfig, owner: owner, singleInstance: true, sendJournal: sendJournal,
             logger: logger)
-        var services: [any Service] = [engine]
+        // The exporter first: services stop in reverse order, so it appends the lines of everything
+        // committed before the others stopped.
+        var services: [any Service] = [logExporter, engine, StoreChangeFollower(store: store, engine: engine)]
         let intake = ItemIntake(config: daemonConfig, channels: channels, store: store, planner: { planner.plan($0) })
-        // The watcher also reports `cchc`'s wake file; with the inbox disabled only that is watched.
         let inbox = InboxWatcher(
-            intake: intake, settings: daemonConfig.inbox, wakeFile: daemonConfig.wakeFilePath, logger: logger,
+            intake: intake, settings: daemonConfig.inbox, logger: logger,
             retryInterval: Self.inboxRetryInterval
         ) { engine.wake() }
         services.append(inbox)

@@ -1,6 +1,7 @@
 import ChannelKit
 import Config
 import Engine
+import DeliveryLog
 import Foundation
 import Logging
 import Queue
@@ -68,7 +69,6 @@ final class FacebookEngineFixture: @unchecked Sendable {
         try section.finish()
         engine = Engine(
             store: store, channels: [EngineChannel(channel: channel, config: channelConfig)], config: config,
-            logWriter: DeliveryLogWriter(directory: config.deliveryLogDirectory, store: store, logger: logger),
             owner: "facebook-engine-test", singleInstance: true, clock: clock, logger: logger)
     }
 

@@ -36,7 +36,7 @@ struct InboxRetryTests {
         let f = try InboxFixture()
         let log = RecordedLog()
         let watcher = InboxWatcher(
-            intake: f.watcher.intake, settings: f.folder.config.inbox, wakeFile: f.folder.config.wakeFilePath,
+            intake: f.watcher.intake, settings: f.folder.config.inbox,
             logger: log.logger, retryInterval: .milliseconds(300), onChange: {})
         let locker = Process()
         locker.executableURL = URL(fileURLWithPath: "/usr/bin/env")
