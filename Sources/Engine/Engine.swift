@@ -1,5 +1,6 @@
 import ChannelKit
 import Config
+import DeliveryLog
 import Foundation
 import Logging
 import Metrics
@@ -50,8 +51,9 @@ public struct EngineChannel: Sendable {
 }
 
 /// The dispatcher (DESIGN.md §5): claims due deliveries in batches, publishes them through their
-/// channels within each channel's limits, records outcomes in group commits, and writes the delivery
-/// log after each commit. It sleeps until the next due time or a wake-up; it never polls.
+/// channels within each channel's limits, and records outcomes in group commits (the delivery log follows
+/// the commits: ``DeliveryLog/DeliveryLogExporter``). It sleeps until the next due time or a wake-up; it
+/// never polls.
 ///
 /// A `Service`: on graceful shutdown it stops claiming, lets in-flight sends finish for up to
 /// `engine.shutdown_grace`, then cancels the rest and leaves them leased, so the next start recovers
@@ -64,13 +66,13 @@ public final class Engine: Service, Sendable {
     ///   ``SendJournal``); at start, the journals that earlier processes left in its folder tell which of
     ///   their leased deliveries never left. Nil: no journal (every send in flight at a crash counts as sent).
     public init(
-        store: any Store, channels: [EngineChannel], config: DaemonConfig, logWriter: DeliveryLogWriter?,
+        store: any Store, channels: [EngineChannel], config: DaemonConfig,
         owner: String, singleInstance: Bool, clock: any EngineClock = SystemClock(), sendJournal: SendJournal? = nil,
         logger: Logger
     ) {
         signal = WakeSignal()
         core = EngineCore(
-            store: store, channels: channels, config: config, logWriter: logWriter, owner: owner,
+            store: store, channels: channels, config: config, owner: owner,
             singleInstance: singleInstance, clock: clock, signal: signal, sendJournal: sendJournal, logger: logger)
     }
 
@@ -109,7 +111,7 @@ public final class Engine: Service, Sendable {
     /// Each configured channel's health.
     public func channelHealth() async -> [String: ChannelHealth] { await core.channelHealth() }
 
-    /// Whether the engine has recovered leases and caught the delivery log up (it is serving).
+    /// Whether the engine has recovered leases (it is serving).
     public func isStarted() async -> Bool { await core.started }
 
     /// How long the current round has been running (nil between rounds). The actor answering at all
@@ -158,7 +160,6 @@ actor EngineCore {
     private(set) var setup: EngineSetup
     var channels: [EngineChannel] { setup.channels }
     var config: DaemonConfig { setup.config }
-    let logWriter: DeliveryLogWriter?
     let owner: String
     let singleInstance: Bool
     let clock: any EngineClock
@@ -179,11 +180,9 @@ actor EngineCore {
     private var recordsInFlight: Set<String> = []
     /// Recording channels that delivered while being asked: ask again when the answer is in.
     private var recordsDirty: Set<String> = []
-    /// Records were stored since the log was last written.
-    private var recordsToLog = false
 
     init(
-        store: any Store, channels: [EngineChannel], config: DaemonConfig, logWriter: DeliveryLogWriter?,
+        store: any Store, channels: [EngineChannel], config: DaemonConfig,
         owner: String, singleInstance: Bool, clock: any EngineClock, signal: WakeSignal, sendJournal: SendJournal?,
         logger: Logger
     ) {
@@ -191,7 +190,6 @@ actor EngineCore {
         self.store = store
         let setup = EngineSetup(channels: channels, config: config)
         self.setup = setup
-        self.logWriter = logWriter
         self.owner = owner
         self.singleInstance = singleInstance
         self.clock = clock
@@ -291,7 +289,6 @@ actor EngineCore {
             _ = gates[name]!.capacity(now: start, batch: 0)
             gates[name]!.publishedToday = count
         }
-        try await writeLog()
         logger.info(
             "engine started",
             metadata: ["channels": "\(channels.map(\.name).joined(separator: ","))", "owner": "\(owner)"])
@@ -333,7 +330,6 @@ actor EngineCore {
             }
         }
         await flushNow()
-        try? await writeLog()
         logger.info("engine stopped")
     }
 
@@ -347,27 +343,15 @@ actor EngineCore {
             let s = $0; $0 = false; return s
         }) {
             knownNextDue.removeAll()
-            // Woken by another writer of the store (`cchc`, the inbox, webhooks): append the log lines it
-            // committed, even when no delivery follows (a rejection, a retraction, an inbound event).
-            do { try await writeLog() } catch {
-                logger.error("writing the delivery log failed", metadata: ["error": "\(error)"])
-            }
         }
         if now.timeIntervalSince(lastExpirySweep) >= 30 {
             lastExpirySweep = now
             let expired = try await store.expire(now: now)
             if expired > 0 {
                 logger.info("deliveries expired", metadata: ["count": "\(expired)"])
-                try await writeLog()
             }
         }
         var wake: Date? = now.addingTimeInterval(3600)  // hourly: expiry sweep of idle queues
-        if recordsToLog {
-            recordsToLog = false
-            do { try await writeLog() } catch {
-                logger.error("writing the delivery log failed", metadata: ["error": "\(error)"])
-            }
-        }
         for entry in channels where setup.recording.contains(entry.name) {
             guard let recording = entry.channel as? any RecordingChannel, !recordsInFlight.contains(entry.name) else {
                 continue
@@ -430,9 +414,6 @@ actor EngineCore {
             // Retries were scheduled: the next round asks the store for due times again.
             knownNextDue.removeAll()
             wake = now
-            do { try await writeLog() } catch {
-                logger.error("writing the delivery log failed", metadata: ["error": "\(error)"])
-            }
         }
         var drained: [String] = []
         for (name, limit) in claims {
@@ -625,7 +606,6 @@ actor EngineCore {
         recordsInFlight.remove(name)
         // A delivery that finished meanwhile may have changed the records: look again at once.
         recordCheck[name] = .some(recordsDirty.remove(name) != nil ? clock.now() : next)
-        if stored > 0 { recordsToLog = true }
         signal.notify()
     }
 
@@ -728,7 +708,7 @@ actor EngineCore {
         }
     }
 
-    /// Commits the outcomes still waiting when the loop has stopped, then appends the delivery log.
+    /// Commits the outcomes still waiting when the loop has stopped.
     private func flushNow() async {
         var tries = 0
         while !pending.isEmpty {
@@ -748,14 +728,6 @@ actor EngineCore {
                 try? await Task.sleep(for: .milliseconds(200 * tries))
             }
         }
-        do { try await writeLog() } catch {
-            logger.error("writing the delivery log failed", metadata: ["error": "\(error)"])
-        }
-    }
-
-    private func writeLog() async throws {
-        guard let logWriter else { return }
-        try await logWriter.catchUp()
     }
 
     private nonisolated func outcomeRecord(
@@ -766,7 +738,8 @@ actor EngineCore {
         let item = claimed.item
         let logClock = LogClock(timeZone: setup.config.timeZone)
         var line = LogLine(
-            ts: logClock.format(finishedAt), event: "", item_id: item.id, item_title: item.content.title,
+            ts: logClock.format(finishedAt), event: .deliveryDelivered, item_id: item.id,
+            item_title: item.content.title,
             unit: item.content.unit, topic: item.content.topic, channel: entry.name, channel_type: entry.config.type,
             delivery_id: delivery.id, attempt: delivery.attempts,
             duration_ms: Int((finishedAt.timeIntervalSince(startedAt) * 1000).rounded()), actor: "cchcd")
@@ -780,7 +753,7 @@ actor EngineCore {
             attempt.remoteID = result.remoteID
             attempt.url = result.url
             attempt.message = detail
-            line.event = "delivery.delivered"
+            line.eventKind = .deliveryDelivered
             line.state = DeliveryState.delivered.rawValue
             line.remote_id = result.remoteID
             line.url = result.url
@@ -799,7 +772,7 @@ actor EngineCore {
                 // Sent, answer lost, and nothing will look for what it did: a person decides.
                 next = .uncertain
                 attempt.outcome = .interrupted
-                line.event = "delivery.uncertain"
+                line.eventKind = .deliveryUncertain
                 line.state = DeliveryState.uncertain.rawValue
                 line.detail =
                     setup.canLookUp.contains(entry.name)
@@ -816,13 +789,13 @@ actor EngineCore {
                 let at = setup.policies[entry.name]!.fit(finishedAt.addingTimeInterval(delay.seconds))
                 next = .retry(at: at)
                 attempt.outcome = .retry
-                line.event = "delivery.retry"
+                line.eventKind = .deliveryRetry
                 line.state = DeliveryState.retryWait.rawValue
                 line.retry_at = logClock.format(at)
             } else {
                 next = .failed
                 attempt.outcome = .failed
-                line.event = "delivery.failed"
+                line.eventKind = .deliveryFailed
                 line.state = DeliveryState.failed.rawValue
                 line.detail = "attempts exhausted (\(made))"
             }
@@ -832,7 +805,7 @@ actor EngineCore {
             attempt.errorClass = error.errorClass.rawValue
             attempt.message = error.message
             attempt.code = error.code
-            line.event = "delivery.failed"
+            line.eventKind = .deliveryFailed
             line.state = DeliveryState.failed.rawValue
             line.error_class = error.errorClass.rawValue
             line.error = error.message
