@@ -9,12 +9,13 @@ import Synchronization
 ///   non-blocking `yield` per subscriber; nothing when nobody listens).
 /// - Other processes: every commit by any process appends to the database's `-wal` file, so an inotify
 ///   watch on the store's folder (SQLite deletes and recreates the file) sees each one, with no
-///   polling; `cchc` also closes the file when it exits. Writes come in bursts (several per commit, and
-///   this process's own commits too), so they are gathered, then told apart with SQLite's
+///   polling; a process that exits (`cchc`) also closes the file. Writes come in bursts (several per
+///   commit, and this process's own commits too); they are told apart with SQLite's
 ///   `PRAGMA data_version` on the writer connection, which changes only when another connection —
-///   here, another process — committed. The write is seen before the commit is visible (its fsync
-///   comes after), so the version is looked at again a little later (``recheckDelays``) before the
-///   burst is put down to this process. A PostgreSQL store gives the same hints with LISTEN/NOTIFY.
+///   here, another process — committed. A write is seen before its commit is visible (the fsync and
+///   the WAL index come after), so the version is looked at every ``recheckInterval`` until the WAL
+///   has been quiet for ``quietPeriod``: a bounded look after activity, never while idle. A
+///   PostgreSQL store gives the same hints with LISTEN/NOTIFY.
 ///
 /// The watch runs only while someone listens (the daemon); `cchc` never starts it.
 final class CommitHintHub: Sendable {
@@ -28,8 +29,10 @@ final class CommitHintHub: Sendable {
     private let state = Mutex(State())
     private let databasePath: String
     private let pool: DatabasePool
-    /// After a burst of WAL writes: when to look for another process's commit (each delay after the last).
-    static let recheckDelays: [Duration] = [.milliseconds(10), .milliseconds(100), .seconds(1)]
+    /// While the WAL is being written: how often to look for another process's commit.
+    static let recheckInterval: Duration = .milliseconds(10)
+    /// How long after the last WAL write to keep looking (a slow fsync delays the commit's visibility).
+    static let quietPeriod: Duration = .seconds(1)
 
     init(databasePath: String, pool: DatabasePool) {
         self.databasePath = databasePath
@@ -93,22 +96,24 @@ final class CommitHintHub: Sendable {
         let follower = Task { [weak self] in
             var known = try? await Self.dataVersion(pool)
             let (writes, feed) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+            let lastWrite = LastWrite()
             await withDiscardingTaskGroup { group in
                 group.addTask {
-                    for await event in watch.events where event.name == walName { feed.yield() }
+                    for await event in watch.events where event.name == walName {
+                        lastWrite.now()
+                        feed.yield()
+                    }
                     feed.finish()
                 }
                 for await _ in writes {
-                    for delay in Self.recheckDelays {
-                        try? await Task.sleep(for: delay)
+                    repeat {
+                        try? await Task.sleep(for: Self.recheckInterval)
                         if Task.isCancelled { return }
-                        guard let version = try? await Self.dataVersion(pool) else { continue }
-                        if version != known {
+                        if let version = try? await Self.dataVersion(pool), version != known {
                             known = version
                             self?.broadcast(.elsewhere)
-                            break
                         }
-                    }
+                    } while lastWrite.age < Self.quietPeriod
                 }
                 group.cancelAll()
             }
@@ -120,4 +125,11 @@ final class CommitHintHub: Sendable {
     private static func dataVersion(_ pool: DatabasePool) async throws -> Int? {
         try await pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA data_version") }
     }
+}
+
+/// When the WAL was last written, shared by the watch's reader and the follower.
+private final class LastWrite: Sendable {
+    private let instant = Mutex(ContinuousClock.now)
+    func now() { instant.withLock { $0 = .now } }
+    var age: Duration { ContinuousClock.now - instant.withLock { $0 } }
 }
