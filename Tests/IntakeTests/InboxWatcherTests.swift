@@ -296,6 +296,44 @@ struct InboxWatcherTests {
         #expect(items.first?.approvedBy == nil)
     }
 
+    @Test("a backlog is taken in batch by batch, one commit each: the engine hears of each batch, every file once")
+    func backlogInBatches() async throws {
+        let f = try InboxFixture(trusted: true)
+        let approval = "approved_by: \"Nguyễn Văn A\"\napproved_at: 2026-11-21 15:30"
+        let total = InboxWatcher.firstBatch + InboxWatcher.batch + 7
+        // An item whose deliveries started: a file editing it is refused.
+        try f.drop("tin-0000-dau.md", inboxItem(extra: "id: tin-khoa\n" + approval))
+        #expect(await f.watcher.scan() == (1, 0))
+        _ = try await f.store.claimDue(
+            channel: "portal-tinh", now: Date(), limit: 10, owner: "x", leaseUntil: Date().addingTimeInterval(60))
+        for n in 1...total {
+            try f.drop(String(format: "tin-%04d.md", n), inboxItem(title: "Tin số \(n)", extra: approval))
+        }
+        // One bad file in the middle of a batch, and the edit of the started item: each is refused alone,
+        // the rest of its batch is stored.
+        try f.drop("tin-0100-hong.md", "---\ntitle: \"Tin\ntopic: tthc\n---\nx\n")
+        try f.drop("tin-0200-sua.md", inboxItem(title: "Sửa", extra: "id: tin-khoa\n" + approval))
+        let changesBefore = f.changes.value
+
+        let (accepted, rejected) = await f.watcher.scan()
+        #expect(accepted == total)
+        #expect(rejected == 2)
+        // Three batches (32, 512, the rest), the engine woken after each.
+        #expect(f.changes.value - changesBefore == 3)
+        let items = try await f.store.items(ItemFilter(limit: 10_000))
+        #expect(items.count == total + 1)
+        #expect(Set(items.map(\.content.title)).count == total + 1)
+        #expect(items.allSatisfy { $0.status == .approved || $0.id == "tin-khoa" })
+        #expect(f.list("/accepted").count == total + 1)
+        #expect(
+            f.list("/rejected") == [
+                "tin-0100-hong.md", "tin-0100-hong.md.error", "tin-0200-sua.md", "tin-0200-sua.md.error",
+            ])
+        #expect(f.read("rejected/tin-0200-sua.md.error").contains("không sửa được"))
+        #expect(f.list() == ["accepted", "media", "rejected"])
+        #expect(await f.watcher.scan() == (0, 0))
+    }
+
     @Test("a file editing an item whose deliveries started is rejected with the reason in Vietnamese")
     func lockedEdit() async throws {
         let f = try InboxFixture(trusted: true)
