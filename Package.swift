@@ -244,7 +244,7 @@ let package = Package(
         .executableTarget(
             name: "cchc-bench",
             dependencies: [
-                "Engine", "Queue", "Config", "ChannelRegistry", "Transport", "TestSupport", "CCurlRawLoad", "ReadAloud",
+                "Engine", "Queue", "Config", "ChannelRegistry", "Transport", "BenchKit", "CCurlRawLoad", "ReadAloud",
                 "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -252,11 +252,24 @@ let package = Package(
             path: "Sources/cchc-bench",
             swiftSettings: swiftSettings
         ),
-        // Loopback servers that follow the published APIs (tests and the benchmark).
+        // What cchc-bench runs on, outside the test code it must not link: a counting HTTP sink (in
+        // process, or as a `cchc-bench sink` child), children started with posix_spawn, /proc memory
+        // figures, the delivery checks. The tests use SpawnedProcess from here too.
+        .target(
+            name: "BenchKit",
+            dependencies: [
+                "Transport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Loopback servers that follow the published APIs (tests only).
         .target(
             name: "TestSupport",
             dependencies: [
-                "Engine",
+                "Engine", "BenchKit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -331,6 +344,7 @@ let package = Package(
             dependencies: ["Reports", "Docx", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "BenchKitTests", dependencies: ["BenchKit", "Transport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["TestSupport", "Queue", "Transport", .product(name: "Crypto", package: "swift-crypto")],
