@@ -300,7 +300,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "PortalTests", dependencies: ["Portal", "ChannelConfig", "TestSupport"], swiftSettings: swiftSettings),
+            name: "PortalTests", dependencies: ["Portal", "ChannelConfig", "TestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "WebhookTests", dependencies: ["Webhook", "ChannelConfig", "TestSupport"],
             swiftSettings: swiftSettings),
