@@ -41,18 +41,20 @@ public struct ItemIntake: Sendable {
         }
     }
 
-    /// Checks a parsed item against every target channel's `validate`.
+    /// Checks a parsed item against every target channel's `validate`, each on the item as that channel
+    /// will publish it (its `title`/`summary`/`body` overrides applied).
     public func validate(_ parsed: ParsedItem, fileName: String) throws(IntakeError) {
         let content = parsed.content
         for name in content.channels {
             guard let channel = channels[name] else { continue }
-            let probe = ChannelItem(
-                id: parsed.id ?? "", title: content.title, summary: content.summary, body: content.body,
-                topic: Topic(key: content.topic, label: config.topicLabel(content.topic)), unit: content.unit,
-                author: content.author, media: content.media, publishAt: content.publishAt, priority: content.priority,
-                override: content.overrides[name] ?? [:])
+            let probe = content.channelItem(for: name, id: parsed.id ?? "", topicLabel: config.topicLabel)
             if let problem = channel.validate(probe).first {
-                throw IntakeError(file: fileName, field: problem.field, "kênh \(name): \(problem.message)")
+                // A problem in a field this channel's override replaced is the override's: name that field.
+                let overridden =
+                    ItemContent.replacingOverrides.contains(problem.field)
+                    && content.overrides[name]?[problem.field] != nil
+                let field = overridden ? "overrides.\(name).\(problem.field)" : problem.field
+                throw IntakeError(file: fileName, field: field, "kênh \(name): \(problem.message)")
             }
         }
     }

@@ -5,6 +5,7 @@ import Logging
 import Queue
 import Synchronization
 import Testing
+import TestSupport
 
 @testable import Intake
 
@@ -357,38 +358,27 @@ struct InboxWatcherTests {
         let task = Task { try await watcher.run() }
 
         // The file present at start is taken in by the first scan.
-        #expect(await waitFor { f.list("/accepted").contains("truoc.md") })
+        #expect(await eventually(every: .milliseconds(20)) { f.list("/accepted").contains("truoc.md") })
 
         // Write-then-rename: the .tmp is ignored until it is renamed in.
         let tmp = try f.drop("moi.md.tmp", inboxItem(title: "Mới"))
         try FileManager.default.moveItem(atPath: tmp, toPath: f.inbox + "/moi.md")
-        #expect(await waitFor { f.list("/accepted").contains("moi.md") })
+        #expect(await eventually(every: .milliseconds(20)) { f.list("/accepted").contains("moi.md") })
         #expect(try await f.store.items(ItemFilter()).count == 2)
 
         // A bad file written in place (closed after writing) is rejected.
         try f.drop("hong.md", "no front matter")
-        #expect(await waitFor { f.list("/rejected").contains("hong.md.error") })
+        #expect(await eventually(every: .milliseconds(20)) { f.list("/rejected").contains("hong.md.error") })
 
         // Touching the wake file calls onChange.
         let before = f.changes.value
         try Data().write(to: URL(fileURLWithPath: f.folder.config.wakeFilePath))
-        #expect(await waitFor { f.changes.value > before })
+        #expect(await eventually(every: .milliseconds(20)) { f.changes.value > before })
 
         task.cancel()
         let finished = await waitFor(task)
         #expect(finished, "run() did not return after cancellation")
     }
-}
-
-/// Polls `condition` every 20 ms until it holds, for at most `limit` seconds (generous: the whole suite
-/// runs in parallel on 2 shared cores).
-func waitFor(limit: Double = 20, _ condition: @Sendable () async throws -> Bool) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + .milliseconds(Int(limit * 1000))
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))
-    }
-    return try await condition()
 }
 
 /// Waits (bounded) for a task to finish; true when it did.
@@ -398,7 +388,7 @@ func waitFor<T: Sendable>(_ task: Task<T, any Error>, limit: Double = 5) async -
         _ = try? await task.value
         done.withLock { $0 = true }
     }
-    let finished = await waitFor(limit: limit) { done.withLock { $0 } }
+    let finished = await eventually(limit: limit, every: .milliseconds(20)) { done.withLock { $0 } }
     watcher.cancel()
     return finished
 }
