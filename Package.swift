@@ -1,8 +1,10 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Architecture (DESIGN.md §2): executables → Engine, Intake, Reports, Config, plugins → ChannelKit, Queue,
-// Transport → CCurlShims → CCurl. Queue, Engine and Reports → DeliveryLog (the log's contract, writer, reader). Plugins depend on ChannelKit, Transport, ChannelHTTP and Rendering only.
+// Architecture (DESIGN.md §2): executables → Engine, Intake, Reports, Config, plugins → ChannelKit,
+// ChannelConfig, Queue, Transport → CCurlShims → CCurl. Queue, Engine and Reports → DeliveryLog (the log's
+// contract, writer, reader). Plugins depend on ChannelKit (the contract), ChannelConfig (reading their config
+// section and secrets), Transport, ChannelHTTP and Rendering only — never on Engine, Queue or Config.
 
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny")
@@ -49,12 +51,14 @@ let package = Package(
         ),
         // sd_notify without libsystemd.
         .target(name: "Systemd", swiftSettings: swiftSettings),
-        // The plugin API. Foundation and swift-log only.
+        // The plugin API: the Channel protocol, the values it passes, its errors. Foundation and swift-log only.
         .target(
             name: "ChannelKit",
             dependencies: [.product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // Reading a configuration section key by key (file:line:key errors), durations, secrets. Foundation only.
+        .target(name: "ChannelConfig", swiftSettings: swiftSettings),
         // What HTTP-based channels share: HTTP answers and transport failures → outcomes; JSON pointers.
         .target(
             name: "ChannelHTTP",
@@ -65,7 +69,7 @@ let package = Package(
         .target(
             name: "Rendering",
             dependencies: [
-                "ChannelKit",
+                "ChannelKit", "ChannelConfig",
                 .product(name: "Ink", package: "Ink"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
@@ -95,13 +99,14 @@ let package = Package(
         ),
         .target(
             name: "Config",
-            dependencies: ["ChannelKit", "Yams", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["ChannelKit", "ChannelConfig", "Yams", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Intake",
             dependencies: [
-                "ChannelKit", "Config", "DeliveryLog", "Queue", "Yams", .product(name: "Logging", package: "swift-log"),
+                "ChannelKit", "ChannelConfig", "Config", "DeliveryLog", "Queue", "Yams",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Metrics", package: "swift-metrics"),
@@ -112,7 +117,7 @@ let package = Package(
             name: "Engine",
             dependencies: [
                 // Transport: the engine hears from the HTTP client when a send is handed to the network.
-                "ChannelKit", "DeliveryLog", "Queue", "Config", "Transport",
+                "ChannelKit", "ChannelConfig", "DeliveryLog", "Queue", "Config", "Transport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -158,7 +163,7 @@ let package = Package(
         // Plugins: each a channel type.
         .target(
             name: "Portal",
-            dependencies: ["ChannelKit", "Transport", "ChannelHTTP", "Rendering"],
+            dependencies: ["ChannelKit", "ChannelConfig", "Transport", "ChannelHTTP", "Rendering"],
             path: "Plugins/Portal",
             exclude: ["README.md"],
             swiftSettings: swiftSettings
@@ -166,7 +171,7 @@ let package = Package(
         .target(
             name: "Webhook",
             dependencies: [
-                "ChannelKit", "Transport", "ChannelHTTP", "Rendering",
+                "ChannelKit", "ChannelConfig", "Transport", "ChannelHTTP", "Rendering",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Plugins/Webhook",
@@ -175,7 +180,7 @@ let package = Package(
         ),
         .target(
             name: "Exec",
-            dependencies: ["ChannelKit", "Rendering"],
+            dependencies: ["ChannelKit", "ChannelConfig", "Rendering"],
             path: "Plugins/Exec",
             exclude: ["README.md"],
             swiftSettings: swiftSettings
@@ -183,7 +188,8 @@ let package = Package(
         .target(
             name: "Email",
             dependencies: [
-                "ChannelKit", "Transport", "Rendering", .product(name: "Crypto", package: "swift-crypto"),
+                "ChannelKit", "ChannelConfig", "Transport", "Rendering",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Plugins/Email",
             exclude: ["README.md"],
@@ -192,7 +198,7 @@ let package = Package(
         .target(
             name: "Radio",
             dependencies: [
-                "ChannelKit", "Transport", "ChannelHTTP", "ReadAloud", "Docx",
+                "ChannelKit", "ChannelConfig", "Transport", "ChannelHTTP", "ReadAloud", "Docx",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Plugins/Radio",
@@ -202,7 +208,7 @@ let package = Package(
         .target(
             name: "Facebook",
             dependencies: [
-                "ChannelKit", "Transport", "ChannelHTTP", "Rendering",
+                "ChannelKit", "ChannelConfig", "Transport", "ChannelHTTP", "Rendering",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Plugins/Facebook",
@@ -212,7 +218,7 @@ let package = Package(
         .target(
             name: "Zalo",
             dependencies: [
-                "ChannelKit", "Transport", "ChannelHTTP", "Rendering",
+                "ChannelKit", "ChannelConfig", "Transport", "ChannelHTTP", "Rendering",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -224,15 +230,16 @@ let package = Package(
         .target(
             name: "ChannelRegistry",
             dependencies: [
-                "ChannelKit", "Transport", "Config", "Portal", "Webhook", "Exec", "Email", "Radio", "Facebook", "Zalo",
+                "ChannelKit", "ChannelConfig", "Transport", "Config", "Portal", "Webhook", "Exec", "Email", "Radio",
+                "Facebook", "Zalo",
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "cchcd",
             dependencies: [
-                "Engine", "Intake", "Config", "Queue", "ChannelRegistry", "Transport", "Systemd", "Listener",
-                "Reports", "WebApp", "DeliveryLog",
+                "Engine", "Intake", "ChannelConfig", "Config", "Queue", "ChannelRegistry", "Transport", "Systemd",
+                "Listener", "Reports", "WebApp", "DeliveryLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -245,7 +252,7 @@ let package = Package(
         .executableTarget(
             name: "cchc",
             dependencies: [
-                "Engine", "Intake", "Config", "Queue", "ChannelRegistry", "Transport", "Radio", "Zalo",
+                "Engine", "Intake", "ChannelConfig", "Config", "Queue", "ChannelRegistry", "Transport", "Radio", "Zalo",
                 "Reports", "DeliveryLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -255,7 +262,7 @@ let package = Package(
         .executableTarget(
             name: "cchc-bench",
             dependencies: [
-                "Engine", "Queue", "Config", "ChannelRegistry", "Transport", "TestSupport", "CCurlRawLoad", "ReadAloud",
+                "Engine", "Queue", "Config", "ChannelRegistry", "Transport", "BenchKit", "CCurlRawLoad", "ReadAloud",
                 "Reports", "DeliveryLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -263,11 +270,24 @@ let package = Package(
             path: "Sources/cchc-bench",
             swiftSettings: swiftSettings
         ),
-        // Loopback servers that follow the published APIs (tests and the benchmark).
+        // What cchc-bench runs on, outside the test code it must not link: a counting HTTP sink (in
+        // process, or as a `cchc-bench sink` child), children started with posix_spawn, /proc memory
+        // figures, the delivery checks. The tests use SpawnedProcess from here too.
+        .target(
+            name: "BenchKit",
+            dependencies: [
+                "Transport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Loopback servers that follow the published APIs (tests only).
         .target(
             name: "TestSupport",
             dependencies: [
-                "Engine",
+                "Engine", "BenchKit", "ChannelConfig", .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -279,7 +299,9 @@ let package = Package(
             name: "TransportTests", dependencies: ["Transport", "TestSupport", "CCurlRawLoad"],
             swiftSettings: swiftSettings),
         .testTarget(name: "ChannelKitTests", dependencies: ["ChannelKit", "Queue"], swiftSettings: swiftSettings),
-        .testTarget(name: "RenderingTests", dependencies: ["Rendering"], swiftSettings: swiftSettings),
+        .testTarget(name: "ChannelConfigTests", dependencies: ["ChannelConfig"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RenderingTests", dependencies: ["Rendering", "ChannelConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "QueueTests", dependencies: ["Queue", "DeliveryLog"], swiftSettings: swiftSettings),
         .testTarget(
             name: "DeliveryLogTests",
@@ -291,32 +313,46 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ConfigTests",
-            dependencies: ["Config", "ChannelRegistry", "Transport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Config", "ChannelConfig", "ChannelRegistry", "Transport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
-        .testTarget(name: "IntakeTests", dependencies: ["Intake", "Config", "Queue"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "IntakeTests",
+            dependencies: [
+                "Intake", "ChannelConfig", "Config", "Queue", "ChannelRegistry", "Transport", "TestSupport",
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "EngineTests",
-            dependencies: ["Engine", "Queue", "ChannelKit", "Config", "DeliveryLog", "TestSupport"],
+            dependencies: ["Engine", "Queue", "ChannelKit", "ChannelConfig", "Config", "DeliveryLog", "TestSupport"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "PortalTests", dependencies: ["Portal", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "WebhookTests", dependencies: ["Webhook", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PortalTests", dependencies: ["Portal", "ChannelConfig", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WebhookTests", dependencies: ["Webhook", "ChannelConfig", "TestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "FacebookTests",
             dependencies: [
-                "Facebook", "TestSupport", "ChannelKit", "Transport", "Engine", "Queue", "Config", "DeliveryLog",
+                "Facebook", "TestSupport", "ChannelKit", "ChannelConfig", "Transport", "Engine", "Queue", "Config",
+                "DeliveryLog",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ListenerTests",
             dependencies: [
-                "Listener", "ChannelKit", "Config", "Engine", "Queue", "Zalo", "Transport",
+                "Listener", "ChannelKit", "ChannelConfig", "Config", "Engine", "Queue", "Zalo", "Transport",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings),
-        .testTarget(name: "ExecTests", dependencies: ["Exec"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ExecTests", dependencies: ["Exec", "ChannelConfig", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WebAppTests",
             dependencies: [
@@ -327,7 +363,8 @@ let package = Package(
         .testTarget(
             name: "ZaloTests",
             dependencies: [
-                "Zalo", "ChannelKit", "Transport", "TestSupport", .product(name: "Logging", package: "swift-log"),
+                "Zalo", "ChannelKit", "ChannelConfig", "Transport", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings),
@@ -335,14 +372,14 @@ let package = Package(
         .testTarget(
             name: "RadioTests",
             dependencies: [
-                "Radio", "ReadAloud", "Transport", "TestSupport",
+                "Radio", "ChannelConfig", "ReadAloud", "Transport", "TestSupport",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "EmailTests",
             dependencies: [
-                "Email", "Transport", "ChannelKit", "Config", "Rendering", "TestSupport",
+                "Email", "Transport", "ChannelKit", "ChannelConfig", "Config", "Rendering", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ], swiftSettings: swiftSettings),
         .testTarget(
@@ -352,6 +389,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "BenchKitTests", dependencies: ["BenchKit", "Transport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["TestSupport", "Queue", "Transport", .product(name: "Crypto", package: "swift-crypto")],
