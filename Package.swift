@@ -98,11 +98,25 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // When deliveries may go: a channel's slots, quiet hours and rates (ChannelPolicy), and the planner
+        // that turns an approved item into its deliveries. The engine, the CLI and the web app share it.
+        .target(
+            name: "Scheduling",
+            dependencies: ["Config", "Queue"],
+            swiftSettings: swiftSettings
+        ),
+        // What officers do, as library workflows that `cchc` and the web app both run (retraction).
+        .target(
+            name: "Workflows",
+            dependencies: ["ChannelKit", "Queue", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Engine",
             dependencies: [
                 // Transport: the engine hears from the HTTP client when a send is handed to the network.
-                "ChannelKit", "Queue", "Config", "Transport", .product(name: "Logging", package: "swift-log"),
+                "ChannelKit", "Queue", "Config", "Scheduling", "Transport",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -125,7 +139,8 @@ let package = Package(
         .target(
             name: "WebApp",
             dependencies: [
-                "ChannelKit", "Queue", "Config", "Rendering", "Engine", .product(name: "Logging", package: "swift-log"),
+                "ChannelKit", "Queue", "Config", "Rendering", "Engine", "Workflows",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -220,8 +235,8 @@ let package = Package(
         .executableTarget(
             name: "cchcd",
             dependencies: [
-                "Engine", "Intake", "Config", "Queue", "ChannelRegistry", "Transport", "Systemd", "Listener",
-                "Reports", "WebApp",
+                "Engine", "Intake", "Config", "Queue", "Scheduling", "ChannelRegistry", "Transport", "Systemd",
+                "Listener", "Reports", "WebApp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -234,8 +249,8 @@ let package = Package(
         .executableTarget(
             name: "cchc",
             dependencies: [
-                "Engine", "Intake", "Config", "Queue", "ChannelRegistry", "Transport", "Radio", "Zalo",
-                "Reports",
+                "Intake", "Config", "Queue", "Scheduling", "Workflows", "ChannelRegistry", "Transport", "Radio",
+                "Zalo", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -244,8 +259,8 @@ let package = Package(
         .executableTarget(
             name: "cchc-bench",
             dependencies: [
-                "Engine", "Queue", "Config", "ChannelRegistry", "Transport", "TestSupport", "CCurlRawLoad", "ReadAloud",
-                "Reports",
+                "Engine", "Queue", "Scheduling", "Config", "ChannelRegistry", "Transport", "TestSupport",
+                "CCurlRawLoad", "ReadAloud", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -277,7 +292,7 @@ let package = Package(
         .testTarget(name: "IntakeTests", dependencies: ["Intake", "Config", "Queue"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EngineTests",
-            dependencies: ["Engine", "Queue", "ChannelKit", "Config", "TestSupport"],
+            dependencies: ["Engine", "Scheduling", "Queue", "ChannelKit", "Config", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PortalTests", dependencies: ["Portal", "TestSupport"], swiftSettings: swiftSettings),
@@ -285,7 +300,7 @@ let package = Package(
         .testTarget(
             name: "FacebookTests",
             dependencies: [
-                "Facebook", "TestSupport", "ChannelKit", "Transport", "Engine", "Queue", "Config",
+                "Facebook", "TestSupport", "ChannelKit", "Transport", "Engine", "Scheduling", "Queue", "Config",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings),

@@ -7,6 +7,7 @@ import Engine
 import Foundation
 import Logging
 import Queue
+import Scheduling
 import TestSupport
 import Transport
 

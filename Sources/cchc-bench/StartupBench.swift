@@ -5,6 +5,7 @@ import Engine
 import Foundation
 import Logging
 import Queue
+import Scheduling
 import TestSupport
 import Transport
 

@@ -2,7 +2,7 @@ import ArgumentParser
 import ChannelKit
 import ChannelRegistry
 import Config
-import Engine
+import Scheduling
 import Foundation
 import Intake
 import Logging

@@ -3,6 +3,7 @@ import Config
 import Foundation
 import Logging
 import Queue
+import Scheduling
 import Synchronization
 import Testing
 import TestSupport
