@@ -109,10 +109,11 @@ let package = Package(
             dependencies: ["Config", "Queue"],
             swiftSettings: swiftSettings
         ),
-        // What officers do, as library workflows that `cchc` and the web app both run (retraction).
+        // What officers do, as library workflows that `cchc` and the web app both run: retraction, the
+        // radio preview, seeding a Zalo OA's tokens (the front ends need no plugin types).
         .target(
             name: "Workflows",
-            dependencies: ["ChannelKit", "Queue", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["ChannelKit", "Queue", "Radio", "Zalo", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -253,8 +254,7 @@ let package = Package(
         .executableTarget(
             name: "cchc",
             dependencies: [
-                "Intake", "Config", "Queue", "Scheduling", "Workflows", "ChannelRegistry", "Transport", "Radio",
-                "Zalo", "Reports",
+                "Intake", "Config", "Queue", "Scheduling", "Workflows", "ChannelRegistry", "Transport", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
