@@ -6,6 +6,7 @@ import Foundation
 import Logging
 import Metrics
 import Queue
+import Scheduling
 import ServiceLifecycle
 import Synchronization
 import Transport

@@ -5,6 +5,7 @@ import DeliveryLog
 import Foundation
 import Logging
 import Queue
+import Scheduling
 import Synchronization
 
 /// The engine's state, owned by one actor so the loop, the sends, the commits and the recorder never race.

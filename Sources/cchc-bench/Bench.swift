@@ -9,6 +9,7 @@ import DeliveryLog
 import Foundation
 import Logging
 import Queue
+import Scheduling
 import Transport
 
 /// The dispatch benchmark (DESIGN.md §11). In one run, against the same loopback sink and with the

@@ -7,6 +7,7 @@ import DeliveryLog
 import Foundation
 import Logging
 import Queue
+import Scheduling
 import Transport
 
 #if canImport(Glibc)

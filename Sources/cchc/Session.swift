@@ -3,8 +3,8 @@ import ChannelConfig
 import ChannelKit
 import ChannelRegistry
 import Config
-import Engine
 import DeliveryLog
+import Scheduling
 import Foundation
 import Intake
 import Logging

@@ -3,6 +3,7 @@ import Config
 import DeliveryLog
 import Foundation
 import Queue
+import Scheduling
 import Synchronization
 import Testing
 import TestSupport

@@ -4,6 +4,7 @@ import DeliveryLog
 import Foundation
 import Logging
 import Queue
+import Scheduling
 import Synchronization
 import Testing
 import TestSupport

@@ -6,6 +6,7 @@ import DeliveryLog
 import Foundation
 import Logging
 import Queue
+import Scheduling
 import Synchronization
 import Testing
 import TestSupport
