@@ -125,7 +125,8 @@ let package = Package(
         .target(
             name: "WebApp",
             dependencies: [
-                "ChannelKit", "Queue", "Config", "Rendering", "Engine", .product(name: "Logging", package: "swift-log"),
+                "ChannelKit", "Queue", "Config", "Rendering", "Engine", "Reports",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -245,8 +246,9 @@ let package = Package(
             name: "cchc-bench",
             dependencies: [
                 "Engine", "Queue", "Config", "ChannelRegistry", "Transport", "TestSupport", "CCurlRawLoad", "ReadAloud",
-                "Reports",
+                "Reports", "WebApp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/cchc-bench",

@@ -35,6 +35,9 @@ public struct WebApp: Sendable {
     public var channelHealth: @Sendable () async -> [String: ChannelHealth] = { [:] }
     /// bcrypt cost for passwords set from the web.
     public var passwordCost: UInt8 = 12
+    /// The daemon's configuration: channels' slots, quiet hours and radio stations (calendar, compose), the
+    /// delivery-log folder and report settings (reports). Without it those pages show what the store knows.
+    public var config: DaemonConfig?
     let throttle = LoginThrottle()
     let clock: @Sendable () -> Date
 
@@ -65,13 +68,24 @@ public struct WebApp: Sendable {
                 headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
                 body: .init(byteBuffer: ByteBuffer(string: Assets.css)))
         }
+        router.get("/static/app.js") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "public, max-age=3600"],
+                body: .init(byteBuffer: ByteBuffer(string: Assets.js)))
+        }
         addSignIn(to: router)
         addItemRoutes(to: router)
         addCancelAndResolve(to: router)
         addChannels(to: router)
         addCalendar(to: router)
         addCompose(to: router)
+        addDrafts(to: router)
+        addMonthCalendar(to: router)
+        addFeedback(to: router)
+        addReports(to: router)
         addAccounts(to: router)
+        addAPIWrites(to: router)
         addAPI(to: router)
         return router
     }
@@ -155,11 +169,11 @@ struct SecurityHeaders: RouterMiddleware {
     ) async throws -> Response {
         var response: Response
         do {
-            // The API declares GET only: any other method is 405, whatever the path under /api/.
-            if request.uri.path.hasPrefix("/api/"), request.method != .get, request.method != .head {
-                response = try APIError(.methodNotAllowed, "method-not-allowed", "Đường dẫn này chỉ nhận GET.")
+            // The API reads with GET and writes with POST: any other method is 405, whatever the path.
+            if request.uri.path.hasPrefix("/api/"), ![.get, .head, .post].contains(request.method) {
+                response = try APIError(.methodNotAllowed, "method-not-allowed", "Đường dẫn này chỉ nhận GET và POST.")
                     .jsonResponse()
-                response.headers[.allow] = "GET"
+                response.headers[.allow] = "GET, POST"
             } else {
                 response = try await next(request, context)
             }
@@ -173,8 +187,11 @@ struct SecurityHeaders: RouterMiddleware {
                     from: request, context: context)
                 : try web.response(from: request, context: context)
         }
-        response.headers[.contentSecurityPolicy] =
-            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; frame-src 'self'"
+        // A page that set its own policy keeps it (a report's HTML with its inline styles and charts).
+        if response.headers[.contentSecurityPolicy] == nil {
+            response.headers[.contentSecurityPolicy] =
+                "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; frame-src 'self'"
+        }
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[.init("Referrer-Policy")!] = "same-origin"
         response.headers[.init("X-Frame-Options")!] = "DENY"

@@ -20,7 +20,9 @@ import Transport
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cchc-bench", abstract: "cchc-dispatch's benchmarks (release build; docs/performance.md).",
-        subcommands: [DispatchBench.self, StartupBench.self, ReportBenchCommand.self, ReadAloudBenchCommand.self],
+        subcommands: [
+            DispatchBench.self, StartupBench.self, ReportBenchCommand.self, ReadAloudBenchCommand.self, WebBench.self,
+        ],
         defaultSubcommand: DispatchBench.self)
 }
 

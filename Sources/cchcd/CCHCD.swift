@@ -198,6 +198,7 @@ struct CCHCD: AsyncParsableCommand {
                 channels: channels, channelOrder: daemonConfig.channels.map(\.name), plan: { planner.plan($0) },
                 wake: { engine.wake() }, logger: logger)
             app.channelHealth = { await engine.channelHealth() }
+            app.config = daemonConfig
             services.append(app.application(address: webAddress))
         }
         if let schedule = daemonConfig.reports.schedule {
