@@ -133,14 +133,14 @@ extension WebApp {
             if revoked { self.logger.info("api token revoked", metadata: ["login": "\(account.login)"]) }
             return try Self.json(.ok, ["revoked": revoked])
         }
-        router.post("/api/**") { request, _ -> Response in
-            _ = try await self.apiAccount(request)
-            var response = try APIError(
-                .methodNotAllowed, "method-not-allowed", "Đường dẫn \(request.uri.path) không nhận POST."
-            ).jsonResponse()
-            response.headers[.allow] = "GET"
-            return response
-        }
+    }
+
+    /// The paths the API writes to with POST (docs/openapi.json).
+    static func isAPIWritePath(_ path: String) -> Bool {
+        if path == "/api/items" || path == "/api/tokens/revoke" { return true }
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.count == 5 && parts[1] == "api" && parts[2] == "items" && !parts[3].isEmpty
+            && ["submit", "approve", "reject", "retry", "cancel"].contains(parts[4])
     }
 
     static let itemKeys: Set<String> = [

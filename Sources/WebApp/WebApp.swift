@@ -169,11 +169,15 @@ struct SecurityHeaders: RouterMiddleware {
     ) async throws -> Response {
         var response: Response
         do {
-            // The API reads with GET and writes with POST: any other method is 405, whatever the path.
-            if request.uri.path.hasPrefix("/api/"), ![.get, .head, .post].contains(request.method) {
-                response = try APIError(.methodNotAllowed, "method-not-allowed", "Đường dẫn này chỉ nhận GET và POST.")
+            // The API reads with GET and writes with POST on its write routes only: anything else is 405.
+            let path = request.uri.path
+            if path.hasPrefix("/api/"),
+                !(request.method == .get || request.method == .head
+                    || (request.method == .post && WebApp.isAPIWritePath(path)))
+            {
+                response = try APIError(.methodNotAllowed, "method-not-allowed", "Đường dẫn này không nhận \(request.method).")
                     .jsonResponse()
-                response.headers[.allow] = "GET, POST"
+                response.headers[.allow] = WebApp.isAPIWritePath(path) ? "POST" : "GET"
             } else {
                 response = try await next(request, context)
             }

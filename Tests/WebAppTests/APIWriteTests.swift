@@ -140,11 +140,14 @@ import Testing
                 client, "/api/items/\(item.id)/reject", #"{"reason":"Sai số liệu"}"#, token: approver)
             #expect(rejected == .ok && r6["status"] as? String == "rejected")
             let (undeclared, r7) = try await post(client, "/api/items/\(item.id)", "{}", token: approver)
-            #expect(undeclared == .methodNotAllowed && code(r7) == "method-not-allowed")
+            #expect(undeclared == .methodNotAllowed && code(r7) == "method-not-allowed", "\(undeclared) \(r7)")
             var headers: HTTPFields = [.authorization: "Bearer \(approver)"]
             headers[.contentType] = "application/json"
             let put = try await client.executeRequest(uri: "/api/items", method: .put, headers: headers, body: nil)
-            #expect(put.status == .methodNotAllowed && put.headers[.allow] == "GET, POST")
+            #expect(put.status == .methodNotAllowed && put.headers[.allow] == "POST")
+            let get = try await client.executeRequest(
+                uri: "/api/items/\(item.id)/approve", method: .get, headers: headers, body: nil)
+            #expect(get.status == .notFound)
         }
         #expect(try await f.store.item(item.id)?.statusReason == "Sai số liệu")
     }
