@@ -48,7 +48,8 @@ extension WebApp {
                         source: "web:\(officer.account.login)", actor: officer.account.login, draft: saveDraft),
                     at: now, plan: self.plan)
             } catch let error as StoreError where error.kind == .invalidState || error.kind == .locked {
-                throw WebError(status: .conflict, message: "Bài nháp này đã được gửi duyệt hoặc đã đóng, không sửa được nữa.")
+                throw WebError(
+                    status: .conflict, message: "Bài nháp này đã được gửi duyệt hoặc đã đóng, không sửa được nữa.")
             }
             self.logger.info(
                 saveDraft ? "web draft saved" : "web item submitted",
@@ -231,7 +232,8 @@ extension WebApp {
             values["image_name"] = image
         }
         if let preview, !(form["body"] ?? "").isEmpty { values["preview_html"] = preview }
-        return page("compose", title: draftID == nil ? "Soạn tin" : "Sửa bản nháp", officer: officer, status: status, values)
+        return page(
+            "compose", title: draftID == nil ? "Soạn tin" : "Sửa bản nháp", officer: officer, status: status, values)
     }
 
     /// `2026-12-07T17:30`, what a datetime-local field holds.

@@ -24,13 +24,15 @@ extension WebApp {
                 let parts = key.split(separator: "\u{1F}", maxSplits: 1).map(String.init)
                 return ["channel": parts[0], "kind": Labels.interactionKind(parts[1]), "count": count]
             }
-            let itemRows = counts.filter { $0.itemID != nil }.sorted { ($1.count, $0.itemID ?? "") < ($0.count, $1.itemID ?? "") }
-                .prefix(200).map { c -> [String: Any] in
-                    [
-                        "item_id": c.itemID ?? "", "title": c.itemTitle ?? c.itemID ?? "", "channel": c.channel,
-                        "kind": Labels.interactionKind(c.kind), "count": c.count,
-                    ]
-                }
+            let itemRows = counts.filter { $0.itemID != nil }.sorted {
+                ($1.count, $0.itemID ?? "") < ($0.count, $1.itemID ?? "")
+            }
+            .prefix(200).map { c -> [String: Any] in
+                [
+                    "item_id": c.itemID ?? "", "title": c.itemTitle ?? c.itemID ?? "", "channel": c.channel,
+                    "kind": Labels.interactionKind(c.kind), "count": c.count,
+                ]
+            }
             // The newest events this account may see: read more than shown, since some are filtered out.
             let recent = try await self.store.inboundEvents(InboundEventFilter(itemID: item?.id, limit: 200))
             var units: [String: String] = [:]

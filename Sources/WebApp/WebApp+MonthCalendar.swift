@@ -33,7 +33,9 @@ extension WebApp {
             first = month.start
             let gridEnd = lastWeek.end
             let rows = try await self.store.schedule(from: gridStart, to: gridEnd, limit: 5000)
-                .filter { officer.account.covers(unit: $0.1.content.unit) && (channel == nil || $0.0.channel == channel) }
+                .filter {
+                    officer.account.covers(unit: $0.1.content.unit) && (channel == nil || $0.0.channel == channel)
+                }
             var byDay: [Date: [[String: Any]]] = [:]
             for (d, item) in rows {
                 let at = d.deliveredAt ?? d.dueAt

@@ -65,7 +65,8 @@ extension WebApp {
     func buildReport(_ choice: ReportChoice) throws -> Report {
         guard let period = choice.period else {
             throw WebError.badRequest(
-                "Kỳ báo cáo \"\(choice.value)\" không đúng dạng (tháng 2026-11, quý 2026-Q4, 6 tháng 2026-H1, năm 2026).")
+                "Kỳ báo cáo \"\(choice.value)\" không đúng dạng (tháng 2026-11, quý 2026-Q4, 6 tháng 2026-H1, năm 2026)."
+            )
         }
         guard let config else {
             throw WebError(status: .serviceUnavailable, message: "Máy chủ chưa cấu hình thư mục nhật ký gửi tin.")
@@ -100,7 +101,8 @@ extension WebApp {
             "targets": report.targets.map { t -> [String: Any] in
                 [
                     "unit": t.unit, "what": t.label,
-                    "result": "\(Labels.number(t.actual))/\(Labels.number(t.required))" + (t.met ? " — đạt" : " — chưa đạt"),
+                    "result": "\(Labels.number(t.actual))/\(Labels.number(t.required))"
+                        + (t.met ? " — đạt" : " — chưa đạt"),
                 ]
             },
             "has_targets": !report.targets.isEmpty,
@@ -176,7 +178,9 @@ struct ReportChoice {
         return [
             "kinds": Self.kinds.map { ["key": $0.0, "label": $0.1, "selected": $0.0 == kind] },
             "value": value, "calendar": calendar,
-            "units": units.map { ["value": $0, "label": $0.isEmpty ? "Mọi đơn vị" : $0, "selected": $0 == (unit ?? "")] },
+            "units": units.map {
+                ["value": $0, "label": $0.isEmpty ? "Mọi đơn vị" : $0, "selected": $0 == (unit ?? "")]
+            },
             "many_units": units.count > 1,
         ]
     }

@@ -175,8 +175,10 @@ struct SecurityHeaders: RouterMiddleware {
                 !(request.method == .get || request.method == .head
                     || (request.method == .post && WebApp.isAPIWritePath(path)))
             {
-                response = try APIError(.methodNotAllowed, "method-not-allowed", "Đường dẫn này không nhận \(request.method).")
-                    .jsonResponse()
+                response = try APIError(
+                    .methodNotAllowed, "method-not-allowed", "Đường dẫn này không nhận \(request.method)."
+                )
+                .jsonResponse()
                 response.headers[.allow] = WebApp.isAPIWritePath(path) ? "POST" : "GET"
             } else {
                 response = try await next(request, context)

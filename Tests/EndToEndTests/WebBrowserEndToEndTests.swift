@@ -108,12 +108,14 @@ struct WebBrowserEndToEndTests {
                     + #"{"from":{"id":"24242424","name":"Nguyễn Văn B"},"post_id":"\#(postID)","comment_id":"c_777","#
                     + #""created_time":1795568399,"item":"comment","verb":"add","message":"Cho hỏi hồ sơ nộp ở đâu?"}}]}]}"#)
                     .utf8)
-            let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array("e2e-app-secret".utf8)))
+            let mac = HMAC<SHA256>.authenticationCode(
+                for: body, using: SymmetricKey(data: Array("e2e-app-secret".utf8)))
             let http = try HTTPClient()
             defer { http.shutdown() }
             var headers = HTTPHeaders([("Content-Type", "application/json")])
             headers.add(name: "X-Hub-Signature-256", value: "sha256=" + mac.map { String(format: "%02x", $0) }.joined())
-            return try await http.execute(HTTPRequest(method: "POST", url: webhook, headers: headers, body: body)).status
+            return try await http.execute(HTTPRequest(method: "POST", url: webhook, headers: headers, body: body))
+                .status
         }
 
         let script = Self.repository + "/scripts/web-browser-test.py"

@@ -114,12 +114,14 @@ struct SQLiteStoreDraftAndPageTests {
         try await f.store.record(
             [outcome(claimed, .delivered, result: ChannelResult(remoteID: "123_456"))], at: t0.addingTimeInterval(1))
         let at = t0.addingTimeInterval(60)
-        let events = (0..<3).map {
-            InboundEvent(kind: "comment", key: "c\($0)", occurredAt: at, remoteRef: "123_456", text: "Câu hỏi \($0)")
-        } + [
-            InboundEvent(kind: "reaction", key: "r1", occurredAt: at, remoteRef: "123_456"),
-            InboundEvent(kind: "message", key: "m1", occurredAt: at, text: "Xin hỏi"),
-        ]
+        let events =
+            (0..<3).map {
+                InboundEvent(
+                    kind: "comment", key: "c\($0)", occurredAt: at, remoteRef: "123_456", text: "Câu hỏi \($0)")
+            } + [
+                InboundEvent(kind: "reaction", key: "r1", occurredAt: at, remoteRef: "123_456"),
+                InboundEvent(kind: "message", key: "m1", occurredAt: at, text: "Xin hỏi"),
+            ]
         _ = try await f.store.recordInbound(channel: "fb", channelType: "facebook", events: events, at: at)
         let counts = try await f.store.inboundCounts(InboundEventFilter())
         #expect(

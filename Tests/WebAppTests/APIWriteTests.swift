@@ -38,7 +38,8 @@ import Testing
         let viewer = try await token(f, "xem")
         let outsider = try await token(f, "soantin-b")
         try await f.run { client in
-            let item = #"{"title":"Tin qua API","body":"Nội dung **đậm**","unit":"Sở Nội vụ","topic":"tthc","channels":["bang-tin"],"publish_at":"2026-11-21T08:00:00+07:00"}"#
+            let item =
+                #"{"title":"Tin qua API","body":"Nội dung **đậm**","unit":"Sở Nội vụ","topic":"tthc","channels":["bang-tin"],"publish_at":"2026-11-21T08:00:00+07:00"}"#
             // A viewer cannot create; an author of another unit cannot create for this one.
             let (refused, r1) = try await post(client, "/api/items", item, token: viewer)
             #expect(refused == .forbidden && code(r1) == "forbidden" && message(r1).contains("soạn tin"))
@@ -53,15 +54,19 @@ import Testing
             let hash = try #require(body["content_hash"] as? String)
 
             // The author's token has no approver role.
-            let (own, r3) = try await post(client, "/api/items/\(id)/approve", #"{"content_hash":"\#(hash)"}"#, token: author)
+            let (own, r3) = try await post(
+                client, "/api/items/\(id)/approve", #"{"content_hash":"\#(hash)"}"#, token: author)
             #expect(own == .forbidden && code(r3) == "forbidden")
-            let (stale, r4) = try await post(client, "/api/items/\(id)/approve", #"{"content_hash":"abc"}"#, token: approver)
+            let (stale, r4) = try await post(
+                client, "/api/items/\(id)/approve", #"{"content_hash":"abc"}"#, token: approver)
             #expect(stale == .conflict && code(r4) == "stale")
             let (noHash, r5) = try await post(client, "/api/items/\(id)/approve", "{}", token: approver)
             #expect(noHash == .badRequest && message(r5).hasPrefix("content_hash:"))
             let (ok, approved) = try await post(
                 client, "/api/items/\(id)/approve", #"{"content_hash":"\#(hash)"}"#, token: approver)
-            #expect(ok == .ok && approved["status"] as? String == "approved" && approved["approved_by"] as? String == "duyet")
+            #expect(
+                ok == .ok && approved["status"] as? String == "approved"
+                    && approved["approved_by"] as? String == "duyet")
             #expect((approved["deliveries"] as? [[String: Any]])?.first?["channel"] as? String == "bang-tin")
             let (again, r6) = try await post(
                 client, "/api/items/\(id)/approve", #"{"content_hash":"\#(hash)"}"#, token: approver)
@@ -69,7 +74,8 @@ import Testing
             // Other units' items are not there at all.
             #expect(try await post(client, "/api/items/\(id)/cancel", nil, token: outsider).0 == .notFound)
             #expect(try await post(client, "/api/items/\(id)/cancel", nil, token: viewer).0 == .forbidden)
-            let (cancelled, c) = try await post(client, "/api/items/\(id)/cancel", #"{"reason":"Trùng bài"}"#, token: author)
+            let (cancelled, c) = try await post(
+                client, "/api/items/\(id)/cancel", #"{"reason":"Trùng bài"}"#, token: author)
             #expect(cancelled == .ok && c["status"] as? String == "cancelled")
         }
         #expect(f.woken.value.withLock { $0 } >= 2)
@@ -106,11 +112,13 @@ import Testing
         let both = try await token(f, "lamca")
         try await f.run { client in
             let (_, body) = try await post(
-                client, "/api/items", #"{"title":"Tự viết","body":"Nội dung","unit":"Sở Nội vụ","channels":["bang-tin"]}"#,
+                client, "/api/items",
+                #"{"title":"Tự viết","body":"Nội dung","unit":"Sở Nội vụ","channels":["bang-tin"]}"#,
                 token: both)
             let id = try #require(body["id"] as? String)
             let hash = try #require(body["content_hash"] as? String)
-            let (own, r) = try await post(client, "/api/items/\(id)/approve", #"{"content_hash":"\#(hash)"}"#, token: both)
+            let (own, r) = try await post(
+                client, "/api/items/\(id)/approve", #"{"content_hash":"\#(hash)"}"#, token: both)
             #expect(own == .forbidden && code(r) == "own-item")
         }
     }
@@ -124,13 +132,15 @@ import Testing
         try await f.run { client in
             let (noReason, r1) = try await post(client, "/api/items/\(item.id)/reject", "{}", token: approver)
             #expect(noReason == .badRequest && message(r1).hasPrefix("reason:"))
-            let (unknown, r2) = try await post(client, "/api/items/\(item.id)/reject", #"{"ly_do":"x"}"#, token: approver)
+            let (unknown, r2) = try await post(
+                client, "/api/items/\(item.id)/reject", #"{"ly_do":"x"}"#, token: approver)
             #expect(unknown == .badRequest && message(r2).hasPrefix("ly_do:"))
             let (notJSON, r3) = try await post(client, "/api/items/\(item.id)/reject", "ly do", token: approver)
             #expect(notJSON == .badRequest && code(r3) == "bad-request")
             let (wrongType, r4) = try await post(client, "/api/items", #"{"title":1,"unit":"x"}"#, token: author)
             #expect(wrongType == .badRequest && message(r4).hasPrefix("title:"))
-            let (flag, r8) = try await post(client, "/api/items", #"{"title":"t","unit":"x","draft":"có"}"#, token: author)
+            let (flag, r8) = try await post(
+                client, "/api/items", #"{"title":"t","unit":"x","draft":"có"}"#, token: author)
             #expect(flag == .badRequest && message(r8).hasPrefix("draft:"))
             #expect(try await post(client, "/api/items/\(item.id)/retry", nil, token: approver).0 == .forbidden)
             // Nothing failed: nothing to retry.
@@ -161,7 +171,8 @@ import Testing
             #expect(ok == .ok && body["revoked"] as? Bool == true)
             let (gone, _) = try await post(client, "/api/tokens/revoke", #"{"token":"\#(secret)"}"#, token: other)
             #expect(gone == .unauthorized)
-            let (unknown, b2) = try await post(client, "/api/tokens/revoke", #"{"token":"cchc_khong-co"}"#, token: secret)
+            let (unknown, b2) = try await post(
+                client, "/api/tokens/revoke", #"{"token":"cchc_khong-co"}"#, token: secret)
             #expect(unknown == .ok && b2["revoked"] as? Bool == false)
             let (own, _) = try await post(client, "/api/tokens/revoke", #"{"token":"\#(secret)"}"#, token: secret)
             #expect(own == .ok)

@@ -28,7 +28,8 @@ import Testing
             channel_type: "bang-tin", delivery_id: claimed.delivery.id, attempt: 1, state: "delivered",
             remote_id: remote, actor: "cchcd")
         try await f.store.record(
-            [DeliveryOutcome(deliveryID: claimed.delivery.id, attempt: attempt, next: .delivered, logLine: line)], at: at)
+            [DeliveryOutcome(deliveryID: claimed.delivery.id, attempt: attempt, next: .delivered, logLine: line)],
+            at: at)
     }
 
     @Test func theMonthShowsEachDaysDeliveriesAndTheChannelsTimeRules() async throws {
@@ -84,7 +85,9 @@ import Testing
             #expect(html.contains("<td>bang-tin</td><td>Bình luận</td><td>2</td>"))
             #expect(html.contains("<td>bang-tin</td><td>Bày tỏ cảm xúc</td><td>1</td>"))
             #expect(html.contains("Tin được bình luận") && html.contains("Nộp hồ sơ ở đâu ạ?"))
-            #expect(!html.contains("Câu hỏi của xã") && !html.contains("Tin của xã") && !html.contains("Tin nhắn không gắn bài"))
+            #expect(
+                !html.contains("Câu hỏi của xã") && !html.contains("Tin của xã")
+                    && !html.contains("Tin nhắn không gắn bài"))
             let one = String(buffer: try await author.get("/phan-hoi?bai=\(a.id)").body)
             #expect(one.contains("Phản hồi của người dân: Tin được bình luận") && one.contains("Cảm ơn Sở"))
             #expect(try await author.get("/phan-hoi?bai=\(b.id)").status == .notFound)
@@ -138,7 +141,8 @@ import Testing
             #expect(otherReport?["unit"] as? String == WebFixture.unitA)
 
             let docx = try await author.get("/bao-cao/tai?ky=thang&gia-tri=2026-11&duong-lich=1&dinh-dang=docx")
-            #expect(docx.headers[.contentType] == "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+            #expect(
+                docx.headers[.contentType] == "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
             #expect(Array(Data(buffer: docx.body).prefix(2)) == Array("PK".utf8))
             for format in ["md", "csv", "html"] {
                 let r = try await author.get("/bao-cao/tai?ky=thang&gia-tri=2026-11&dinh-dang=\(format)")

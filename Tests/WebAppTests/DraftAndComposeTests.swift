@@ -132,8 +132,14 @@ import Testing
         #expect(app.nextSlots(channel: "bang-tin", after: evening).map(local).first == "2026-11-21T06:00")
         // Inside an open slot (17:10), that slot is the first suggestion.
         let inSlot = t0.addingTimeInterval(9 * 3600 + 600)
-        #expect(app.nextSlots(channel: "bang-tin", after: inSlot).map(local).prefix(2) == ["2026-11-20T17:10", "2026-11-21T06:00"])
-        #expect(app.nextSlots(channel: "bang-phu", after: evening).map(local) == ["2026-11-21T06:30", "2026-11-21T18:00", "2026-11-22T06:30"])
+        #expect(
+            app.nextSlots(channel: "bang-tin", after: inSlot).map(local).prefix(2) == [
+                "2026-11-20T17:10", "2026-11-21T06:00",
+            ])
+        #expect(
+            app.nextSlots(channel: "bang-phu", after: evening).map(local) == [
+                "2026-11-21T06:30", "2026-11-21T18:00", "2026-11-22T06:30",
+            ])
         #expect(app.nextSlots(channel: "khong-co", after: evening).isEmpty)
     }
 }
