@@ -179,7 +179,7 @@ enum OpenAPIDocument {
                     }
                   },
                   "403": {
-                    "description": "The token's account lacks the role",
+                    "description": "The token's account lacks the role, or the unit is not one of its units",
                     "content": {
                       "application/json": {
                         "schema": {
@@ -190,6 +190,16 @@ enum OpenAPIDocument {
                   },
                   "422": {
                     "description": "The item breaks a rule: a missing field, a unit outside the token's, a channel's limit",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "413": {
+                    "description": "A body over 1 MB (code `too-large`)",
                     "content": {
                       "application/json": {
                         "schema": {
@@ -333,6 +343,16 @@ enum OpenAPIDocument {
                         }
                       }
                     }
+                  },
+                  "413": {
+                    "description": "A body over 1 MB (code `too-large`)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
                   }
                 },
                 "requestBody": {
@@ -414,6 +434,16 @@ enum OpenAPIDocument {
                   },
                   "409": {
                     "description": "Not possible in the item's state (code `conflict`), or the content changed since it was read (code `stale`)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "413": {
+                    "description": "A body over 1 MB (code `too-large`)",
                     "content": {
                       "application/json": {
                         "schema": {
@@ -509,6 +539,16 @@ enum OpenAPIDocument {
                         }
                       }
                     }
+                  },
+                  "413": {
+                    "description": "A body over 1 MB (code `too-large`)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
                   }
                 },
                 "requestBody": {
@@ -590,6 +630,16 @@ enum OpenAPIDocument {
                   },
                   "409": {
                     "description": "Not possible in the item's state (code `conflict`), or the content changed since it was read (code `stale`)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "413": {
+                    "description": "A body over 1 MB (code `too-large`)",
                     "content": {
                       "application/json": {
                         "schema": {
@@ -685,6 +735,16 @@ enum OpenAPIDocument {
                         }
                       }
                     }
+                  },
+                  "413": {
+                    "description": "A body over 1 MB (code `too-large`)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
                   }
                 },
                 "requestBody": {
@@ -745,6 +805,16 @@ enum OpenAPIDocument {
                   },
                   "401": {
                     "description": "No valid token",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "413": {
+                    "description": "A body over 1 MB (code `too-large`)",
                     "content": {
                       "application/json": {
                         "schema": {
@@ -816,7 +886,11 @@ enum OpenAPIDocument {
                           "bad-request",
                           "conflict",
                           "internal",
-                          "method-not-allowed"
+                          "method-not-allowed",
+                          "invalid-item",
+                          "stale",
+                          "own-item",
+                          "too-large"
                         ]
                       },
                       "message": {

@@ -14,6 +14,9 @@ extension WebApp {
             let object = try await self.jsonBody(request, allowed: Self.itemKeys)
             let draft = try Self.bool(object, "draft") ?? false
             let form = try self.itemForm(object)
+            if let unit = form.text("unit"), unit != Account.allUnits, !account.covers(unit: unit) {
+                throw APIError(.forbidden, "forbidden", "Mã truy cập không được soạn tin cho đơn vị \"\(unit)\".")
+            }
             let (content, problems) = self.content(form, account: account, image: nil, draft: draft)
             guard let content else {
                 throw APIError(.unprocessableContent, "invalid-item", problems.joined(separator: " "))
@@ -74,7 +77,8 @@ extension WebApp {
             let account = try await self.apiAccount(request)
             guard account.has(.approver) else { throw APIError.role("duyệt") }
             let object = try await self.jsonBody(request, allowed: ["reason"])
-            guard let reason = try Self.string(object, "reason") else {
+            guard let reason = try Self.string(object, "reason"), !reason.trimmingCharacters(in: .whitespaces).isEmpty
+            else {
                 throw APIError(.badRequest, "bad-request", "reason: cần ghi lý do từ chối.")
             }
             let item = try await self.apiItem(try context.parameters.require("id"), account)
@@ -135,12 +139,18 @@ extension WebApp {
         }
     }
 
-    /// The paths the API writes to with POST (docs/openapi.json).
-    static func isAPIWritePath(_ path: String) -> Bool {
-        if path == "/api/items" || path == "/api/tokens/revoke" { return true }
+    /// The methods an API path answers (docs/openapi.json): `/api/items` reads and creates, the items'
+    /// actions and the token revocation only write, every other path only reads.
+    static func apiMethods(_ path: String) -> [HTTPRequest.Method] {
+        if path == "/api/items" { return [.get, .post] }
+        if path == "/api/tokens/revoke" { return [.post] }
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        return parts.count == 5 && parts[1] == "api" && parts[2] == "items" && !parts[3].isEmpty
+        if parts.count == 5 && parts[1] == "api" && parts[2] == "items" && !parts[3].isEmpty
             && ["submit", "approve", "reject", "retry", "cancel"].contains(parts[4])
+        {
+            return [.post]
+        }
+        return [.get]
     }
 
     static let itemKeys: Set<String> = [
@@ -211,8 +221,9 @@ extension WebApp {
         return Form(fields: fields)
     }
 
+    /// The string under `key`, nil when absent; null or another type is an error naming the key.
     static func string(_ object: [String: Any], _ key: String) throws -> String? {
-        guard let value = object[key], !(value is NSNull) else { return nil }
+        guard let value = object[key] else { return nil }
         guard let text = value as? String else {
             throw APIError(.badRequest, "bad-request", "\(key): cần một chuỗi.")
         }
@@ -220,7 +231,7 @@ extension WebApp {
     }
 
     static func bool(_ object: [String: Any], _ key: String) throws -> Bool? {
-        guard let value = object[key], !(value is NSNull) else { return nil }
+        guard let value = object[key] else { return nil }
         guard let flag = value as? Bool else {
             throw APIError(.badRequest, "bad-request", "\(key): cần true hoặc false.")
         }

@@ -169,17 +169,14 @@ struct SecurityHeaders: RouterMiddleware {
     ) async throws -> Response {
         var response: Response
         do {
-            // The API reads with GET and writes with POST on its write routes only: anything else is 405.
+            // Each API path answers the methods docs/openapi.json gives it; any other method is 405.
             let path = request.uri.path
-            if path.hasPrefix("/api/"),
-                !(request.method == .get || request.method == .head
-                    || (request.method == .post && WebApp.isAPIWritePath(path)))
-            {
+            let method = request.method == .head ? HTTPRequest.Method.get : request.method
+            if path.hasPrefix("/api/"), !WebApp.apiMethods(path).contains(method) {
                 response = try APIError(
                     .methodNotAllowed, "method-not-allowed", "Đường dẫn này không nhận \(request.method)."
-                )
-                .jsonResponse()
-                response.headers[.allow] = WebApp.isAPIWritePath(path) ? "POST" : "GET"
+                ).jsonResponse()
+                response.headers[.allow] = WebApp.apiMethods(path).map(\.rawValue).joined(separator: ", ")
             } else {
                 response = try await next(request, context)
             }

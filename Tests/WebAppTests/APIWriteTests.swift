@@ -44,8 +44,15 @@ import Testing
             let (refused, r1) = try await post(client, "/api/items", item, token: viewer)
             #expect(refused == .forbidden && code(r1) == "forbidden" && message(r1).contains("soạn tin"))
             let (wrongUnit, r2) = try await post(client, "/api/items", item, token: outsider)
-            #expect(wrongUnit == .unprocessableContent && code(r2) == "invalid-item")
-            #expect(message(r2).contains("không được soạn tin cho"))
+            #expect(wrongUnit == .forbidden && code(r2) == "forbidden")
+            #expect(message(r2).contains("không được soạn tin cho đơn vị \"Sở Nội vụ\""))
+            let (noChannel, r9) = try await post(
+                client, "/api/items", #"{"title":"Thiếu kênh","body":"x","unit":"Sở Nội vụ"}"#, token: author)
+            #expect(noChannel == .unprocessableContent && code(r9) == "invalid-item")
+            #expect(message(r9).contains("Kênh: chọn ít nhất một kênh."))
+            let (nullReason, r10) = try await post(
+                client, "/api/items", #"{"title":null,"unit":"Sở Nội vụ"}"#, token: author)
+            #expect(nullReason == .badRequest && message(r10).hasPrefix("title:"))
 
             let (created, body) = try await post(client, "/api/items", item, token: author)
             #expect(created == .created && body["status"] as? String == "submitted")
@@ -154,10 +161,11 @@ import Testing
             var headers: HTTPFields = [.authorization: "Bearer \(approver)"]
             headers[.contentType] = "application/json"
             let put = try await client.executeRequest(uri: "/api/items", method: .put, headers: headers, body: nil)
-            #expect(put.status == .methodNotAllowed && put.headers[.allow] == "POST")
-            let get = try await client.executeRequest(
-                uri: "/api/items/\(item.id)/approve", method: .get, headers: headers, body: nil)
-            #expect(get.status == .notFound)
+            #expect(put.status == .methodNotAllowed && put.headers[.allow] == "GET, POST")
+            for uri in ["/api/items/\(item.id)/approve", "/api/tokens/revoke"] {
+                let get = try await client.executeRequest(uri: uri, method: .get, headers: headers, body: nil)
+                #expect(get.status == .methodNotAllowed && get.headers[.allow] == "POST", "\(uri)")
+            }
         }
         #expect(try await f.store.item(item.id)?.statusReason == "Sai số liệu")
     }
