@@ -69,7 +69,7 @@ struct WebBench: AsyncParsableCommand {
         }
         try await store.addSession(
             WebSession(
-                idHash: APITokenHash.of(sessionID), login: "bench", csrfToken: "bench", createdAt: now,
+                idHash: APITokenHash.of(sessionID), login: "bench", csrfToken: String(sessionID.reversed()), createdAt: now,
                 expiresAt: now.addingTimeInterval(3600)))
 
         var logger = Logger(label: "cchc-bench-web")
@@ -83,9 +83,12 @@ struct WebBench: AsyncParsableCommand {
             channelOrder: config.channels.map(\.name), plan: { planner.plan($0) }, wake: {}, logger: logger)
         app.config = config
         let port = Mutex<Int?>(nil)
+        // The server's own logger stays quiet: cancelling it at the end logs its child channels' cancellation.
+        var serverLogger = logger
+        serverLogger.logLevel = .critical
         let server = Application(
             router: app.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in port.withLock { $0 = channel.localAddress?.port } }, logger: logger)
+            onServerRunning: { channel in port.withLock { $0 = channel.localAddress?.port } }, logger: serverLogger)
         let serving = Task { try await server.runService() }
         defer { serving.cancel() }
         var bound: Int?
