@@ -1,8 +1,10 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Architecture (DESIGN.md §2): executables → Engine, Intake, Reports, Config, plugins → ChannelKit, Queue,
-// Transport → CCurlShims → CCurl. Plugins depend on ChannelKit, Transport, ChannelHTTP and Rendering only.
+// Architecture (DESIGN.md §2): executables → Engine, Intake, Reports, Config, plugins → ChannelKit,
+// ChannelConfig, Queue, Transport → CCurlShims → CCurl. Plugins depend on ChannelKit (the contract),
+// ChannelConfig (reading their config section and secrets), Transport, ChannelHTTP and Rendering only —
+// never on Engine, Queue or Config.
 
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny")
@@ -49,12 +51,14 @@ let package = Package(
         ),
         // sd_notify without libsystemd.
         .target(name: "Systemd", swiftSettings: swiftSettings),
-        // The plugin API. Foundation and swift-log only.
+        // The plugin API: the Channel protocol, the values it passes, its errors. Foundation and swift-log only.
         .target(
             name: "ChannelKit",
             dependencies: [.product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // Reading a configuration section key by key (file:line:key errors), durations, secrets. Foundation only.
+        .target(name: "ChannelConfig", swiftSettings: swiftSettings),
         // What HTTP-based channels share: HTTP answers and transport failures → outcomes; JSON pointers.
         .target(
             name: "ChannelHTTP",
@@ -65,7 +69,7 @@ let package = Package(
         .target(
             name: "Rendering",
             dependencies: [
-                "ChannelKit",
+                "ChannelKit", "ChannelConfig",
                 .product(name: "Ink", package: "Ink"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
@@ -85,13 +89,14 @@ let package = Package(
         ),
         .target(
             name: "Config",
-            dependencies: ["ChannelKit", "Yams", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["ChannelKit", "ChannelConfig", "Yams", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Intake",
             dependencies: [
-                "ChannelKit", "Config", "Queue", "Yams", .product(name: "Logging", package: "swift-log"),
+                "ChannelKit", "ChannelConfig", "Config", "Queue", "Yams",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Metrics", package: "swift-metrics"),
@@ -102,7 +107,8 @@ let package = Package(
             name: "Engine",
             dependencies: [
                 // Transport: the engine hears from the HTTP client when a send is handed to the network.
-                "ChannelKit", "Queue", "Config", "Transport", .product(name: "Logging", package: "swift-log"),
+                "ChannelKit", "ChannelConfig", "Queue", "Config", "Transport",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -148,7 +154,7 @@ let package = Package(
         // Plugins: each a channel type.
         .target(
             name: "Portal",
-            dependencies: ["ChannelKit", "Transport", "ChannelHTTP", "Rendering"],
+            dependencies: ["ChannelKit", "ChannelConfig", "Transport", "ChannelHTTP", "Rendering"],
             path: "Plugins/Portal",
             exclude: ["README.md"],
             swiftSettings: swiftSettings
@@ -156,7 +162,7 @@ let package = Package(
         .target(
             name: "Webhook",
             dependencies: [
-                "ChannelKit", "Transport", "ChannelHTTP", "Rendering",
+                "ChannelKit", "ChannelConfig", "Transport", "ChannelHTTP", "Rendering",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Plugins/Webhook",
@@ -165,7 +171,7 @@ let package = Package(
         ),
         .target(
             name: "Exec",
-            dependencies: ["ChannelKit", "Rendering"],
+            dependencies: ["ChannelKit", "ChannelConfig", "Rendering"],
             path: "Plugins/Exec",
             exclude: ["README.md"],
             swiftSettings: swiftSettings
@@ -173,7 +179,8 @@ let package = Package(
         .target(
             name: "Email",
             dependencies: [
-                "ChannelKit", "Transport", "Rendering", .product(name: "Crypto", package: "swift-crypto"),
+                "ChannelKit", "ChannelConfig", "Transport", "Rendering",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Plugins/Email",
             exclude: ["README.md"],
@@ -182,7 +189,7 @@ let package = Package(
         .target(
             name: "Radio",
             dependencies: [
-                "ChannelKit", "Transport", "ChannelHTTP", "ReadAloud", "Docx",
+                "ChannelKit", "ChannelConfig", "Transport", "ChannelHTTP", "ReadAloud", "Docx",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Plugins/Radio",
@@ -192,7 +199,7 @@ let package = Package(
         .target(
             name: "Facebook",
             dependencies: [
-                "ChannelKit", "Transport", "ChannelHTTP", "Rendering",
+                "ChannelKit", "ChannelConfig", "Transport", "ChannelHTTP", "Rendering",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Plugins/Facebook",
@@ -202,7 +209,7 @@ let package = Package(
         .target(
             name: "Zalo",
             dependencies: [
-                "ChannelKit", "Transport", "ChannelHTTP", "Rendering",
+                "ChannelKit", "ChannelConfig", "Transport", "ChannelHTTP", "Rendering",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -214,14 +221,16 @@ let package = Package(
         .target(
             name: "ChannelRegistry",
             dependencies: [
-                "ChannelKit", "Transport", "Config", "Portal", "Webhook", "Exec", "Email", "Radio", "Facebook", "Zalo",
+                "ChannelKit", "ChannelConfig", "Transport", "Config", "Portal", "Webhook", "Exec", "Email", "Radio",
+                "Facebook", "Zalo",
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "cchcd",
             dependencies: [
-                "Engine", "Intake", "Config", "Queue", "ChannelRegistry", "Transport", "Systemd", "Listener",
+                "Engine", "Intake", "ChannelConfig", "Config", "Queue", "ChannelRegistry", "Transport", "Systemd",
+                "Listener",
                 "Reports", "WebApp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -235,7 +244,7 @@ let package = Package(
         .executableTarget(
             name: "cchc",
             dependencies: [
-                "Engine", "Intake", "Config", "Queue", "ChannelRegistry", "Transport", "Radio", "Zalo",
+                "Engine", "Intake", "ChannelConfig", "Config", "Queue", "ChannelRegistry", "Transport", "Radio", "Zalo",
                 "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -245,7 +254,7 @@ let package = Package(
         .executableTarget(
             name: "cchc-bench",
             dependencies: [
-                "Engine", "Queue", "Config", "ChannelRegistry", "Transport", "TestSupport", "CCurlRawLoad", "ReadAloud",
+                "Engine", "Queue", "Config", "ChannelRegistry", "Transport", "BenchKit", "CCurlRawLoad", "ReadAloud",
                 "Reports", "WebApp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -254,11 +263,24 @@ let package = Package(
             path: "Sources/cchc-bench",
             swiftSettings: swiftSettings
         ),
-        // Loopback servers that follow the published APIs (tests and the benchmark).
+        // What cchc-bench runs on, outside the test code it must not link: a counting HTTP sink (in
+        // process, or as a `cchc-bench sink` child), children started with posix_spawn, /proc memory
+        // figures, the delivery checks. The tests use SpawnedProcess from here too.
+        .target(
+            name: "BenchKit",
+            dependencies: [
+                "Transport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Loopback servers that follow the published APIs (tests only).
         .target(
             name: "TestSupport",
             dependencies: [
-                "Engine",
+                "Engine", "BenchKit", "ChannelConfig", .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -270,36 +292,51 @@ let package = Package(
             name: "TransportTests", dependencies: ["Transport", "TestSupport", "CCurlRawLoad"],
             swiftSettings: swiftSettings),
         .testTarget(name: "ChannelKitTests", dependencies: ["ChannelKit", "Queue"], swiftSettings: swiftSettings),
-        .testTarget(name: "RenderingTests", dependencies: ["Rendering"], swiftSettings: swiftSettings),
+        .testTarget(name: "ChannelConfigTests", dependencies: ["ChannelConfig"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RenderingTests", dependencies: ["Rendering", "ChannelConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "QueueTests", dependencies: ["Queue"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ConfigTests",
-            dependencies: ["Config", "ChannelRegistry", "Transport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Config", "ChannelConfig", "ChannelRegistry", "Transport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
-        .testTarget(name: "IntakeTests", dependencies: ["Intake", "Config", "Queue"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "IntakeTests",
+            dependencies: [
+                "Intake", "ChannelConfig", "Config", "Queue", "ChannelRegistry", "Transport", "TestSupport",
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "EngineTests",
-            dependencies: ["Engine", "Queue", "ChannelKit", "Config", "TestSupport"],
+            dependencies: ["Engine", "Queue", "ChannelKit", "ChannelConfig", "Config", "TestSupport"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "PortalTests", dependencies: ["Portal", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "WebhookTests", dependencies: ["Webhook", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PortalTests", dependencies: ["Portal", "ChannelConfig", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WebhookTests", dependencies: ["Webhook", "ChannelConfig", "TestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "FacebookTests",
             dependencies: [
-                "Facebook", "TestSupport", "ChannelKit", "Transport", "Engine", "Queue", "Config",
+                "Facebook", "TestSupport", "ChannelKit", "ChannelConfig", "Transport", "Engine", "Queue", "Config",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ListenerTests",
             dependencies: [
-                "Listener", "ChannelKit", "Config", "Engine", "Queue", "Zalo", "Transport",
+                "Listener", "ChannelKit", "ChannelConfig", "Config", "Engine", "Queue", "Zalo", "Transport",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings),
-        .testTarget(name: "ExecTests", dependencies: ["Exec"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ExecTests", dependencies: ["Exec", "ChannelConfig", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WebAppTests",
             dependencies: [
@@ -310,7 +347,8 @@ let package = Package(
         .testTarget(
             name: "ZaloTests",
             dependencies: [
-                "Zalo", "ChannelKit", "Transport", "TestSupport", .product(name: "Logging", package: "swift-log"),
+                "Zalo", "ChannelKit", "ChannelConfig", "Transport", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings),
@@ -318,14 +356,14 @@ let package = Package(
         .testTarget(
             name: "RadioTests",
             dependencies: [
-                "Radio", "ReadAloud", "Transport", "TestSupport",
+                "Radio", "ChannelConfig", "ReadAloud", "Transport", "TestSupport",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "EmailTests",
             dependencies: [
-                "Email", "Transport", "ChannelKit", "Config", "Rendering", "TestSupport",
+                "Email", "Transport", "ChannelKit", "ChannelConfig", "Config", "Rendering", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ], swiftSettings: swiftSettings),
         .testTarget(
@@ -333,6 +371,7 @@ let package = Package(
             dependencies: ["Reports", "Docx", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "BenchKitTests", dependencies: ["BenchKit", "Transport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["TestSupport", "Queue", "Transport", .product(name: "Crypto", package: "swift-crypto")],

@@ -8,46 +8,82 @@ extension SQLiteStore {
     public func addItem(
         _ item: NewItem, at: Date, plan: @Sendable (ItemRecord) -> [PlannedDelivery]
     ) async throws(StoreError) -> (ItemRecord, created: Bool) {
-        let prepared = try Self.prepare(item)
-        return try await write("add item") { db in
-            try self.add(db, prepared.item, hash: prepared.hash, json: prepared.json, at: at, plan: plan)
-        }
-    }
-
-    public func addItems(_ batch: [(item: NewItem, at: Date)], plan: @Sendable (ItemRecord) -> [PlannedDelivery])
-        async throws(StoreError) -> [ItemRecord]
-    {
-        let prepared = try batch.map { entry throws(StoreError) in
-            let p = try Self.prepare(entry.item)
-            return (item: p.item, hash: p.hash, json: p.json, at: entry.at)
-        }
-        return try await write("add \(batch.count) items") { db in
-            try prepared.map { p in try self.add(db, p.item, hash: p.hash, json: p.json, at: p.at, plan: plan).0 }
-        }
-    }
-
-    /// The item in NFC with its content hash and JSON, its id or id month checked.
-    private static func prepare(_ item: NewItem) throws(StoreError) -> (item: NewItem, hash: String, json: String) {
         let item = item.normalizedNFC()
         if let id = item.id {
-            try validateItemID(id)
+            try Self.validateItemID(id)
         } else {
-            try validateIDMonth(item.idMonth)
+            try Self.validateIDMonth(item.idMonth)
         }
-        if item.draft && item.approval != nil {
-            throw StoreError(.invalidState, subject: item.id, "a draft cannot arrive approved")
+        let hash = item.content.contentHash
+        let json = try Self.encodeContent(item.content)
+        return try await write("add item") { db in
+            try self.addItem(db, item, hash: hash, json: json, at: at, plan: plan)
         }
-        return (item, item.content.contentHash, try encodeContent(item.content))
     }
 
-    private func add(
+    public func addItems(
+        _ items: [NewItem], newSourcesOnly: Bool, at: Date, plan: @Sendable (ItemRecord) -> [PlannedDelivery]
+    ) async throws(StoreError) -> [ItemBatchResult] {
+        guard !items.isEmpty else { return [] }
+        // Checked and encoded before the transaction, so the writer holds the database only for the writes.
+        let prepared: [Result<(NewItem, hash: String, json: String), StoreError>] = items.map { item in
+            let item = item.normalizedNFC()
+            do throws(StoreError) {
+                if let id = item.id {
+                    try Self.validateItemID(id)
+                } else {
+                    try Self.validateIDMonth(item.idMonth)
+                }
+                return .success((item, item.content.contentHash, try Self.encodeContent(item.content)))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try await write("add \(items.count) items") { db in
+            let bySource = try db.cachedStatement(sql: "SELECT id FROM items WHERE source = ? LIMIT 1")
+            var results: [ItemBatchResult] = []
+            results.reserveCapacity(prepared.count)
+            for entry in prepared {
+                switch entry {
+                case .failure(let error):
+                    results.append(.failed(error))
+                case .success(let (item, hash, json)):
+                    if newSourcesOnly, let id = try String.fetchOne(bySource, arguments: [item.source]),
+                        let existing = try self.fetchItem(db, id)
+                    {
+                        results.append(.alreadyTaken(existing))
+                        continue
+                    }
+                    // Each item in a savepoint: one refused (an edit of a locked item) leaves the others.
+                    var outcome: ItemBatchResult = .failed(StoreError(.database, "not stored"))
+                    do {
+                        try db.inSavepoint {
+                            let (record, created) = try self.addItem(
+                                db, item, hash: hash, json: json, at: at, plan: plan)
+                            outcome = .added(record, created: created)
+                            return .commit
+                        }
+                    } catch let error as StoreError where error.kind != .database {
+                        outcome = .failed(error)
+                    }
+                    results.append(outcome)
+                }
+            }
+            return results
+        }
+    }
+
+    func addItem(
         _ db: Database, _ item: NewItem, hash: String, json: String, at: Date,
         plan: (ItemRecord) -> [PlannedDelivery]
     ) throws -> (ItemRecord, created: Bool) {
-        if let id = item.id, let existing = try fetchItem(db, id) {
-            return try edit(db, existing, with: item, hash: hash, json: json, at: at, plan: plan)
+        if item.draft && item.approval != nil {
+            throw StoreError(.invalidState, subject: item.id, "a draft cannot arrive approved")
         }
-        let id = try item.id ?? assignID(db, month: item.idMonth)
+        if let id = item.id, let existing = try self.fetchItem(db, id) {
+            return try self.edit(db, existing, with: item, hash: hash, json: json, at: at, plan: plan)
+        }
+        let id = try item.id ?? self.assignID(db, month: item.idMonth)
         let content = item.content
         try db.cachedStatement(
             sql: """
@@ -68,12 +104,12 @@ extension SQLiteStore {
             try audit(db, at: at, actor: item.actor, action: "add", itemID: id, detail: "draft: \(item.source)")
             return (record, true)
         }
-        var line = line("item.submitted", ItemHeader(record), at: at, actor: item.actor)
+        var line = self.line("item.submitted", ItemHeader(record), at: at, actor: item.actor)
         line.detail = item.source
-        try appendLog(db, line, at: at)
-        try audit(db, at: at, actor: item.actor, action: "add", itemID: id, detail: item.source)
+        try self.appendLog(db, line, at: at)
+        try self.audit(db, at: at, actor: item.actor, action: "add", itemID: id, detail: item.source)
         guard let approval = item.approval else { return (record, true) }
-        return (try approve(db, record, approval: approval, at: at, plan: plan), true)
+        return (try self.approve(db, record, approval: approval, at: at, plan: plan), true)
     }
 
     /// Replaces the content of an existing item (see ``Store/addItem(_:at:plan:)``).
