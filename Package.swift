@@ -161,7 +161,7 @@ let package = Package(
         .target(
             name: "WebApp",
             dependencies: [
-                "ChannelKit", "Queue", "Config", "Rendering", "Engine", "Workflows",
+                "ChannelKit", "Queue", "Config", "Rendering", "Engine", "Workflows", "Reports",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -284,8 +284,9 @@ let package = Package(
             name: "cchc-bench",
             dependencies: [
                 "Engine", "Queue", "Scheduling", "Config", "ChannelRegistry", "Transport", "BenchKit", "CCurlRawLoad",
-                "ReadAloud", "Reports", "DeliveryLog",
+                "ReadAloud", "Reports", "DeliveryLog", "WebApp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/cchc-bench",

@@ -6,8 +6,11 @@ Run by Tests/EndToEndTests/WebBrowserEndToEndTests.swift against the real cchcd:
 Prints one JSON object (the item id, the pages seen) on success; exits non-zero naming the step that failed.
 """
 import json
+import os
 import sys
 import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -148,6 +151,36 @@ click("#duyet")
 check("tb=tu-duyet" in driver.current_url, "self-approval was not refused")
 check(driver.find_element(By.CSS_SELECTOR, "#trang-thai").text == "chờ duyệt", "the item left 'chờ duyệt'")
 shot("tu-duyet-bi-tu-choi")
+
+# 3b. A draft: a title and two channels are enough to save it; the compose page counts the Facebook
+#     post's length as the author types and suggests the radio station's next air times; it is listed
+#     under "Bản nháp", opened again, completed with a suggested time, and submitted.
+driver.get(base + "/soan")
+fill("#title", "Bản nháp: lịch tiếp công dân tháng 12")
+click("input[name=channels][value=fb-sonoivu]", navigates=False)
+click("input[name=channels][value=radio-xa]", navigates=False)
+counters = driver.find_elements(By.CSS_SELECTOR, "#dem-ky-tu li")
+check(counters and "bài đăng Facebook" in counters[0].text, "the Facebook post's counter is missing")
+check(counters[0].text.startswith("fb-sonoivu — bài đăng Facebook: 37/"), f"the counter counts wrong: {counters[0].text}")
+click("#luu-nhap")
+check("Đã lưu bản nháp." in body_text(), "saving the draft failed")
+draft_id = driver.current_url.split("/bai/")[1].split("?")[0]
+check(driver.find_element(By.CSS_SELECTOR, "#trang-thai").text == "nháp", "the draft is not a draft")
+driver.get(base + "/nhap")
+check("Bản nháp: lịch tiếp công dân tháng 12" in body_text(), "the draft is not in Bản nháp")
+shot("ban-nhap")
+driver.get(f"{base}/soan?nhap={draft_id}")
+check(driver.find_element(By.CSS_SELECTOR, "#title").get_attribute("value") == "Bản nháp: lịch tiếp công dân tháng 12",
+      "the draft did not open filled in")
+fill("#body", "Lãnh đạo Sở tiếp công dân vào **thứ Năm** hằng tuần tại Bộ phận một cửa.")
+slot = driver.find_element(By.CSS_SELECTOR, "#gio-radio-xa button[data-slot]")
+slot.click()
+check(driver.find_element(By.CSS_SELECTOR, "#publish_at").get_attribute("value") == slot.get_attribute("data-slot"),
+      "a suggested time did not fill the publish time")
+shot("sua-ban-nhap")
+click("#gui-duyet")
+check("Đã gửi bài để duyệt." in body_text(), "submitting the draft failed")
+check(driver.find_element(By.CSS_SELECTOR, "#trang-thai").text == "chờ duyệt", "the submitted draft is not waiting")
 sign_out()
 
 # 4. The approver views every channel's preview, then approves.
@@ -179,8 +212,50 @@ driver.get(base + "/lich")
 check("Sơn La: 100% thủ tục hành chính" in body_text(), "the item is not on the calendar")
 check("radio-xa: đã gửi" in body_text(), "the radio delivery is not on the calendar")
 shot("lich")
+
+# 6. The month: the item on its day, the radio station's air times; a click opens the item.
+driver.get(base + "/lich/thang")
+check("Sơn La: 100% thủ tục hành chính" in body_text(), "the item is not on the month calendar")
+check("Đài truyền thanh xã Tân Lập: phát lúc 00:00, 06:00, 12:00, 18:00" in body_text(),
+      "the radio station's air times are not on the month calendar")
+shot("lich-thang")
+click(f"#lich-thang a[href='/bai/{item_id}']")
+check(f"/bai/{item_id}" in driver.current_url, "the month calendar's entry does not open the item")
+
+# 7. Citizens' feedback: the comment the test sends to the Facebook webhook, counted and shown.
+deadline = time.time() + 60
+while time.time() < deadline:
+    driver.get(base + "/phan-hoi")
+    if "Cho hỏi hồ sơ nộp ở đâu?" in body_text():
+        break
+    time.sleep(1)
+check("Cho hỏi hồ sơ nộp ở đâu?" in body_text(), "the citizen's comment is not on the feedback page")
+check("Bình luận" in body_text(), "the comment is not counted")
+shot("phan-hoi")
+driver.get(f"{base}/phan-hoi?bai={item_id}")
+check("Phản hồi của người dân: Sơn La" in body_text(), "the item's feedback page is missing")
+
+# 8. The report of this month (calendar basis), its figures, and the Word file downloaded.
+month = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%Y-%m")
+driver.get(base + "/bao-cao")
+Select(driver.find_element(By.CSS_SELECTOR, "#ky")).select_by_value("thang")
+fill("#gia-tri", month)
+click("input[name=duong-lich]", navigates=False)
+click("#xem-bao-cao")
+check(driver.find_elements(By.CSS_SELECTOR, "#so-lieu"), "the report's figures are missing")
+shot("bao-cao")
+driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": shots})
+click("#tai-docx", navigates=False)
+report = f"{shots}/bao-cao-{month}.docx"
+deadline = time.time() + 30
+while time.time() < deadline and not os.path.exists(report):
+    time.sleep(0.5)
+check(os.path.exists(report), "the Word report was not downloaded")
+with open(report, "rb") as f:
+    check(f.read(2) == b"PK", "the downloaded report is not a .docx (zip)")
+
 driver.get(base + "/")
 shot("hang-doi")
 shot("hang-doi-dien-thoai", width=390)
 driver.quit()
-print(json.dumps({"item": item_id, "screenshots": pages}, ensure_ascii=False))
+print(json.dumps({"item": item_id, "draft": draft_id, "report": report, "screenshots": pages}, ensure_ascii=False))

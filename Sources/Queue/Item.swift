@@ -13,9 +13,12 @@ public struct NewItem: Sendable {
     public var actor: String
     /// Set when the item arrives pre-approved from a trusted inbox.
     public var approval: Approval?
+    /// Saved as a draft (the web app's "Lưu nháp"): kept out of the queue until submitted.
+    public var draft: Bool
 
     public init(
-        id: String?, idMonth: String, content: ItemContent, source: String, actor: String, approval: Approval? = nil
+        id: String?, idMonth: String, content: ItemContent, source: String, actor: String, approval: Approval? = nil,
+        draft: Bool = false
     ) {
         self.id = id
         self.idMonth = idMonth
@@ -23,6 +26,7 @@ public struct NewItem: Sendable {
         self.source = source
         self.actor = actor
         self.approval = approval
+        self.draft = draft
     }
 }
 

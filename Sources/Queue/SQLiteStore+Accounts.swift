@@ -177,6 +177,20 @@ extension SQLiteStore {
         }
     }
 
+    public func removeAPIToken(hash: String, by: String, at: Date) async throws(StoreError) -> Bool {
+        try await write("remove an API token") { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT login, name FROM api_tokens WHERE token_hash = ?", arguments: [hash])
+            else { return false }
+            let login: String = row[0]
+            let name: String = row[1]
+            try db.execute(sql: "DELETE FROM api_tokens WHERE token_hash = ?", arguments: [hash])
+            try self.audit(db, at: at, actor: by, action: "token.remove", itemID: nil, detail: "\(login): \(name)")
+            return true
+        }
+    }
+
     public func apiToken(hash: String) async throws(StoreError) -> (APIToken, Account)? {
         try await read("read an API token") { db in
             guard

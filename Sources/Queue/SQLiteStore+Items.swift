@@ -78,25 +78,33 @@ extension SQLiteStore {
         _ db: Database, _ item: NewItem, hash: String, json: String, at: Date,
         plan: (ItemRecord) -> [PlannedDelivery]
     ) throws -> (ItemRecord, created: Bool) {
+        if item.draft && item.approval != nil {
+            throw StoreError(.invalidState, subject: item.id, "a draft cannot arrive approved")
+        }
         if let id = item.id, let existing = try self.fetchItem(db, id) {
             return try self.edit(db, existing, with: item, hash: hash, json: json, at: at, plan: plan)
         }
         let id = try item.id ?? self.assignID(db, month: item.idMonth)
         let content = item.content
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO items (id, content, title, unit, topic, priority_rank, publish_at, expires_at, \
                 content_hash, status, source, created_at, updated_at) \
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                id, json, content.title, content.unit, content.topic, content.priority.rank,
-                content.publishAt.map(millis), content.expiresAt.map(millis), hash,
-                ItemStatus.submitted.rawValue, item.source, millis(at), millis(at),
-            ])
+                """
+        ).execute(arguments: [
+            id, json, content.title, content.unit, content.topic, content.priority.rank,
+            content.publishAt.map(millis), content.expiresAt.map(millis), hash,
+            (item.draft ? ItemStatus.draft : .submitted).rawValue, item.source, millis(at), millis(at),
+        ])
         let record = ItemRecord(
-            id: id, content: content, contentHash: hash, status: .submitted, source: item.source, createdAt: at,
-            updatedAt: at)
+            id: id, content: content, contentHash: hash, status: item.draft ? .draft : .submitted,
+            source: item.source, createdAt: at, updatedAt: at)
+        if item.draft {
+            // A draft is not in the queue yet: no delivery-log line until it is submitted.
+            try audit(db, at: at, actor: item.actor, action: "add", itemID: id, detail: "draft: \(item.source)")
+            return (record, true)
+        }
         var line = self.line(.itemSubmitted, ItemHeader(record), at: at, actor: item.actor)
         line.detail = item.source
         try self.appendLog(db, line, at: at)
@@ -114,6 +122,14 @@ extension SQLiteStore {
             throw StoreError(
                 .invalidState, subject: existing.id, currentState: existing.status.rawValue,
                 "item \(existing.id) is \(existing.status.rawValue) and can no longer be edited")
+        }
+        if existing.status == .draft {
+            return try editDraft(db, existing, with: item, hash: hash, json: json, at: at, plan: plan)
+        }
+        if item.draft {
+            throw StoreError(
+                .invalidState, subject: existing.id, currentState: existing.status.rawValue,
+                "item \(existing.id) is \(existing.status.rawValue): only a draft can be saved as a draft")
         }
         if existing.contentHash == hash { return (existing, false) }
         let started =
@@ -161,6 +177,62 @@ extension SQLiteStore {
         try audit(db, at: at, actor: item.actor, action: "edit", itemID: existing.id, detail: detail)
         guard let approval = item.approval else { return (record, false) }
         return (try approve(db, record, approval: approval, at: at, plan: plan), false)
+    }
+
+    /// A draft's new content; it stays a draft, or is submitted (`item.submitted`) when `item.draft` is false.
+    private func editDraft(
+        _ db: Database, _ existing: ItemRecord, with item: NewItem, hash: String, json: String, at: Date,
+        plan: (ItemRecord) -> [PlannedDelivery]
+    ) throws -> (ItemRecord, created: Bool) {
+        var record = existing
+        if existing.contentHash != hash {
+            let content = item.content
+            try db.execute(
+                sql: """
+                    UPDATE items SET content = ?, title = ?, unit = ?, topic = ?, priority_rank = ?, publish_at = ?, \
+                    expires_at = ?, content_hash = ?, source = ?, updated_at = ? WHERE id = ?
+                    """,
+                arguments: [
+                    json, content.title, content.unit, content.topic, content.priority.rank,
+                    content.publishAt.map(millis), content.expiresAt.map(millis), hash, item.source, millis(at),
+                    existing.id,
+                ])
+            record.content = content
+            record.contentHash = hash
+            record.source = item.source
+            record.updatedAt = at
+            try audit(db, at: at, actor: item.actor, action: "edit", itemID: existing.id, detail: "draft")
+        }
+        if item.draft { return (record, false) }
+        try submitDraft(db, &record, by: item.actor, at: at)
+        guard let approval = item.approval else { return (record, false) }
+        return (try approve(db, record, approval: approval, at: at, plan: plan), false)
+    }
+
+    /// draft → submitted, with its `item.submitted` line (the first line of the item in the log).
+    private func submitDraft(_ db: Database, _ record: inout ItemRecord, by: String, at: Date) throws {
+        try db.execute(
+            sql: "UPDATE items SET status = ?, updated_at = ? WHERE id = ?",
+            arguments: [ItemStatus.submitted.rawValue, millis(at), record.id])
+        record.status = .submitted
+        record.updatedAt = at
+        var line = line("item.submitted", ItemHeader(record), at: at, actor: by)
+        line.detail = record.source
+        try appendLog(db, line, at: at)
+        try audit(db, at: at, actor: by, action: "submit", itemID: record.id, detail: nil)
+    }
+
+    public func submit(itemID: String, by: String, at: Date) async throws(StoreError) -> ItemRecord {
+        try await write("submit item \(itemID)") { db in
+            var item = try self.requireItem(db, itemID)
+            guard item.status == .draft else {
+                throw StoreError(
+                    .invalidState, subject: itemID, currentState: item.status.rawValue,
+                    "item \(itemID) is \(item.status.rawValue), not a draft: it cannot be submitted")
+            }
+            try self.submitDraft(db, &item, by: by, at: at)
+            return item
+        }
     }
 
     /// The next free `<month>-NNNN` id, skipping ids chosen by hand.
@@ -212,7 +284,7 @@ extension SQLiteStore {
     ) async throws(StoreError) -> ItemRecord {
         try await write("approve item \(itemID)") { db in
             let item = try self.requireItem(db, itemID)
-            guard item.status == .submitted || item.status == .draft else {
+            guard item.status == .submitted else {
                 throw StoreError(
                     .invalidState, subject: itemID, currentState: item.status.rawValue,
                     "item \(itemID) is \(item.status.rawValue), not submitted: it cannot be approved")
@@ -226,7 +298,7 @@ extension SQLiteStore {
     ) async throws(StoreError) -> ItemRecord {
         try await write("approve item \(itemID)") { db in
             let item = try self.requireItem(db, itemID)
-            guard item.status == .submitted || item.status == .draft else {
+            guard item.status == .submitted else {
                 throw StoreError(
                     .invalidState, subject: itemID, currentState: item.status.rawValue,
                     "item \(itemID) is \(item.status.rawValue), not submitted: it cannot be approved")
@@ -292,7 +364,7 @@ extension SQLiteStore {
     public func reject(itemID: String, by: String, reason: String?, at: Date) async throws(StoreError) -> ItemRecord {
         try await write("reject item \(itemID)") { db in
             let item = try self.requireItem(db, itemID)
-            guard [.draft, .submitted, .approved].contains(item.status) else {
+            guard [.submitted, .approved].contains(item.status) else {
                 throw StoreError(
                     .invalidState, subject: itemID, currentState: item.status.rawValue,
                     "item \(itemID) is \(item.status.rawValue): only a submitted or approved item can be rejected")
@@ -325,9 +397,12 @@ extension SQLiteStore {
         record.statusReason = reason
         record.updatedAt = at
         let header = ItemHeader(record)
-        var line = line(.item(status: status.rawValue), header, at: at, actor: by)
-        line.detail = reason
-        try appendLog(db, line, at: at)
+        // A draft never entered the log (see ``Store/addItem(_:at:plan:)``): its cancellation does not either.
+        if item.status != .draft {
+            var line = line(.item(status: status.rawValue), header, at: at, actor: by)
+            line.detail = reason
+            try appendLog(db, line, at: at)
+        }
         let action = status == .rejected ? "reject" : "cancel"
         try audit(db, at: at, actor: by, action: action, itemID: item.id, detail: reason)
         try cancelWaiting(db, header, at: at, actor: by, detail: "item \(status.rawValue)")

@@ -18,6 +18,11 @@ public protocol Store: LogEventSource {
     /// `plan` gives them). When `item.id` names an existing item, its content is replaced (an edit):
     /// allowed while none of its deliveries has started; an approved item whose content hash changes
     /// goes back to `submitted` and its waiting deliveries are removed.
+    ///
+    /// Drafts (`item.draft`): a new item becomes a `draft`; a draft edited as a draft stays one. A draft is
+    /// not in the queue yet, so it writes audit rows but no delivery-log line; editing a draft without
+    /// `draft` submits it (`item.submitted`, its first line). Only a draft can be saved as a draft
+    /// (`.invalidState` otherwise), and a draft never arrives approved.
     /// - Returns: the stored record and whether it was created (false: an edit).
     /// - Throws: ``StoreError`` `.locked` when the item has deliveries that started, `.invalidState`
     ///   for final items.
@@ -40,6 +45,11 @@ public protocol Store: LogEventSource {
     /// The parts' outcomes of a delivery sent in parts, in the order they were recorded.
     func attemptParts(deliveryID: String) async throws(StoreError) -> [AttemptPartRecord]
 
+    /// A draft goes to `submitted` (its `item.submitted` line, an audit row `submit`).
+    /// - Throws: `.invalidState` when the item is not a draft.
+    func submit(itemID: String, by: String, at: Date) async throws(StoreError) -> ItemRecord
+    /// A page of items with their deliveries, in one read: the queue pages and `cchc lich` show both.
+    func itemPage(_ query: ItemPageQuery) async throws(StoreError) -> ItemPage
     /// Approves a `submitted` item as of its current content hash and creates its deliveries.
     func approve(itemID: String, by: String, at: Date, plan: @Sendable (ItemRecord) -> [PlannedDelivery])
         async throws(StoreError) -> ItemRecord
@@ -128,6 +138,8 @@ public protocol Store: LogEventSource {
         async throws(StoreError) -> StoredOnce
     /// Stored events, newest first.
     func inboundEvents(_ filter: InboundEventFilter) async throws(StoreError) -> [InboundEventRecord]
+    /// Stored events counted per channel, item and kind (`filter.limit` is ignored), for the feedback page.
+    func inboundCounts(_ filter: InboundEventFilter) async throws(StoreError) -> [InboundCount]
 
     // MARK: Delivery log projection
 
@@ -196,6 +208,8 @@ public protocol Store: LogEventSource {
     func addAPIToken(_ token: APIToken, by: String, at: Date) async throws(StoreError)
     /// The token and its account, when the account is enabled.
     func apiToken(hash: String) async throws(StoreError) -> (APIToken, Account)?
+    /// Revokes a token (audit row `token.remove`, without the token). Returns false when there was none.
+    func removeAPIToken(hash: String, by: String, at: Date) async throws(StoreError) -> Bool
 }
 
 extension Store {

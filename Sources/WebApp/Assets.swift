@@ -1,4 +1,5 @@
-/// The style sheet, compiled in: readable on a phone (one column under 40em), no web fonts.
+/// The style sheet and the one script, compiled in: readable on a phone (one column under 40em), no web
+/// fonts, no build step.
 enum Assets {
     static let css = """
         *{box-sizing:border-box}
@@ -35,6 +36,69 @@ enum Assets {
         .muted{color:#5b6672;font-size:.9em}
         details summary{cursor:pointer;color:#5b6672}
         iframe{width:100%;min-height:20em;border:1px solid #e3e7ec;background:#fff}
+        .counters{list-style:none;padding:0;margin:.4em 0}
+        .counters li{font-size:.9em;color:#135c2b}
+        .counters li.over{color:#8a1c1c;font-weight:600}
+        .slots{font-size:.85em;color:#5b6672;margin:0 0 .4em 1.6em}
+        .slots button{margin:.1em .3em 0 0;padding:.1em .5em;background:#eef2f6;color:#0b4f8a;border:1px solid #b8c0c9}
+        .month{table-layout:fixed}
+        .month td{height:6em;font-size:.85em}
+        .month td.other{background:#f7f9fb;color:#8a949e}
+        .month .day{font-weight:600}
+        .month .quiet{color:#6b4e00}
+        .figures td.num{text-align:right;font-variant-numeric:tabular-nums}
         @media (max-width:40em){th.wide,td.wide{display:none}main{padding:.5em}header .who{margin-left:0}}
+        """
+
+    /// The compose page's counters (each chosen channel's length limits, as the officer types) and its
+    /// suggested publish times (a click fills the field). Hand-written: a few lines need no framework, and
+    /// every page works without it (the server checks the same limits when the item is saved).
+    static let js = """
+        (function () {
+          "use strict";
+          var form = document.getElementById("soan");
+          if (!form) { return; }
+          var title = document.getElementById("title");
+          var summary = document.getElementById("summary");
+          var body = document.getElementById("body");
+          var list = document.getElementById("dem-ky-tu");
+          function count(text) { return Array.from(text.normalize("NFC")).length; }
+          function measure(kind) {
+            var t = title.value.trim(), s = summary.value.trim(), b = body.value.trim();
+            if (kind === "title") { return count(t); }
+            if (kind === "summary") { return count(s); }
+            if (kind === "title-lead") { var lead = s || b; return count(lead ? t + "\\n\\n" + lead : t); }
+            return 0;
+          }
+          function update() {
+            while (list.firstChild) { list.removeChild(list.firstChild); }
+            var boxes = form.querySelectorAll("input[name=channels]");
+            for (var i = 0; i < boxes.length; i++) {
+              var box = boxes[i];
+              if (!box.checked || !box.dataset.limits) { continue; }
+              var limits = box.dataset.limits.split("|");
+              for (var j = 0; j < limits.length; j++) {
+                var parts = limits[j].split(":");
+                var n = measure(parts[0]), max = parseInt(parts[1], 10);
+                var li = document.createElement("li");
+                li.className = n > max ? "over" : "";
+                li.dataset.channel = box.value;
+                li.textContent = box.value + " — " + parts.slice(2).join(":") + ": " + n + "/" + max + " ký tự" +
+                  (n > max ? " (dài quá " + (n - max) + " ký tự)" : "");
+                list.appendChild(li);
+              }
+            }
+          }
+          form.addEventListener("input", update);
+          form.addEventListener("change", update);
+          var slots = form.querySelectorAll("button[data-slot]");
+          for (var k = 0; k < slots.length; k++) {
+            slots[k].addEventListener("click", function (event) {
+              event.preventDefault();
+              document.getElementById("publish_at").value = this.dataset.slot;
+            });
+          }
+          update();
+        })();
         """
 }

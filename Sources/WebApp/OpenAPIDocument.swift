@@ -7,7 +7,7 @@ enum OpenAPIDocument {
           "info": {
             "title": "cchc-dispatch REST API",
             "version": "1.0.0",
-            "description": "Read the queue of CCHC items and their deliveries. Every route under /api/ except this document needs `Authorization: Bearer <token>` (tokens from `cchc user token LOGIN --name …`), scoped to the token's account's units. Errors are JSON with a stable `code` and a Vietnamese `message`."
+            "description": "Read and write the queue of CCHC items and their deliveries. Every route under /api/ except this document needs `Authorization: Bearer <token>` (tokens from `cchc user token LOGIN --name …`), scoped to the token's account's units and roles (writes need the role the web page needs: soan-tin to create and submit, duyet to approve and reject, van-hanh to retry). Errors are JSON with a stable `code` and a Vietnamese `message`."
           },
           "servers": [
             {
@@ -133,6 +133,82 @@ enum OpenAPIDocument {
                     }
                   }
                 }
+              },
+              "post": {
+                "operationId": "createItem",
+                "summary": "Create an item (submitted for approval) or a draft",
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/NewItem"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "201": {
+                    "description": "The item as stored",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Item"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "A bad body: not a JSON object, an unknown key, a wrong type",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No valid token",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The token's account lacks the role, or the unit is not one of its units",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "422": {
+                    "description": "The item breaks a rule: a missing field, a unit outside the token's, a channel's limit",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "413": {
+                    "description": "A body over 1 MB (code `too-large`)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                }
               }
             },
             "/api/items/{id}": {
@@ -172,6 +248,573 @@ enum OpenAPIDocument {
                   },
                   "404": {
                     "description": "No such item in the token's units",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/api/items/{id}/submit": {
+              "post": {
+                "operationId": "submitItem",
+                "summary": "Submit a draft for approval (its writer only)",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The item now",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Item"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "A bad body: not a JSON object, an unknown key, a wrong type",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No valid token",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The token's account lacks the role",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "No such item in the token's units",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "409": {
+                    "description": "Not possible in the item's state (code `conflict`), or the content changed since it was read (code `stale`)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "422": {
+                    "description": "The draft breaks a channel's rule",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "413": {
+                    "description": "A body over 1 MB (code `too-large`)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                },
+                "requestBody": {
+                  "required": false,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/Empty"
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/api/items/{id}/approve": {
+              "post": {
+                "operationId": "approveItem",
+                "summary": "Approve the content the caller read (its content_hash); never one's own item with four eyes",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The item now",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Item"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "A bad body: not a JSON object, an unknown key, a wrong type",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No valid token",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The token's account lacks the role",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "No such item in the token's units",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "409": {
+                    "description": "Not possible in the item's state (code `conflict`), or the content changed since it was read (code `stale`)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "413": {
+                    "description": "A body over 1 MB (code `too-large`)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                },
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/Approval"
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/api/items/{id}/reject": {
+              "post": {
+                "operationId": "rejectItem",
+                "summary": "Reject a submitted or approved item, with a reason",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The item now",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Item"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "A bad body: not a JSON object, an unknown key, a wrong type",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No valid token",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The token's account lacks the role",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "No such item in the token's units",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "409": {
+                    "description": "Not possible in the item's state (code `conflict`), or the content changed since it was read (code `stale`)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "413": {
+                    "description": "A body over 1 MB (code `too-large`)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                },
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/Rejection"
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/api/items/{id}/retry": {
+              "post": {
+                "operationId": "retryItem",
+                "summary": "Send the failed or expired deliveries again (or one channel's)",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The item now",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Item"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "A bad body: not a JSON object, an unknown key, a wrong type",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No valid token",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The token's account lacks the role",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "No such item in the token's units",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "409": {
+                    "description": "Not possible in the item's state (code `conflict`), or the content changed since it was read (code `stale`)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "413": {
+                    "description": "A body over 1 MB (code `too-large`)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                },
+                "requestBody": {
+                  "required": false,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/Retry"
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/api/items/{id}/cancel": {
+              "post": {
+                "operationId": "cancelItem",
+                "summary": "Cancel an item that is not final (its writer or an operator)",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The item now",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Item"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "A bad body: not a JSON object, an unknown key, a wrong type",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No valid token",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "The token's account lacks the role",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "No such item in the token's units",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "409": {
+                    "description": "Not possible in the item's state (code `conflict`), or the content changed since it was read (code `stale`)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "413": {
+                    "description": "A body over 1 MB (code `too-large`)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  }
+                },
+                "requestBody": {
+                  "required": false,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/Cancellation"
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/api/tokens/revoke": {
+              "post": {
+                "operationId": "revokeToken",
+                "summary": "Revoke an API token, named by its secret",
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/TokenRevocation"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "Whether the token existed (it no longer does)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": [
+                            "revoked"
+                          ],
+                          "additionalProperties": false,
+                          "properties": {
+                            "revoked": {
+                              "type": "boolean"
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "A bad body: not a JSON object, an unknown key, a wrong type",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "No valid token",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "413": {
+                    "description": "A body over 1 MB (code `too-large`)",
                     "content": {
                       "application/json": {
                         "schema": {
@@ -243,7 +886,11 @@ enum OpenAPIDocument {
                           "bad-request",
                           "conflict",
                           "internal",
-                          "method-not-allowed"
+                          "method-not-allowed",
+                          "invalid-item",
+                          "stale",
+                          "own-item",
+                          "too-large"
                         ]
                       },
                       "message": {
@@ -424,6 +1071,118 @@ enum OpenAPIDocument {
                       "integer",
                       "null"
                     ]
+                  }
+                }
+              },
+              "NewItem": {
+                "type": "object",
+                "required": [
+                  "title",
+                  "unit"
+                ],
+                "additionalProperties": false,
+                "properties": {
+                  "title": {
+                    "type": "string",
+                    "description": "Required; with `body`, `channels` unless a draft"
+                  },
+                  "summary": {
+                    "type": "string"
+                  },
+                  "body": {
+                    "type": "string",
+                    "description": "Markdown"
+                  },
+                  "unit": {
+                    "type": "string",
+                    "description": "One of the token's units"
+                  },
+                  "topic": {
+                    "type": "string",
+                    "description": "A topic key (tthc, the-che, …); default khac"
+                  },
+                  "priority": {
+                    "type": "string",
+                    "enum": [
+                      "thuong",
+                      "uu-tien",
+                      "khan-cap"
+                    ]
+                  },
+                  "channels": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "publish_at": {
+                    "type": "string",
+                    "description": "RFC 3339, or YYYY-MM-DDTHH:MM in the configured time zone"
+                  },
+                  "draft": {
+                    "type": "boolean",
+                    "description": "true: saved as a draft (only title and unit needed), submitted later"
+                  }
+                }
+              },
+              "Empty": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {}
+              },
+              "Approval": {
+                "type": "object",
+                "required": [
+                  "content_hash"
+                ],
+                "additionalProperties": false,
+                "properties": {
+                  "content_hash": {
+                    "type": "string"
+                  }
+                }
+              },
+              "Rejection": {
+                "type": "object",
+                "required": [
+                  "reason"
+                ],
+                "additionalProperties": false,
+                "properties": {
+                  "reason": {
+                    "type": "string",
+                    "minLength": 1
+                  }
+                }
+              },
+              "Retry": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                  "channel": {
+                    "type": "string"
+                  }
+                }
+              },
+              "Cancellation": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                  "reason": {
+                    "type": "string"
+                  }
+                }
+              },
+              "TokenRevocation": {
+                "type": "object",
+                "required": [
+                  "token"
+                ],
+                "additionalProperties": false,
+                "properties": {
+                  "token": {
+                    "type": "string",
+                    "minLength": 1
                   }
                 }
               }

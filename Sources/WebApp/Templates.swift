@@ -4,6 +4,7 @@ enum Templates {
     static let all: [(String, String)] = [
         ("layout", layout), ("error", error), ("signin", signin), ("queue", queue), ("item", item),
         ("compose", compose), ("accounts", accounts), ("channels", channels), ("calendar", calendar),
+        ("drafts", drafts), ("month", month), ("feedback", feedback), ("reports", reports),
     ]
 
     static let layout = """
@@ -21,7 +22,9 @@ enum Templates {
         {{#account}}
         <a href="/">Hàng đợi</a>
         <a href="/lich">Lịch</a>
-        {{#can_compose}}<a href="/soan">Soạn tin</a>{{/can_compose}}
+        {{#can_compose}}<a href="/soan">Soạn tin</a> <a href="/nhap">Bản nháp</a>{{/can_compose}}
+        <a href="/phan-hoi">Phản hồi</a>
+        <a href="/bao-cao">Báo cáo</a>
         {{#can_operate}}<a href="/kenh">Kênh</a>{{/can_operate}}
         {{#can_admin}}<a href="/tai-khoan">Tài khoản</a>{{/can_admin}}
         <span class="who">{{name}} ({{roles}})
@@ -80,6 +83,8 @@ enum Templates {
         <p><span class="badge st-{{status}}" id="trang-thai">{{status_label}}</span> Mã bài <b>{{id}}</b> · {{unit}} · {{topic}} · {{priority}}</p>
         <p class="muted">Tạo lúc {{created}}{{#publish_at}} · Đăng lúc {{publish_at}}{{/publish_at}}{{#approved_by}} · Duyệt bởi {{approved_by}} lúc {{approved_at}}{{/approved_by}}{{#reason}} · Lý do: {{reason}}{{/reason}}</p>
         {{#summary}}<p><i>{{summary}}</i></p>{{/summary}}
+        {{#edit_draft}}<p><a class="button" href="/soan?nhap={{id}}" id="sua-nhap">Sửa bản nháp rồi gửi duyệt</a></p>{{/edit_draft}}
+        {{#feedback_count}}<p><a href="/phan-hoi?bai={{id}}">Phản hồi của người dân: {{feedback_count}}</a></p>{{/feedback_count}}
         <div class="preview">{{{body_html}}}</div>
         {{#media}}<p class="muted">Ảnh: {{name}}{{#caption}} — {{caption}}{{/caption}}</p>{{/media}}
         <p class="muted">Mã nội dung: <code id="ma-noi-dung">{{hash_short}}</code></p>
@@ -144,10 +149,11 @@ enum Templates {
         """
 
     static let compose = """
-        <h1>Soạn tin</h1>
+        <h1>{{#heading}}{{heading}}{{/heading}}{{^heading}}Soạn tin{{/heading}}</h1>
         {{#has_errors}}<div class="error" id="loi"><ul>{{#errors}}<li>{{.}}</li>{{/errors}}</ul></div>{{/has_errors}}
-        <form method="post" action="/soan" enctype="multipart/form-data" class="card">
+        <form method="post" action="/soan" enctype="multipart/form-data" class="card" id="soan">
         <input type="hidden" name="csrf" value="{{csrf}}">
+        {{#draft_id}}<input type="hidden" name="draft_id" value="{{draft_id}}">{{/draft_id}}
         <label for="title">Tiêu đề</label>
         <input type="text" id="title" name="title" value="{{title}}" maxlength="300" required>
         <label for="summary">Tóm tắt</label>
@@ -162,8 +168,10 @@ enum Templates {
         <label for="priority">Mức ưu tiên</label>
         <select id="priority" name="priority">{{#priorities}}<option value="{{key}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/priorities}}</select>
         <label>Kênh</label>
-        <div class="checks">{{#channels}}<label><input type="checkbox" name="channels" value="{{name}}"{{#checked}} checked{{/checked}}> {{name}} <span class="muted">({{type}})</span></label>{{/channels}}</div>
-        <label for="publish_at">Thời điểm đăng (để trống: ngay khi được duyệt)</label>
+        <div class="checks">{{#channels}}<div><label><input type="checkbox" name="channels" value="{{name}}" data-limits="{{limits}}"{{#checked}} checked{{/checked}}> {{name}} <span class="muted">({{type}})</span></label>
+        {{#has_slots}}<div class="slots" id="gio-{{name}}">Giờ gửi gần nhất: {{#slots}}<button type="button" data-slot="{{value}}">{{label}}</button>{{/slots}}</div>{{/has_slots}}</div>{{/channels}}</div>
+        <ul class="counters" id="dem-ky-tu" aria-live="polite"></ul>
+        <label for="publish_at">Thời điểm đăng (để trống: ngay khi được duyệt, theo giờ gửi của từng kênh)</label>
         <input type="datetime-local" id="publish_at" name="publish_at" value="{{publish_at}}">
         <label for="image">Ảnh (JPEG, PNG, WebP hoặc GIF, tối đa 10 MB)</label>
         <input type="file" id="image" name="image" accept="image/jpeg,image/png,image/webp,image/gif">
@@ -171,9 +179,11 @@ enum Templates {
         <label for="caption">Chú thích ảnh</label>
         <input type="text" id="caption" name="caption" value="{{caption}}">
         <button type="submit" name="action" value="preview" class="secondary" id="xem-truoc">Xem trước</button>
+        <button type="submit" name="action" value="draft" class="secondary" id="luu-nhap" formnovalidate>Lưu nháp</button>
         <button type="submit" name="action" value="submit" id="gui-duyet">Gửi duyệt</button>
         </form>
         {{#preview_html}}<h2>Xem trước</h2><div class="card preview" id="ban-xem-truoc"><h3>{{title}}</h3>{{{preview_html}}}</div>{{/preview_html}}
+        <script src="/static/app.js"></script>
         """
 
     static let accounts = """
@@ -218,12 +228,87 @@ enum Templates {
 
     static let calendar = """
         <h1>Lịch gửi tin: {{range}}</h1>
-        <p><a href="/lich?tuan={{previous}}">← Tuần trước</a> · <a href="/lich">Tuần này</a> · <a href="/lich?tuan={{next}}">Tuần sau →</a></p>
+        <p><a href="/lich?tuan={{previous}}">← Tuần trước</a> · <a href="/lich">Tuần này</a> · <a href="/lich?tuan={{next}}">Tuần sau →</a> · <a href="/lich/thang" id="lich-thang-link">Xem theo tháng</a></p>
         {{#days}}
         <div class="card"><h2>{{label}}</h2>
         {{#entries}}<div><b>{{time}}</b> <span class="badge st-{{state}}">{{channel}}: {{state_label}}</span> <a href="/bai/{{item_id}}">{{title}}</a></div>{{/entries}}
         {{#empty}}<p class="muted">Không có tin nào.</p>{{/empty}}
         </div>
         {{/days}}
+        """
+
+    static let drafts = """
+        <h1>Bản nháp của tôi</h1>
+        <p class="muted">Bản nháp chỉ người soạn thấy và sửa; chưa ai duyệt cho tới khi anh/chị bấm "Gửi duyệt".</p>
+        <table id="ban-nhap">
+        <tr><th>Mã</th><th>Tiêu đề</th><th class="wide">Đơn vị</th><th class="wide">Kênh</th><th>Sửa lúc</th></tr>
+        {{#drafts}}<tr><td><a href="/bai/{{id}}">{{id}}</a></td><td><a href="/soan?nhap={{id}}">{{title}}</a></td><td class="wide">{{unit}}</td><td class="wide">{{channels}}</td><td>{{updated}}</td></tr>{{/drafts}}
+        {{^drafts}}<tr><td colspan="5" class="muted">Chưa có bản nháp nào.</td></tr>{{/drafts}}
+        </table>
+        """
+
+    static let month = """
+        <h1>Lịch tháng {{label}}</h1>
+        <p><a href="/lich/thang?thang={{previous}}{{channel_query}}">← Tháng trước</a> · <a href="/lich/thang{{#channel}}?kenh={{channel}}{{/channel}}">Tháng này</a> · <a href="/lich/thang?thang={{next}}{{channel_query}}">Tháng sau →</a> · <a href="/lich">Xem theo tuần</a></p>
+        <form method="get" action="/lich/thang"><input type="hidden" name="thang" value="{{month}}">
+        <label for="kenh">Kênh</label><select id="kenh" name="kenh"><option value="">Mọi kênh</option>{{#channels}}<option value="{{name}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/channels}}</select>
+        <button type="submit" class="secondary">Xem</button></form>
+        {{#rules}}<p class="muted" id="gio-{{name}}"><b>{{name}}</b>{{#slots}} · khung giờ gửi: {{slots}}{{/slots}}{{#quiet}} · <span class="quiet">giờ không gửi: {{quiet}}</span>{{/quiet}}{{#stations}} · {{station}}: phát lúc {{times}}{{/stations}}</p>{{/rules}}
+        <table class="month" id="lich-thang">
+        <tr>{{#weekdays}}<th>{{.}}</th>{{/weekdays}}</tr>
+        {{#weeks}}<tr>{{#days}}<td class="{{#other}}other{{/other}}"><div class="day">{{day}}</div>
+        {{#entries}}<div><b>{{time}}</b> <span class="badge st-{{state}}">{{channel}}</span> <a href="/bai/{{item_id}}">{{title}}</a></div>{{/entries}}</td>{{/days}}</tr>{{/weeks}}
+        </table>
+        """
+
+    static let feedback = """
+        <h1>Phản hồi của người dân{{#item_title}}: {{item_title}}{{/item_title}}</h1>
+        <p class="muted">Bình luận, cảm xúc và tin nhắn từ Facebook, Zalo… mà các kênh nhận được.{{#item_id}} <a href="/phan-hoi">Xem mọi bài</a> · <a href="/bai/{{item_id}}">Về bài {{item_id}}</a>{{/item_id}}</p>
+        <h2>Theo kênh</h2>
+        <table id="theo-kenh"><tr><th>Kênh</th><th>Loại</th><th>Số lượng</th></tr>
+        {{#by_channel}}<tr><td>{{channel}}</td><td>{{kind}}</td><td>{{count}}</td></tr>{{/by_channel}}
+        {{^by_channel}}<tr><td colspan="3" class="muted">Chưa có phản hồi nào.</td></tr>{{/by_channel}}
+        </table>
+        {{^item_id}}<h2>Theo bài</h2>
+        <table id="theo-bai"><tr><th>Bài</th><th>Kênh</th><th>Loại</th><th>Số lượng</th></tr>
+        {{#by_item}}<tr><td><a href="/phan-hoi?bai={{item_id}}">{{title}}</a></td><td>{{channel}}</td><td>{{kind}}</td><td>{{count}}</td></tr>{{/by_item}}
+        {{^by_item}}<tr><td colspan="4" class="muted">Chưa có phản hồi nào về các bài của đơn vị.</td></tr>{{/by_item}}
+        </table>{{/item_id}}
+        <h2>Mới nhất</h2>
+        <table id="phan-hoi-moi"><tr><th>Lúc</th><th>Kênh</th><th>Loại</th><th>Nội dung</th></tr>
+        {{#events}}<tr><td>{{at}}</td><td>{{channel}}</td><td>{{kind}}</td><td>{{text}}{{#item_id}} <a href="/bai/{{item_id}}" class="muted">({{item_id}})</a>{{/item_id}}</td></tr>{{/events}}
+        {{^events}}<tr><td colspan="4" class="muted">Chưa có phản hồi nào.</td></tr>{{/events}}
+        </table>
+        """
+
+    static let reports = """
+        <h1>Báo cáo kết quả truyền thông CCHC</h1>
+        {{#error}}<div class="error" id="loi">{{error}}</div>{{/error}}
+        <form method="get" action="/bao-cao" class="card" id="chon-ky">
+        <label for="ky">Kỳ báo cáo</label>
+        <select id="ky" name="ky">{{#kinds}}<option value="{{key}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/kinds}}</select>
+        <label for="gia-tri">Tháng (YYYY-MM), quý (YYYY-Q1), 6 tháng (YYYY-H1) hoặc năm (YYYY)</label>
+        <input type="text" id="gia-tri" name="gia-tri" value="{{value}}" placeholder="2026-11">
+        {{#many_units}}<label for="don-vi">Đơn vị</label><select id="don-vi" name="don-vi">{{#units}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/units}}</select>{{/many_units}}
+        <div class="checks"><label><input type="checkbox" name="duong-lich" value="1"{{#calendar}} checked{{/calendar}}> Kỳ dương lịch (không theo ngày chốt số liệu của Nghị định 09/2019/NĐ-CP)</label></div>
+        <button type="submit" id="xem-bao-cao">Xem báo cáo</button>
+        </form>
+        {{#report}}
+        <h2 id="ky-bao-cao">{{title}}</h2>
+        <p class="muted">{{window}}{{#unit}} · Đơn vị: {{unit}}{{/unit}}</p>
+        <p>Tải về: {{#downloads}}<a class="button" href="{{href}}" id="tai-{{format}}">{{label}}</a> {{/downloads}}</p>
+        <table class="figures" id="so-lieu"><tr><th>Chỉ tiêu</th><th>Kỳ này</th><th>Kỳ trước</th></tr>
+        {{#totals}}<tr><td>{{label}}</td><td class="num">{{value}}</td><td class="num">{{previous}}</td></tr>{{/totals}}
+        </table>
+        {{#has_channels}}<h2>Theo kênh</h2>
+        <table class="figures"><tr><th>Kênh</th><th>Đã đăng</th><th>Kỳ trước</th></tr>
+        {{#by_channel}}<tr><td>{{label}}</td><td class="num">{{value}}</td><td class="num">{{previous}}</td></tr>{{/by_channel}}
+        </table>{{/has_channels}}
+        {{#has_targets}}<h2>Chỉ tiêu</h2>
+        <table class="figures"><tr><th>Đơn vị</th><th>Chỉ tiêu</th><th>Kết quả</th></tr>
+        {{#targets}}<tr><td>{{unit}}</td><td>{{what}}</td><td>{{result}}</td></tr>{{/targets}}
+        </table>{{/has_targets}}
+        <p class="muted">Biểu đồ: xem bản <a href="{{html_href}}" id="xem-html">HTML</a>.</p>
+        {{/report}}
         """
 }

@@ -9,11 +9,21 @@ extension WebApp {
         router.get("/soan") { request, _ in
             let officer = try await self.requireGet(request)
             guard officer.has(.author) else { throw WebError.forbidden }
-            return self.composePage(officer, Form(), errors: [], preview: nil, image: nil)
+            if let id = request.uri.queryParameters["nhap"].map(String.init) {
+                let draft = try await self.ownDraft(id, for: officer)
+                return try await self.composePage(
+                    officer, self.form(of: draft), errors: [], preview: nil, image: self.uploadName(of: draft),
+                    draftID: draft.id)
+            }
+            return try await self.composePage(officer, Form(), errors: [], preview: nil, image: nil)
         }
         router.post("/soan") { request, _ in
             let (officer, form) = try await self.requirePost(request)
             guard officer.has(.author) else { throw WebError.forbidden }
+            // Editing a draft: only its writer's own, still a draft, in a unit the account covers.
+            var draft: ItemRecord?
+            if let id = form.text("draft_id") { draft = try await self.ownDraft(id, for: officer) }
+            let saveDraft = form["action"] == "draft"
             var errors: [String] = []
             var image: String? = nil
             do {
@@ -21,36 +31,49 @@ extension WebApp {
             } catch let error as WebError {
                 errors.append(error.message)
             }
-            let (content, problems) = self.content(form, officer: officer, image: image)
+            let (content, problems) = self.content(form, officer: officer, image: image, draft: saveDraft)
             errors += problems
             if form["action"] == "preview" || !errors.isEmpty {
-                return self.composePage(
+                return try await self.composePage(
                     officer, form, errors: errors, preview: Markdown.html(form["body"] ?? ""), image: image,
-                    status: errors.isEmpty ? .ok : .unprocessableContent)
+                    draftID: draft?.id, status: errors.isEmpty ? .ok : .unprocessableContent)
             }
             guard let content else { throw WebError.badRequest("biểu mẫu chưa đủ") }
             let now = self.clock()
-            let (record, _) = try await self.store.addItem(
-                NewItem(
-                    id: nil, idMonth: self.month(now), content: content, source: "web:\(officer.account.login)",
-                    actor: officer.account.login), at: now, plan: self.plan)
+            let record: ItemRecord
+            do {
+                (record, _) = try await self.store.addItem(
+                    NewItem(
+                        id: draft?.id, idMonth: self.month(now), content: content,
+                        source: "web:\(officer.account.login)", actor: officer.account.login, draft: saveDraft),
+                    at: now, plan: self.plan)
+            } catch let error as StoreError where error.kind == .invalidState || error.kind == .locked {
+                throw WebError(
+                    status: .conflict, message: "Bài nháp này đã được gửi duyệt hoặc đã đóng, không sửa được nữa.")
+            }
             self.logger.info(
-                "web item submitted", metadata: ["item": "\(record.id)", "login": "\(officer.account.login)"])
-            return Response.redirect(to: "/bai/\(record.id)?kq=gui", type: .normal)
+                saveDraft ? "web draft saved" : "web item submitted",
+                metadata: ["item": "\(record.id)", "login": "\(officer.account.login)"])
+            return Response.redirect(to: "/bai/\(record.id)?kq=\(saveDraft ? "nhap" : "gui")", type: .normal)
         }
     }
 
     /// The item the form describes, or the problems found (in the officer's terms, naming the field).
-    func content(_ form: Form, officer: Officer, image: String?) -> (ItemContent?, [String]) {
+    /// A draft needs only a title and a unit; the channels' rules are checked when it is submitted.
+    func content(_ form: Form, officer: Officer, image: String?, draft: Bool = false) -> (ItemContent?, [String]) {
+        content(form, account: officer.account, image: image, draft: draft)
+    }
+
+    func content(_ form: Form, account: Account, image: String?, draft: Bool = false) -> (ItemContent?, [String]) {
         var problems: [String] = []
         let title = form.text("title") ?? ""
         if title.isEmpty { problems.append("Tiêu đề: chưa có.") }
         let body = form["body"]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        if body.isEmpty { problems.append("Nội dung: chưa có.") }
+        if body.isEmpty && !draft { problems.append("Nội dung: chưa có.") }
         let unit = form.text("unit_other") ?? form.text("unit") ?? ""
         if unit.isEmpty || unit == Account.allUnits {
             problems.append("Đơn vị: chưa chọn.")
-        } else if !officer.account.covers(unit: unit) {
+        } else if !account.covers(unit: unit) {
             problems.append("Đơn vị: tài khoản không được soạn tin cho \"\(unit)\".")
         }
         let topic = form.text("topic") ?? "khac"
@@ -58,7 +81,7 @@ extension WebApp {
         let priority = Priority(rawValue: form.text("priority") ?? "thuong")
         if priority == nil { problems.append("Mức ưu tiên: không hợp lệ.") }
         let chosen = form.all("channels")
-        if chosen.isEmpty { problems.append("Kênh: chọn ít nhất một kênh.") }
+        if chosen.isEmpty && !draft { problems.append("Kênh: chọn ít nhất một kênh.") }
         for name in chosen where channels[name] == nil { problems.append("Kênh: \"\(name)\" không có trong cấu hình.") }
         var publishAt: Date?
         if let text = form.text("publish_at") {
@@ -70,9 +93,17 @@ extension WebApp {
             media.append(MediaRef(path: settings.mediaDirectory + "/" + image, caption: form.text("caption")))
         }
         guard problems.isEmpty, let priority else { return (nil, problems) }
+        if draft {
+            return (
+                ItemContent(
+                    title: title, summary: form.text("summary"), body: body, topic: topic, unit: unit,
+                    author: account.displayName, channels: chosen, publishAt: publishAt, priority: priority,
+                    media: media), []
+            )
+        }
         let content = ItemContent(
             title: title, summary: form.text("summary"), body: body, topic: topic, unit: unit,
-            author: officer.account.displayName, channels: chosen, publishAt: publishAt, priority: priority,
+            author: account.displayName, channels: chosen, publishAt: publishAt, priority: priority,
             media: media)
         // Each channel's own rules (length limits, required media), before anything is stored.
         let draft = ChannelItem(
@@ -160,14 +191,15 @@ extension WebApp {
     }
 
     func composePage(
-        _ officer: Officer, _ form: Form, errors: [String], preview: String?, image: String?,
+        _ officer: Officer, _ form: Form, errors: [String], preview: String?, image: String?, draftID: String? = nil,
         status: HTTPResponse.Status = .ok
-    ) -> Response {
+    ) async throws -> Response {
         let units = officer.account.units.filter { $0 != Account.allUnits }
         let chosenUnit = form.text("unit") ?? units.first ?? ""
         let chosenChannels = Set(form.all("channels"))
         let topic = form.text("topic") ?? "tthc"
         let priority = form.text("priority") ?? "thuong"
+        let now = clock()
         var values: [String: Any] = [
             "title": form["title"] ?? "", "summary": form["summary"] ?? "", "body": form["body"] ?? "",
             "units": units.map { ["value": $0, "selected": $0 == chosenUnit] },
@@ -178,16 +210,38 @@ extension WebApp {
             },
             "channels": channelOrder.compactMap { name -> [String: Any]? in
                 guard let c = channels[name] else { return nil }
-                return ["name": name, "type": c.type, "checked": chosenChannels.contains(name)]
+                let limits = (c as? any TextLimited)?.textLimits ?? []
+                let slots = nextSlots(channel: name, after: now)
+                return [
+                    "name": name, "type": c.type, "checked": chosenChannels.contains(name),
+                    // Read by app.js: `measure:maximum:label` separated by `|`.
+                    "limits": limits.map { "\($0.measure.rawValue):\($0.maximum):\($0.label)" }.joined(separator: "|"),
+                    "slots": slots.map { d -> [String: Any] in ["value": localInput(d), "label": display(d)] },
+                    "has_slots": !slots.isEmpty,
+                ]
             },
             "publish_at": form["publish_at"] ?? "", "caption": form["caption"] ?? "",
             "has_errors": !errors.isEmpty, "errors": errors,
         ]
+        if let draftID {
+            values["draft_id"] = draftID
+            values["heading"] = "Sửa bản nháp \(draftID)"
+        }
         if let image {
             values["image_path"] = image
             values["image_name"] = image
         }
         if let preview, !(form["body"] ?? "").isEmpty { values["preview_html"] = preview }
-        return page("compose", title: "Soạn tin", officer: officer, status: status, values)
+        return page(
+            "compose", title: draftID == nil ? "Soạn tin" : "Sửa bản nháp", officer: officer, status: status, values)
+    }
+
+    /// `2026-12-07T17:30`, what a datetime-local field holds.
+    func localInput(_ date: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = timeZone
+        f.dateFormat = "yyyy-MM-dd'T'HH:mm"
+        return f.string(from: date)
     }
 }

@@ -26,6 +26,7 @@ extension WebApp {
                 case "duyet": "Đã duyệt. Bài sẽ được gửi theo lịch của từng kênh."
                 case "tu-choi": "Đã từ chối bài."
                 case "gui": "Đã gửi bài để duyệt."
+                case "nhap": "Đã lưu bản nháp. Bài chưa được gửi duyệt."
                 case "gui-lai": "Đã xếp lịch gửi lại."
                 case "huy": "Đã hủy bài; các kênh chưa gửi sẽ không gửi nữa."
                 case "xac-nhan": "Đã ghi nhận kết quả gửi."
@@ -136,21 +137,16 @@ extension WebApp {
 
     func queuePage(_ officer: Officer, status: ItemStatus?) async throws -> Response {
         let units = officer.account.units
-        var items: [ItemRecord] = []
-        let statuses = status.map { [$0] }
-        if units.contains(Account.allUnits) {
-            items = try await store.items(ItemFilter(statuses: statuses, limit: 200))
-        } else {
-            for unit in units {
-                items += try await store.items(ItemFilter(statuses: statuses, unit: unit, limit: 200))
-            }
-            items.sort { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
-            items = Array(items.prefix(200))
-        }
+        // Drafts are their writers' own ("Bản nháp"): the queue shows what was submitted.
+        let statuses = status.map { [$0] } ?? ItemStatus.allCases.filter { $0 != .draft }
+        let listing = try await store.itemPage(
+            ItemPageQuery(
+                statuses: statuses, units: units.contains(Account.allUnits) ? nil : units, limit: 200))
         var rows: [[String: Any]] = []
         var attention = 0
-        for item in items {
-            let deliveries = try await store.deliveries(itemID: item.id)
+        for row in listing.rows {
+            let item = row.item
+            let deliveries = row.deliveries
             attention += deliveries.filter { $0.state == .failed || $0.state == .uncertain }.count
             rows.append([
                 "id": item.id, "title": item.content.title, "unit": item.content.unit, "status": item.status.rawValue,
@@ -184,6 +180,7 @@ extension WebApp {
         let names = try await displayNames()
         let installation = try await store.installationID()
         let authors = Set(audit.filter { $0.action == "add" || $0.action == "edit" }.map(\.actor))
+        let feedback = try await store.inboundCounts(InboundEventFilter(itemID: item.id)).reduce(0) { $0 + $1.count }
         let approvable = item.status == .submitted
         let canRetry = officer.has(.operator)
         var values: [String: Any] = [
@@ -217,6 +214,8 @@ extension WebApp {
             },
             "previews": previews(item, installationID: installation),
             "can_approve": approvable && officer.has(.approver),
+            "edit_draft": item.status == .draft && officer.has(.author) && authors.contains(officer.account.login),
+            "feedback_count": feedback > 0 ? "\(feedback)" : false,
             "own_item": settings.fourEyes && authors.contains(officer.account.login),
             "can_cancel": !item.status.isFinal
                 && (officer.has(.operator) || (officer.has(.author) && authors.contains(officer.account.login))),
@@ -290,6 +289,7 @@ extension WebApp {
     static func actionLabel(_ action: String) -> String {
         switch action {
         case "add": "tạo bài"
+        case "submit": "gửi duyệt"
         case "edit": "sửa bài"
         case "approve": "duyệt"
         case "reject": "từ chối"

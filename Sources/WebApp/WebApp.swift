@@ -54,6 +54,12 @@ public struct WebApp: Sendable {
     public var channelHealth: @Sendable () async -> [String: ChannelHealth] = { [:] }
     /// bcrypt cost for passwords set from the web.
     public var passwordCost: UInt8 = 12
+    /// The daemon's configuration: channels' slots, quiet hours and radio stations (calendar, compose), the
+    /// delivery-log folder and report settings (reports). Without it those pages show what the store knows.
+    public var config: DaemonConfig? {
+        get { live.read(\.config) }
+        nonmutating set { live.update { $0.config = newValue } }
+    }
     let throttle = LoginThrottle()
     let clock: @Sendable () -> Date
 
@@ -65,7 +71,9 @@ public struct WebApp: Sendable {
         self.store = store
         self.timeZone = timeZone
         self.live = LiveConfiguration(
-            .init(settings: settings, topics: topics, channels: channels, channelOrder: channelOrder, plan: plan))
+            .init(
+                settings: settings, topics: topics, channels: channels, channelOrder: channelOrder, plan: plan,
+                config: nil))
         self.wake = wake
         self.logger = logger
         self.clock = clock
@@ -75,10 +83,12 @@ public struct WebApp: Sendable {
     /// listen address is not among it: changing it needs a restart.
     public func reconfigure(
         settings: WebSettings, topics: [Topic], channels: [String: any Channel], channelOrder: [String],
-        plan: @escaping @Sendable (ItemRecord) -> [PlannedDelivery]
+        plan: @escaping @Sendable (ItemRecord) -> [PlannedDelivery], config: DaemonConfig? = nil
     ) {
         live.update {
-            $0 = .init(settings: settings, topics: topics, channels: channels, channelOrder: channelOrder, plan: plan)
+            $0 = .init(
+                settings: settings, topics: topics, channels: channels, channelOrder: channelOrder, plan: plan,
+                config: config ?? $0.config)
         }
     }
 
@@ -92,6 +102,12 @@ public struct WebApp: Sendable {
                 headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
                 body: .init(byteBuffer: ByteBuffer(string: Assets.css)))
         }
+        router.get("/static/app.js") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "public, max-age=3600"],
+                body: .init(byteBuffer: ByteBuffer(string: Assets.js)))
+        }
         addSignIn(to: router)
         addItemRoutes(to: router)
         addCancelAndResolve(to: router)
@@ -99,7 +115,12 @@ public struct WebApp: Sendable {
         addChannels(to: router)
         addCalendar(to: router)
         addCompose(to: router)
+        addDrafts(to: router)
+        addMonthCalendar(to: router)
+        addFeedback(to: router)
+        addReports(to: router)
         addAccounts(to: router)
+        addAPIWrites(to: router)
         addAPI(to: router)
         return router
     }
@@ -159,6 +180,7 @@ final class LiveConfiguration: Sendable {
         var channels: [String: any Channel]
         var channelOrder: [String]
         var plan: @Sendable (ItemRecord) -> [PlannedDelivery]
+        var config: DaemonConfig?
     }
 
     private let values: Mutex<Values>
@@ -201,11 +223,14 @@ struct SecurityHeaders: RouterMiddleware {
     ) async throws -> Response {
         var response: Response
         do {
-            // The API declares GET only: any other method is 405, whatever the path under /api/.
-            if request.uri.path.hasPrefix("/api/"), request.method != .get, request.method != .head {
-                response = try APIError(.methodNotAllowed, "method-not-allowed", "Đường dẫn này chỉ nhận GET.")
-                    .jsonResponse()
-                response.headers[.allow] = "GET"
+            // Each API path answers the methods docs/openapi.json gives it; any other method is 405.
+            let path = request.uri.path
+            let method = request.method == .head ? HTTPRequest.Method.get : request.method
+            if path.hasPrefix("/api/"), !WebApp.apiMethods(path).contains(method) {
+                response = try APIError(
+                    .methodNotAllowed, "method-not-allowed", "Đường dẫn này không nhận \(request.method)."
+                ).jsonResponse()
+                response.headers[.allow] = WebApp.apiMethods(path).map(\.rawValue).joined(separator: ", ")
             } else {
                 response = try await next(request, context)
             }
@@ -219,8 +244,11 @@ struct SecurityHeaders: RouterMiddleware {
                     from: request, context: context)
                 : try web.response(from: request, context: context)
         }
-        response.headers[.contentSecurityPolicy] =
-            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; frame-src 'self'"
+        // A page that set its own policy keeps it (a report's HTML with its inline styles and charts).
+        if response.headers[.contentSecurityPolicy] == nil {
+            response.headers[.contentSecurityPolicy] =
+                "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; frame-src 'self'"
+        }
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[.init("Referrer-Policy")!] = "same-origin"
         response.headers[.init("X-Frame-Options")!] = "DENY"

@@ -24,7 +24,7 @@ struct Bench: AsyncParsableCommand {
         commandName: "cchc-bench", abstract: "cchc-dispatch's benchmarks (release build; docs/performance.md).",
         subcommands: [
             DispatchBench.self, StartupBench.self, DrainBench.self, SinkCommand.self, ReportBenchCommand.self,
-            ReadAloudBenchCommand.self,
+            ReadAloudBenchCommand.self, WebBench.self,
         ],
         defaultSubcommand: DispatchBench.self)
 }

@@ -54,9 +54,18 @@ struct AgendaCommand: AsyncParsableCommand {
             var scheduled: [(DeliveryRecord, ItemRecord)] = []
             var unapproved: [ItemRecord] = []
             do {
-                let items = try await session.store.items(
-                    ItemFilter(statuses: [.submitted, .approved, .dispatching, .done, .partlyFailed], limit: 100_000))
-                for item in items {
+                // Items with their deliveries, a page at a time (one read each, not one per item).
+                var rows: [ItemWithDeliveries] = []
+                var query = ItemPageQuery(
+                    statuses: [.submitted, .approved, .dispatching, .done, .partlyFailed], offset: 0, limit: 1000)
+                while true {
+                    let page = try await session.store.itemPage(query)
+                    rows += page.rows
+                    guard page.hasMore, rows.count < 100_000 else { break }
+                    query.offset += query.limit
+                }
+                for row in rows {
+                    let item = row.item
                     if item.status == .submitted {
                         let at = item.content.publishAt
                         if at.map({ $0 >= start && $0 < end }) ?? false,
@@ -66,7 +75,7 @@ struct AgendaCommand: AsyncParsableCommand {
                         }
                         continue
                     }
-                    for d in try await session.store.deliveries(itemID: item.id) {
+                    for d in row.deliveries {
                         let at = d.deliveredAt ?? d.dueAt
                         guard at >= start, at < end, channel.map({ $0 == d.channel }) ?? true else { continue }
                         scheduled.append((d, item))
@@ -113,7 +122,7 @@ struct AgendaCommand: AsyncParsableCommand {
                 }
                 print(head)
                 // A radio channel's items go into each station's bulletin at the station's own slots.
-                for (station, slots) in Self.stationSlots(c.section) {
+                for (station, slots) in c.stationSlots {
                     print("  đài \(station) — phát lúc: \(slots.joined(separator: ", "))")
                 }
                 let rows = scheduled.filter { $0.0.channel == c.name }
@@ -135,28 +144,6 @@ struct AgendaCommand: AsyncParsableCommand {
                     )
                 }
             }
-        }
-    }
-
-    /// `stations[].name` and the start of each of `stations[].slots` (`06:00/30m` → `06:00`), as
-    /// written in a radio channel's section.
-    static func stationSlots(_ section: ConfigValue) -> [(String, [String])] {
-        guard case .map(let entries, _) = section,
-            let stations = entries.first(where: { $0.key == "stations" })?.value,
-            case .list(let list, _) = stations
-        else { return [] }
-        return list.compactMap { station in
-            guard case .map(let fields, _) = station else { return nil }
-            func scalar(_ key: String) -> String? {
-                if case .scalar(let s)? = fields.first(where: { $0.key == key })?.value { return s }
-                return nil
-            }
-            guard case .list(let slots, _)? = fields.first(where: { $0.key == "slots" })?.value else { return nil }
-            let starts = slots.compactMap { slot -> String? in
-                guard case .scalar(let s) = slot else { return nil }
-                return String(s.split(separator: "/").first ?? "")
-            }
-            return (scalar("name") ?? scalar("id") ?? "", starts)
         }
     }
 

@@ -93,6 +93,7 @@ final class DaemonAssembly: Sendable {
                 channels: build.channels, channelOrder: config.channels.map(\.name), plan: { planner.plan($0) },
                 wake: { engine.wake() }, logger: logger)
             app.channelHealth = { await engine.channelHealth() }
+            app.config = config
             web = app
         } else {
             web = nil

@@ -62,7 +62,7 @@ struct DaemonBuild: Sendable {
         guard let settings = config.web else { return }
         web.reconfigure(
             settings: settings, topics: config.topics, channels: channels, channelOrder: config.channels.map(\.name),
-            plan: { planner.plan($0) })
+            plan: { planner.plan($0) }, config: config)
     }
 }
 

@@ -1,6 +1,8 @@
+import Crypto
 import Foundation
 import TestSupport
 import Testing
+import Transport
 
 /// The officers' web app in a real browser (Debian's chromium + chromedriver, Selenium from PyPI:
 /// scripts/install-deps.sh --test) against the real `cchcd`, with channels on loopback fakes.
@@ -18,6 +20,16 @@ struct WebBrowserEndToEndTests {
         var found: Int?
         try await eventually(15, "the web app's listener", daemon: daemon) {
             guard let r = daemon.output.range(of: "web app on 127.0.0.1:") else { return false }
+            found = Int(daemon.output[r.upperBound...].prefix { $0.isNumber })
+            return found != nil
+        }
+        return found!
+    }
+
+    func listenerPort(of daemon: Daemon) async throws -> Int {
+        var found: Int?
+        try await eventually(15, "the http listener", daemon: daemon) {
+            guard let r = daemon.output.range(of: "http listener on 127.0.0.1:") else { return false }
             found = Int(daemon.output[r.upperBound...].prefix { $0.isNumber })
             return found != nil
         }
@@ -59,7 +71,7 @@ struct WebBrowserEndToEndTests {
                                 slots: ["00:00/30m", "06:00/30m", "12:00/30m", "18:00/30m"]
                                 folder: radio/tan-lap
                         """,
-            extra: "web: { listen: \"127.0.0.1:0\" }")
+            http: "127.0.0.1:0", extra: "web: { listen: \"127.0.0.1:0\" }")
         let adminPassword = "mat-khau-quan-tri-2026"
         let config = ws.configPath
         let add = try await offThePool {
@@ -84,11 +96,34 @@ struct WebBrowserEndToEndTests {
         try? FileManager.default.removeItem(atPath: shots)
         try FileManager.default.createDirectory(atPath: shots, withIntermediateDirectories: true)
 
+        // A citizen comments on the Facebook post once it is out (a signed webhook, as Facebook sends it):
+        // the browser finds it on the feedback page.
+        let webhook = "http://127.0.0.1:\(try await listenerPort(of: daemon))/webhooks/facebook/fb-sonoivu"
+        let commenter = Task {
+            let deadline = Date().addingTimeInterval(180)
+            while graph.livePosts.isEmpty && Date() < deadline { try await Task.sleep(for: .milliseconds(300)) }
+            guard let postID = graph.livePosts.first?.id else { return 0 }
+            let body = Array(
+                (#"{"object":"page","entry":[{"id":"1234567890","time":1795568400,"changes":[{"field":"feed","value":"#
+                    + #"{"from":{"id":"24242424","name":"Nguyễn Văn B"},"post_id":"\#(postID)","comment_id":"c_777","#
+                    + #""created_time":1795568399,"item":"comment","verb":"add","message":"Cho hỏi hồ sơ nộp ở đâu?"}}]}]}"#)
+                    .utf8)
+            let mac = HMAC<SHA256>.authenticationCode(
+                for: body, using: SymmetricKey(data: Array("e2e-app-secret".utf8)))
+            let http = try HTTPClient()
+            defer { http.shutdown() }
+            var headers = HTTPHeaders([("Content-Type", "application/json")])
+            headers.add(name: "X-Hub-Signature-256", value: "sha256=" + mac.map { String(format: "%02x", $0) }.joined())
+            return try await http.execute(HTTPRequest(method: "POST", url: webhook, headers: headers, body: body))
+                .status
+        }
+
         let script = Self.repository + "/scripts/web-browser-test.py"
         let browser = try await offThePool {
             try runTool("/usr/bin/env", ["python3", script, base, shots, image, "quantri", adminPassword])
         }
         #expect(browser.status == 0, "\(browser.stderr)\n--- cchcd said:\n\(daemon.output.suffix(3000))")
+        #expect(try await commenter.value == 200)
         let result = try #require(
             try JSONSerialization.jsonObject(with: Data(browser.stdout.utf8)) as? [String: Any], "\(browser.stdout)")
         let id = try #require(result["item"] as? String)
@@ -105,7 +140,13 @@ struct WebBrowserEndToEndTests {
         #expect(uploaded.count == 1 && uploaded.allSatisfy { $0.hasSuffix(".png") })
         #expect(FileManager.default.contents(atPath: ws.inbox + "/media/" + (uploaded.first ?? "")) == Self.png)
         #expect(graph.posts.count == 1)
-        #expect(((result["screenshots"] as? [String]) ?? []).count >= 12)
+        #expect(((result["screenshots"] as? [String]) ?? []).count >= 17)
+        // The draft was submitted, by its writer, after being saved as a draft.
+        let draft = try #require(result["draft"] as? String)
+        let draftStatus = try await offThePool { try box.ws.itemJSON(draft)["status"] as? String }
+        #expect(draftStatus == "submitted")
+        let report = try #require(result["report"] as? String)
+        #expect(FileManager.default.contents(atPath: report)?.prefix(2) == Data("PK".utf8))
     }
 }
 

@@ -12,11 +12,14 @@ import Testing
     enum Route: CaseIterable {
         case queue, item, approve, reject, retry, cancel, resolve, composeForm, compose, accounts, addAccount
         case lockAccount, channels, checkChannel, calendar
+        case drafts, saveDraft, monthCalendar, feedback, itemFeedback, reports, reportDownload
 
         /// Roles allowed (admin always is).
         var allowed: Set<Role> {
             switch self {
-            case .queue, .item, .calendar: Set(Role.allCases)
+            case .queue, .item, .calendar, .monthCalendar, .feedback, .itemFeedback, .reports, .reportDownload:
+                Set(Role.allCases)
+            case .drafts, .saveDraft: [.author, .admin]
             case .approve, .reject: [.approver, .admin]
             case .retry, .resolve, .channels, .checkChannel: [.operator, .admin]
             // The fixture's item is written by the author account: an author may cancel their own item.
@@ -128,6 +131,19 @@ extension WebFixture {
                         ("title", "Tin mới"), ("body", "Nội dung"), ("unit", WebFixture.unitA), ("topic", "tthc"),
                         ("priority", "thuong"), ("channels", "bang-tin"), ("action", "submit"),
                     ])
+            case .drafts: r = try await b.get("/nhap")
+            case .saveDraft:
+                r = try await b.post(
+                    "/soan",
+                    [
+                        ("title", "Nháp mới"), ("body", ""), ("unit", WebFixture.unitA), ("topic", "tthc"),
+                        ("priority", "thuong"), ("action", "draft"),
+                    ])
+            case .monthCalendar: r = try await b.get("/lich/thang?thang=2026-11")
+            case .feedback: r = try await b.get("/phan-hoi")
+            case .itemFeedback: r = try await b.get("/phan-hoi?bai=\(item.id)")
+            case .reports: r = try await b.get("/bao-cao?ky=thang&gia-tri=2026-11")
+            case .reportDownload: r = try await b.get("/bao-cao/tai?ky=nam&gia-tri=2026&dinh-dang=csv")
             case .accounts: r = try await b.get("/tai-khoan")
             case .addAccount:
                 r = try await b.post(

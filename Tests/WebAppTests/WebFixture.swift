@@ -34,6 +34,10 @@ struct BoardChannel: ChannelPreviewing {
     }
 }
 
+extension BoardChannel: TextLimited {
+    var textLimits: [TextLimit] { [TextLimit(measure: .title, maximum: 150, label: "tiêu đề bảng tin")] }
+}
+
 final class Counter: Sendable {
     let value = Mutex(0)
 }
@@ -52,6 +56,7 @@ final class WebFixture: Sendable {
     let clock = TestClock()
     let woken = Counter()
     let settings: WebSettings
+    let configPath: String
 
     static let unitA = "Sở Nội vụ"
     static let unitB = "UBND xã Tân Lập"
@@ -65,6 +70,25 @@ final class WebFixture: Sendable {
         settings.fourEyes = fourEyes
         settings.secureCookies = secureCookies
         self.settings = settings
+        // The daemon's configuration the web app reads: channels' slots, quiet hours, a radio station's air
+        // times, the delivery-log folder for reports.
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("log"), withIntermediateDirectories: true)
+        configPath = directory.appendingPathComponent("cchcd.yaml").path
+        try """
+        timezone: Asia/Ho_Chi_Minh
+        state_dir: \(directory.path)/state
+        delivery_log: { dir: \(directory.path)/log }
+        channels:
+          bang-tin:
+            type: bang-tin
+            slots: ["06:00/30m", "17:00/30m"]
+            quiet_hours: 22:00-05:00
+          bang-phu:
+            type: radio
+            stations:
+              - { name: xa-tan-lap, slots: ["06:30/15m", "18:00/15m"], output: \(directory.path)/radio }
+        """.write(toFile: configPath, atomically: true, encoding: .utf8)
         let hash = PasswordHash.make(password, cost: 4)
         let accounts: [(String, Set<Role>, [String])] = [
             ("soantin", [.author], [Self.unitA]), ("duyet", [.approver], [Self.unitA]),
@@ -103,6 +127,7 @@ final class WebFixture: Sendable {
                  "haltReason": "cấp lại quyền Zalo OA: cchc zalo seed-token bang-tin", "inFlight": 0}
                 """.utf8))
         app.channelHealth = { ["bang-tin": halted] }
+        app.config = try! ConfigLoader.load(path: configPath)
         return app
     }
 
