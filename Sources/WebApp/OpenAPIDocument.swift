@@ -201,6 +201,7 @@ enum OpenAPIDocument {
                   "dispatching",
                   "done",
                   "partly-failed",
+                  "failed",
                   "rejected",
                   "cancelled",
                   "expired"

@@ -54,7 +54,8 @@ struct AgendaCommand: AsyncParsableCommand {
             var unapproved: [ItemRecord] = []
             do {
                 let items = try await session.store.items(
-                    ItemFilter(statuses: [.submitted, .approved, .dispatching, .done, .partlyFailed], limit: 100_000))
+                    ItemFilter(
+                        statuses: [.submitted, .approved, .dispatching, .done, .partlyFailed, .failed], limit: 100_000))
                 for item in items {
                     if item.status == .submitted {
                         let at = item.content.publishAt
