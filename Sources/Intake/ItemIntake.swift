@@ -82,9 +82,15 @@ public struct ItemIntake: Sendable {
         let parsed: ParsedItem
         let fileName = URL(fileURLWithPath: path).lastPathComponent
         do {
-            parsed = try ItemFileReader(config: config).read(
-                path: path, trusted: trusted, now: now, itemFolderHoldsMedia: fromCommandLine,
-                followSymlink: fromCommandLine)
+            let reader = ItemFileReader(config: config)
+            // A Word file from the inbox is converted here (`cchc item add` converts it beforehand, beside it).
+            if !fromCommandLine && (path as NSString).pathExtension.lowercased() == "docx" {
+                parsed = try reader.readWord(path: path, trusted: trusted, now: now)
+            } else {
+                parsed = try reader.read(
+                    path: path, trusted: trusted, now: now, itemFolderHoldsMedia: fromCommandLine,
+                    followSymlink: fromCommandLine)
+            }
             try validate(parsed, fileName: fileName)
         } catch {
             throw .invalid(error)
