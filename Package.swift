@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Architecture (DESIGN.md §2): executables → Engine, Intake, Reports, Config, plugins → ChannelKit, Queue,
-// Transport → CCurlShims → CCurl. Plugins depend on ChannelKit, Transport, ChannelHTTP and Rendering only.
+// Transport → CCurlShims → CCurl. Plugins depend on ChannelKit, Transport, ChannelHTTP and Rendering only,
+// plus leaf helpers of no dependency of their own (ReadAloud, Docx, ProcessSpawn: posix_spawn'd children).
 
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny")
@@ -162,9 +163,12 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
+        // Child processes through posix_spawn (Foundation's Process crashes now and then in this toolchain,
+        // and passes on the daemon's signal mask and open descriptors): the exec and radio plugins.
+        .target(name: "ProcessSpawn", swiftSettings: swiftSettings),
         .target(
             name: "Exec",
-            dependencies: ["ChannelKit", "Rendering"],
+            dependencies: ["ChannelKit", "Rendering", "ProcessSpawn"],
             path: "Plugins/Exec",
             exclude: ["README.md"],
             swiftSettings: swiftSettings
@@ -181,7 +185,7 @@ let package = Package(
         .target(
             name: "Radio",
             dependencies: [
-                "ChannelKit", "Transport", "ChannelHTTP", "ReadAloud", "Docx",
+                "ChannelKit", "Transport", "ChannelHTTP", "ReadAloud", "Docx", "ProcessSpawn",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Plugins/Radio",
@@ -274,7 +278,12 @@ let package = Package(
             name: "ConfigTests",
             dependencies: ["Config", "ChannelRegistry", "Transport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
-        .testTarget(name: "IntakeTests", dependencies: ["Intake", "Config", "Queue"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "IntakeTests",
+            dependencies: [
+                "Intake", "Config", "Queue", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "EngineTests",
             dependencies: ["Engine", "Queue", "ChannelKit", "Config", "TestSupport"],

@@ -1,6 +1,7 @@
 import ChannelKit
 import Foundation
 import Logging
+import ProcessSpawn
 import Rendering
 
 /// The `exec` channel: runs an external program per delivery and reads its acknowledgement, so a
