@@ -298,8 +298,10 @@ import Transport
             for raw in ["\u{1b}", "\u{9b}", "\u{202E}"] {
                 #expect(!r.stdout.unicodeScalars.contains(raw.unicodeScalars.first!), "\(format): a raw control")
             }
+            // The HTML renderer drops C0 controls itself (XHTML cannot hold them); the others show them escaped.
             #expect(
-                r.stdout.contains("\\u001b") && r.stdout.contains("\\u009b") && r.stdout.contains("\\u202e"),
+                (format == "html" || r.stdout.contains("\\u001b")) && r.stdout.contains("\\u009b")
+                    && r.stdout.contains("\\u202e"),
                 "\(format): \(r.stdout)")
             if format == "csv" {
                 let bytes = Array(r.stdout.utf8)

@@ -53,7 +53,7 @@ struct WordImportTests {
                 z.writestr("[Content_Types].xml", "<Types/>")
                 with z.open("word/document.xml", "w") as f:
                     for _ in range(40):
-                        f.write(b"\0" * (1 << 20))
+                        f.write(b"\\x00" * (1 << 20))
             """
         let made = try run("/usr/bin/env", ["python3", "-c", bomb, ws.root + "/word/bom.docx"])
         #expect(made.status == 0, "\(made.stderr)")

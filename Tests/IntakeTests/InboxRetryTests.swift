@@ -73,7 +73,7 @@ struct InboxRetryTests {
                 }
             })
         #expect(f.list("/accepted").isEmpty)
-        FileManager.default.createFile(atPath: release, contents: nil)
+        _ = FileManager.default.createFile(atPath: release, contents: nil)
         #expect(await waitFor(limit: 60) { f.list("/accepted") == ["tin.md"] })
         #expect(log.all.contains { $0.contains("scanning again after an earlier failure") })
         #expect(f.list("/rejected").isEmpty)
