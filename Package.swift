@@ -1,9 +1,11 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Architecture (DESIGN.md §2): executables → Engine, Intake, Reports, Config, plugins → ChannelKit, Queue,
-// Transport → CCurlShims → CCurl. Plugins depend on ChannelKit, Transport, ChannelHTTP and Rendering only,
-// plus leaf helpers of no dependency of their own (ReadAloud, Docx, ProcessSpawn: posix_spawn'd children).
+// Architecture (DESIGN.md §2): executables → Engine, Intake, Reports, Config, plugins → ChannelKit,
+// ChannelConfig, Queue, Transport → CCurlShims → CCurl. Plugins depend on ChannelKit (the contract),
+// ChannelConfig (reading their config section and secrets), Transport, ChannelHTTP and Rendering only —
+// never on Engine, Queue or Config — plus leaf helpers of no dependency of their own (ReadAloud, Docx,
+// ProcessSpawn: child processes through posix_spawn).
 
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny")
@@ -50,12 +52,14 @@ let package = Package(
         ),
         // sd_notify without libsystemd.
         .target(name: "Systemd", swiftSettings: swiftSettings),
-        // The plugin API. Foundation and swift-log only.
+        // The plugin API: the Channel protocol, the values it passes, its errors. Foundation and swift-log only.
         .target(
             name: "ChannelKit",
             dependencies: [.product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // Reading a configuration section key by key (file:line:key errors), durations, secrets. Foundation only.
+        .target(name: "ChannelConfig", swiftSettings: swiftSettings),
         // What HTTP-based channels share: HTTP answers and transport failures → outcomes; JSON pointers.
         .target(
             name: "ChannelHTTP",
@@ -66,7 +70,7 @@ let package = Package(
         .target(
             name: "Rendering",
             dependencies: [
-                "ChannelKit",
+                "ChannelKit", "ChannelConfig",
                 .product(name: "Ink", package: "Ink"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
@@ -86,13 +90,14 @@ let package = Package(
         ),
         .target(
             name: "Config",
-            dependencies: ["ChannelKit", "Yams", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["ChannelKit", "ChannelConfig", "Yams", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Intake",
             dependencies: [
-                "ChannelKit", "Config", "Queue", "Yams", .product(name: "Logging", package: "swift-log"),
+                "ChannelKit", "ChannelConfig", "Config", "Queue", "Yams",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Metrics", package: "swift-metrics"),
@@ -103,7 +108,8 @@ let package = Package(
             name: "Engine",
             dependencies: [
                 // Transport: the engine hears from the HTTP client when a send is handed to the network.
-                "ChannelKit", "Queue", "Config", "Transport", .product(name: "Logging", package: "swift-log"),
+                "ChannelKit", "ChannelConfig", "Queue", "Config", "Transport",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -148,7 +154,7 @@ let package = Package(
         // Plugins: each a channel type.
         .target(
             name: "Portal",
-            dependencies: ["ChannelKit", "Transport", "ChannelHTTP", "Rendering"],
+            dependencies: ["ChannelKit", "ChannelConfig", "Transport", "ChannelHTTP", "Rendering"],
             path: "Plugins/Portal",
             exclude: ["README.md"],
             swiftSettings: swiftSettings
@@ -156,7 +162,7 @@ let package = Package(
         .target(
             name: "Webhook",
             dependencies: [
-                "ChannelKit", "Transport", "ChannelHTTP", "Rendering",
+                "ChannelKit", "ChannelConfig", "Transport", "ChannelHTTP", "Rendering",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Plugins/Webhook",
@@ -168,7 +174,7 @@ let package = Package(
         .target(name: "ProcessSpawn", swiftSettings: swiftSettings),
         .target(
             name: "Exec",
-            dependencies: ["ChannelKit", "Rendering", "ProcessSpawn"],
+            dependencies: ["ChannelKit", "ChannelConfig", "Rendering", "ProcessSpawn"],
             path: "Plugins/Exec",
             exclude: ["README.md"],
             swiftSettings: swiftSettings
@@ -176,7 +182,8 @@ let package = Package(
         .target(
             name: "Email",
             dependencies: [
-                "ChannelKit", "Transport", "Rendering", .product(name: "Crypto", package: "swift-crypto"),
+                "ChannelKit", "ChannelConfig", "Transport", "Rendering",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Plugins/Email",
             exclude: ["README.md"],
@@ -185,7 +192,7 @@ let package = Package(
         .target(
             name: "Radio",
             dependencies: [
-                "ChannelKit", "Transport", "ChannelHTTP", "ReadAloud", "Docx", "ProcessSpawn",
+                "ChannelKit", "ChannelConfig", "Transport", "ChannelHTTP", "ReadAloud", "Docx", "ProcessSpawn",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Plugins/Radio",
@@ -195,7 +202,7 @@ let package = Package(
         .target(
             name: "Facebook",
             dependencies: [
-                "ChannelKit", "Transport", "ChannelHTTP", "Rendering",
+                "ChannelKit", "ChannelConfig", "Transport", "ChannelHTTP", "Rendering",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Plugins/Facebook",
@@ -205,7 +212,7 @@ let package = Package(
         .target(
             name: "Zalo",
             dependencies: [
-                "ChannelKit", "Transport", "ChannelHTTP", "Rendering",
+                "ChannelKit", "ChannelConfig", "Transport", "ChannelHTTP", "Rendering",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -217,14 +224,16 @@ let package = Package(
         .target(
             name: "ChannelRegistry",
             dependencies: [
-                "ChannelKit", "Transport", "Config", "Portal", "Webhook", "Exec", "Email", "Radio", "Facebook", "Zalo",
+                "ChannelKit", "ChannelConfig", "Transport", "Config", "Portal", "Webhook", "Exec", "Email", "Radio",
+                "Facebook", "Zalo",
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "cchcd",
             dependencies: [
-                "Engine", "Intake", "Config", "Queue", "ChannelRegistry", "Transport", "Systemd", "Listener",
+                "Engine", "Intake", "ChannelConfig", "Config", "Queue", "ChannelRegistry", "Transport", "Systemd",
+                "Listener",
                 "Reports", "WebApp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -238,7 +247,7 @@ let package = Package(
         .executableTarget(
             name: "cchc",
             dependencies: [
-                "Engine", "Intake", "Config", "Queue", "ChannelRegistry", "Transport", "Radio", "Zalo",
+                "Engine", "Intake", "ChannelConfig", "Config", "Queue", "ChannelRegistry", "Transport", "Radio", "Zalo",
                 "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -248,7 +257,7 @@ let package = Package(
         .executableTarget(
             name: "cchc-bench",
             dependencies: [
-                "Engine", "Queue", "Config", "ChannelRegistry", "Transport", "TestSupport", "CCurlRawLoad", "ReadAloud",
+                "Engine", "Queue", "Config", "ChannelRegistry", "Transport", "BenchKit", "CCurlRawLoad", "ReadAloud",
                 "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -256,11 +265,24 @@ let package = Package(
             path: "Sources/cchc-bench",
             swiftSettings: swiftSettings
         ),
-        // Loopback servers that follow the published APIs (tests and the benchmark).
+        // What cchc-bench runs on, outside the test code it must not link: a counting HTTP sink (in
+        // process, or as a `cchc-bench sink` child), children started with posix_spawn, /proc memory
+        // figures, the delivery checks. The tests use SpawnedProcess from here too.
+        .target(
+            name: "BenchKit",
+            dependencies: [
+                "Transport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Loopback servers that follow the published APIs (tests only).
         .target(
             name: "TestSupport",
             dependencies: [
-                "Engine",
+                "Engine", "BenchKit", "ChannelConfig", .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -272,41 +294,52 @@ let package = Package(
             name: "TransportTests", dependencies: ["Transport", "TestSupport", "CCurlRawLoad"],
             swiftSettings: swiftSettings),
         .testTarget(name: "ChannelKitTests", dependencies: ["ChannelKit", "Queue"], swiftSettings: swiftSettings),
-        .testTarget(name: "RenderingTests", dependencies: ["Rendering"], swiftSettings: swiftSettings),
+        .testTarget(name: "ChannelConfigTests", dependencies: ["ChannelConfig"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RenderingTests", dependencies: ["Rendering", "ChannelConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "QueueTests", dependencies: ["Queue"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ConfigTests",
-            dependencies: ["Config", "ChannelRegistry", "Transport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Config", "ChannelConfig", "ChannelRegistry", "Transport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "IntakeTests",
             dependencies: [
-                "Intake", "Config", "Queue", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                "Intake", "ChannelConfig", "Config", "Queue", "ChannelRegistry", "Transport", "TestSupport",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "EngineTests",
-            dependencies: ["Engine", "Queue", "ChannelKit", "Config", "TestSupport"],
+            dependencies: ["Engine", "Queue", "ChannelKit", "ChannelConfig", "Config", "TestSupport"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "PortalTests", dependencies: ["Portal", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "WebhookTests", dependencies: ["Webhook", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PortalTests", dependencies: ["Portal", "ChannelConfig", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WebhookTests", dependencies: ["Webhook", "ChannelConfig", "TestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "FacebookTests",
             dependencies: [
-                "Facebook", "TestSupport", "ChannelKit", "Transport", "Engine", "Queue", "Config",
+                "Facebook", "TestSupport", "ChannelKit", "ChannelConfig", "Transport", "Engine", "Queue", "Config",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ListenerTests",
             dependencies: [
-                "Listener", "ChannelKit", "Config", "Engine", "Queue", "Zalo", "Transport",
+                "Listener", "ChannelKit", "ChannelConfig", "Config", "Engine", "Queue", "Zalo", "Transport",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings),
-        .testTarget(name: "ExecTests", dependencies: ["Exec"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ExecTests", dependencies: ["Exec", "ChannelConfig", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WebAppTests",
             dependencies: [
@@ -317,7 +350,8 @@ let package = Package(
         .testTarget(
             name: "ZaloTests",
             dependencies: [
-                "Zalo", "ChannelKit", "Transport", "TestSupport", .product(name: "Logging", package: "swift-log"),
+                "Zalo", "ChannelKit", "ChannelConfig", "Transport", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings),
@@ -325,14 +359,14 @@ let package = Package(
         .testTarget(
             name: "RadioTests",
             dependencies: [
-                "Radio", "ReadAloud", "Transport", "TestSupport",
+                "Radio", "ChannelConfig", "ReadAloud", "Transport", "TestSupport",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "EmailTests",
             dependencies: [
-                "Email", "Transport", "ChannelKit", "Config", "Rendering", "TestSupport",
+                "Email", "Transport", "ChannelKit", "ChannelConfig", "Config", "Rendering", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ], swiftSettings: swiftSettings),
         .testTarget(
@@ -340,6 +374,7 @@ let package = Package(
             dependencies: ["Reports", "Docx", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "BenchKitTests", dependencies: ["BenchKit", "Transport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["TestSupport", "Queue", "Transport", .product(name: "Crypto", package: "swift-crypto")],

@@ -1,3 +1,4 @@
+import ChannelConfig
 import ChannelHTTP
 import ChannelKit
 import Foundation

@@ -1,3 +1,4 @@
+import ChannelConfig
 import ChannelKit
 import Foundation
 import Logging
@@ -179,7 +180,7 @@ public struct RadioChannel: RecordingChannel {
                         records.append(
                             ChannelRecord(
                                 event: "radio.bulletin", key: "\(station.id)/\(id)", occurredAt: at, unit: station.unit,
-                                durationSeconds: (seconds * 10).rounded() / 10, bulletinID: id,
+                                durationSeconds: (seconds * 10).rounded() / 10, reference: id,
                                 itemIDs: entries.map(\.item.id), detail: "\(station.name): \(entries.count) tin"))
                     }
                 }

@@ -1,38 +1,39 @@
 import Foundation
 
-/// Something a channel puts on record by itself, apart from its deliveries: a radio bulletin that went
-/// to its station for a slot. The engine asks for these (``RecordingChannel``), the store keeps each
-/// once (by ``key``) and writes it to the delivery log as ``event``, for the reports.
+/// Something a channel puts on record by itself, apart from its deliveries: something that happened on
+/// the channel's side and counts in the reports (a scheduled broadcast reaching its air time). The
+/// engine asks for these (``RecordingChannel``), the store keeps each once (by ``key``) and writes it
+/// to the delivery log as ``event``, for the reports.
 public struct ChannelRecord: Sendable, Hashable {
-    /// The delivery-log event: `<channel type>.<word>` in lower case (`radio.bulletin`); never an
-    /// `item.`, `delivery.` or `inbound.` event.
+    /// The delivery-log event: `<channel type>.<word>` in lower case; never an `item.`, `delivery.`
+    /// or `inbound.` event.
     public var event: String
-    /// Unique within the channel: the same key is the same record, kept once however often it is
-    /// reported (`tan-lap/2026-11-25-0600`).
+    /// Unique within the channel: the same key is the same record, kept once however often it is reported.
     public var key: String
-    /// When it happened (a bulletin's slot start).
+    /// When it happened.
     public var occurredAt: Date
-    /// The unit it counts for in reports (a station's commune).
+    /// The unit it counts for in reports.
     public var unit: String
-    /// How long it lasted, seconds (a bulletin's airtime).
+    /// How long it lasted, seconds.
     public var durationSeconds: Double?
-    /// The bulletin's id, for `radio.bulletin`.
-    public var bulletinID: String?
+    /// The record's own id in the channel's terms, when it has one besides ``key``. The delivery log
+    /// carries it in the field docs/delivery-log.md names for the record's event.
+    public var reference: String?
     /// The items it carried, in order.
     public var itemIDs: [String]
-    /// A short note ("Đài truyền thanh xã Tân Lập: 3 tin").
+    /// A short note for the delivery log, without personal data.
     public var detail: String?
 
     public init(
         event: String, key: String, occurredAt: Date, unit: String, durationSeconds: Double? = nil,
-        bulletinID: String? = nil, itemIDs: [String] = [], detail: String? = nil
+        reference: String? = nil, itemIDs: [String] = [], detail: String? = nil
     ) {
         self.event = event
         self.key = key
         self.occurredAt = occurredAt
         self.unit = unit
         self.durationSeconds = durationSeconds
-        self.bulletinID = bulletinID
+        self.reference = reference
         self.itemIDs = itemIDs
         self.detail = detail
     }

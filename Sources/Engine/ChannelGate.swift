@@ -63,6 +63,12 @@ struct ChannelGate {
         return (count, nil)
     }
 
+    /// Nothing but concurrency holds the channel back now: its circuit is closed and no pause was asked for.
+    func flowsFreely(now: Date) -> Bool {
+        guard circuit.state == .closed else { return false }
+        return holdUntil.map { now >= $0 } ?? true
+    }
+
     /// Records that `n` deliveries started at `now`.
     mutating func started(_ n: Int, now: Date) {
         guard n > 0 else { return }

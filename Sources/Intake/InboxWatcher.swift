@@ -155,6 +155,11 @@ public final class InboxWatcher: Service, Sendable {
         var accepted = 0
         var rejected = 0
         let intake = self.intake
+        // Files are taken in in batches, one store commit each; the engine hears of each batch at once,
+        // so a backlog starts going out while the rest of it is still being read. The first batch is
+        // small to get there sooner.
+        var batch: [(name: String, path: String, source: String)] = []
+        var batchLimit = Self.firstBatch
         for name in names.sorted() {
             let path = settings.path + "/" + name
             switch InboxEntry.classify(name: name, in: settings.path) {
@@ -170,58 +175,75 @@ public final class InboxWatcher: Service, Sendable {
             // The source names the file and its content: if the daemon stopped after storing the item
             // but before moving the file, the next scan finds the item and only moves the file.
             let source = "inbox:\(name)#\(Self.fingerprint(path, maxBytes: intake.config.inbox.maxItemBytes))"
-            do {
-                if let existing = try await intake.store.items(ItemFilter(source: source, limit: 1)).first {
-                    logger.info(
-                        "inbox: file already taken in; moving it",
-                        metadata: ["file": "\(name)", "item": "\(existing.id)"])
-                    move(path, into: "accepted", name: name)
-                    continue
-                }
-            } catch {
-                logger.error(
-                    "inbox: the store failed; the file stays in the inbox and the scan is retried",
-                    metadata: ["file": "\(name)", "error": "\(error)"])
-                needsRetry.withLock { $0 = true }
-                continue
-            }
-            do {
-                let result = try await intake.submit(
-                    path: path, trusted: settings.trusted, source: source, actor: "inbox")
-                for warning in result.warnings {
-                    logger.warning("inbox: \(warning)", metadata: ["file": "\(name)", "item": "\(result.item.id)"])
-                }
-                move(path, into: "accepted", name: name)
-                accepted += 1
-                logger.info(
-                    "inbox: item taken in",
-                    metadata: [
-                        "file": "\(name)", "item": "\(result.item.id)", "status": "\(result.item.status.rawValue)",
-                    ])
-            } catch {
-                switch error {
-                case .invalid(let error):
-                    rejected += 1
-                    reject(path, name: name, reason: error.description)
-                case .store(let error) where error.kind == .database:
-                    // Not the file's fault: leave it for the retry.
-                    logger.error(
-                        "inbox: the store failed; the file stays in the inbox and the scan is retried",
-                        metadata: ["file": "\(name)", "error": "\(error)"])
-                    needsRetry.withLock { $0 = true }
-                case .store(let error):
-                    rejected += 1
-                    reject(path, name: name, reason: "\(name): \(StoreMessages.vietnamese(error))")
-                }
+            batch.append((name, path, source))
+            if batch.count >= batchLimit {
+                let (a, r) = await takeIn(batch, intake: intake)
+                accepted += a
+                rejected += r
+                batch.removeAll(keepingCapacity: true)
+                batchLimit = Self.batch
             }
         }
-        if accepted > 0 { onChange() }
+        if !batch.isEmpty {
+            let (a, r) = await takeIn(batch, intake: intake)
+            accepted += a
+            rejected += r
+        }
         if accepted > 0 {
             Counter(label: "cchc_inbox_files_total", dimensions: [("result", "accepted")]).increment(by: accepted)
         }
         if rejected > 0 {
             Counter(label: "cchc_inbox_files_total", dimensions: [("result", "rejected")]).increment(by: rejected)
         }
+        return (accepted, rejected)
+    }
+
+    /// Files per store commit: the first batch of a scan, and the others.
+    static let firstBatch = 32
+    static let batch = 512
+
+    /// Stores one batch of item files and moves each to `accepted/` or `rejected/`; files the store could
+    /// not take (not their fault) stay for the retry. Wakes the engine when some were accepted.
+    private func takeIn(
+        _ batch: [(name: String, path: String, source: String)], intake: ItemIntake
+    ) async -> (accepted: Int, rejected: Int) {
+        var accepted = 0
+        var rejected = 0
+        let results = await intake.submit(
+            files: batch.map { ($0.path, $0.source) }, trusted: settings.trusted, actor: "inbox")
+        for (file, result) in zip(batch, results) {
+            let name = file.name
+            switch result {
+            case .alreadyTaken(let existing):
+                logger.info(
+                    "inbox: file already taken in; moving it", metadata: ["file": "\(name)", "item": "\(existing.id)"])
+                move(file.path, into: "accepted", name: name)
+            case .accepted(let result):
+                for warning in result.warnings {
+                    logger.warning("inbox: \(warning)", metadata: ["file": "\(name)", "item": "\(result.item.id)"])
+                }
+                move(file.path, into: "accepted", name: name)
+                accepted += 1
+                logger.info(
+                    "inbox: item taken in",
+                    metadata: [
+                        "file": "\(name)", "item": "\(result.item.id)", "status": "\(result.item.status.rawValue)",
+                    ])
+            case .failed(.invalid(let error)):
+                rejected += 1
+                reject(file.path, name: name, reason: error.description)
+            case .failed(.store(let error)) where error.kind == .database:
+                // Not the file's fault: leave it for the retry.
+                logger.error(
+                    "inbox: the store failed; the file stays in the inbox and the scan is retried",
+                    metadata: ["file": "\(name)", "error": "\(error)"])
+                needsRetry.withLock { $0 = true }
+            case .failed(.store(let error)):
+                rejected += 1
+                reject(file.path, name: name, reason: "\(name): \(StoreMessages.vietnamese(error))")
+            }
+        }
+        if accepted > 0 { onChange() }
         return (accepted, rejected)
     }
 

@@ -41,18 +41,20 @@ public struct ItemIntake: Sendable {
         }
     }
 
-    /// Checks a parsed item against every target channel's `validate`.
+    /// Checks a parsed item against every target channel's `validate`, each on the item as that channel
+    /// will publish it (its `title`/`summary`/`body` overrides applied).
     public func validate(_ parsed: ParsedItem, fileName: String) throws(IntakeError) {
         let content = parsed.content
         for name in content.channels {
             guard let channel = channels[name] else { continue }
-            let probe = ChannelItem(
-                id: parsed.id ?? "", title: content.title, summary: content.summary, body: content.body,
-                topic: Topic(key: content.topic, label: config.topicLabel(content.topic)), unit: content.unit,
-                author: content.author, media: content.media, publishAt: content.publishAt, priority: content.priority,
-                override: content.overrides[name] ?? [:])
+            let probe = content.channelItem(for: name, id: parsed.id ?? "", topicLabel: config.topicLabel)
             if let problem = channel.validate(probe).first {
-                throw IntakeError(file: fileName, field: problem.field, "kênh \(name): \(problem.message)")
+                // A problem in a field this channel's override replaced is the override's: name that field.
+                let overridden =
+                    ItemContent.replacingOverrides.contains(problem.field)
+                    && content.overrides[name]?[problem.field] != nil
+                let field = overridden ? "overrides.\(name).\(problem.field)" : problem.field
+                throw IntakeError(file: fileName, field: field, "kênh \(name): \(problem.message)")
             }
         }
     }
@@ -96,6 +98,85 @@ public struct ItemIntake: Sendable {
             throw .invalid(error)
         }
         return try await add(parsed, source: source, actor: actor, now: now)
+    }
+
+    /// What ``submit(files:trusted:actor:now:)`` did with one file.
+    public enum FileResult: Sendable {
+        case accepted(Accepted)
+        /// An item with the same source (the same file name and bytes) is already stored.
+        case alreadyTaken(ItemRecord)
+        case failed(Failure)
+    }
+
+    /// Reads and checks several item files (on all cores), then stores the good ones in one transaction:
+    /// the inbox's batches, one commit for many files. A file whose source an earlier item has is not
+    /// stored again. One result per file, in order; a failed transaction fails every file that reached it
+    /// with `.store` (not the files' fault: they are tried again).
+    public func submit(
+        files: [(path: String, source: String)], trusted: Bool, actor: String, now: Date = Date()
+    ) async -> [FileResult] {
+        let reader = ItemFileReader(config: config)
+        let parsed: [Result<ParsedItem, IntakeError>] = await withTaskGroup(
+            of: (Int, [Result<ParsedItem, IntakeError>]).self
+        ) { group in
+            let lanes = max(1, min(ProcessInfo.processInfo.activeProcessorCount, (files.count + 31) / 32))
+            let per = (files.count + lanes - 1) / lanes
+            for lane in 0..<lanes {
+                let range = (lane * per)..<min(files.count, (lane + 1) * per)
+                guard !range.isEmpty else { continue }
+                let slice = Array(files[range])
+                group.addTask {
+                    (
+                        lane,
+                        slice.map { file in
+                            let fileName = URL(fileURLWithPath: file.path).lastPathComponent
+                            do throws(IntakeError) {
+                                let item = try reader.read(
+                                    path: file.path, trusted: trusted, now: now, itemFolderHoldsMedia: false,
+                                    followSymlink: false)
+                                try self.validate(item, fileName: fileName)
+                                return .success(item)
+                            } catch {
+                                return .failure(error)
+                            }
+                        }
+                    )
+                }
+            }
+            var done: [Int: [Result<ParsedItem, IntakeError>]] = [:]
+            for await (lane, results) in group { done[lane] = results }
+            return done.keys.sorted().flatMap { done[$0] ?? [] }
+        }
+        var results: [FileResult?] = parsed.map {
+            if case .failure(let error) = $0 { return .failed(.invalid(error)) } else { return nil }
+        }
+        var toStore: [(index: Int, item: NewItem, warnings: [String])] = []
+        let month = LogClock(timeZone: config.timeZone).month(now)
+        for (index, result) in parsed.enumerated() {
+            guard case .success(let item) = result else { continue }
+            toStore.append(
+                (
+                    index,
+                    NewItem(
+                        id: item.id, idMonth: month, content: item.content, source: files[index].source, actor: actor,
+                        approval: item.approval),
+                    item.warnings
+                ))
+        }
+        do {
+            let stored = try await store.addItems(toStore.map(\.item), newSourcesOnly: true, at: now, plan: planner)
+            for (entry, outcome) in zip(toStore, stored) {
+                switch outcome {
+                case .added(let record, let created):
+                    results[entry.index] = .accepted(Accepted(item: record, created: created, warnings: entry.warnings))
+                case .alreadyTaken(let record): results[entry.index] = .alreadyTaken(record)
+                case .failed(let error): results[entry.index] = .failed(.store(error))
+                }
+            }
+        } catch {
+            for entry in toStore { results[entry.index] = .failed(.store(error)) }
+        }
+        return results.map { $0 ?? .failed(.store(StoreError(.database, "not stored"))) }
     }
 
     private func add(_ parsed: ParsedItem, source: String, actor: String, now: Date) async throws(Failure) -> Accepted {

@@ -78,16 +78,11 @@ public struct ItemRecord: Sendable, Hashable, Codable {
         self.statusReason = statusReason
     }
 
-    /// The item as channels see it, with this channel's overrides: `title`, `summary` and `body`
-    /// replace the item's own; the rest (`text`, `script`) reach the channel in ``ChannelItem/override``.
+    /// The item as channels see it, with this channel's overrides
+    /// (``ItemContent/channelItem(for:id:topicLabel:contentHash:approvedBy:approvedAt:)``).
     public func channelItem(for channel: String, topicLabel: (String) -> String) -> ChannelItem {
-        let override = content.overrides[channel] ?? [:]
-        return ChannelItem(
-            id: id, title: override["title"] ?? content.title, summary: override["summary"] ?? content.summary,
-            body: override["body"] ?? content.body,
-            topic: Topic(key: content.topic, label: topicLabel(content.topic)), unit: content.unit,
-            author: content.author, media: content.media, publishAt: content.publishAt, priority: content.priority,
-            override: override, contentHash: contentHash, approvedBy: approvedBy,
+        content.channelItem(
+            for: channel, id: id, topicLabel: topicLabel, contentHash: contentHash, approvedBy: approvedBy,
             approvedAt: approvedAt)
     }
 }

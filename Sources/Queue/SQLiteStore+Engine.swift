@@ -46,23 +46,55 @@ extension SQLiteStore {
     /// Records outcomes and claims due deliveries of several channels in one transaction: one commit
     /// (one fsync) per engine round instead of one per step.
     public func recordAndClaim(
-        _ outcomes: [DeliveryOutcome], recordedAt: Date, claims: [(channel: String, limit: Int)], now: Date,
-        owner: String,
-        leaseUntil: Date
+        _ outcomes: [DeliveryOutcome], recordedAt: Date, releasing: [String], claims: [(channel: String, limit: Int)],
+        now: Date, owner: String, leaseUntil: Date
     ) async throws(StoreError) -> [String: [ClaimedDelivery]] {
         try await write("record \(outcomes.count) outcomes and claim") { db in
             if !outcomes.isEmpty { try self.recordOutcomes(db, outcomes, at: recordedAt) }
+            if !releasing.isEmpty { try self.release(db, releasing, owner: owner, at: recordedAt) }
             var claimed: [String: [ClaimedDelivery]] = [:]
+            // An item claimed on several channels in one round is read and decoded once.
+            var items: [String: (ItemRecord, [String: ChannelResult])] = [:]
             for (channel, limit) in claims where limit > 0 {
                 claimed[channel] = try self.claim(
-                    db, channel: channel, now: now, limit: limit, owner: owner, leaseUntil: leaseUntil)
+                    db, channel: channel, now: now, limit: limit, owner: owner, leaseUntil: leaseUntil, items: &items)
             }
             return claimed
         }
     }
 
+    public func release(_ deliveryIDs: [String], owner: String, at: Date) async throws(StoreError) {
+        guard !deliveryIDs.isEmpty else { return }
+        try await write("release \(deliveryIDs.count) claimed deliveries") { db in
+            try self.release(db, deliveryIDs, owner: owner, at: at)
+        }
+    }
+
+    func release(_ db: Database, _ deliveryIDs: [String], owner: String, at: Date) throws {
+        // The claim set `leased` and added one attempt; undo exactly that. `attempt_base` is the attempts
+        // count at the last re-queue: more than that before this claim means it was tried and was waiting
+        // for its retry.
+        let update = try db.cachedStatement(
+            sql: """
+                UPDATE deliveries SET state = CASE WHEN attempts - 1 > attempt_base THEN 'retry-wait' ELSE 'pending' END, \
+                attempts = attempts - 1, lease_owner = NULL, lease_expires_at = NULL, updated_at = ? \
+                WHERE id = ? AND state = 'leased' AND lease_owner = ?
+                """)
+        let atMs = millis(at)
+        for id in deliveryIDs { try update.execute(arguments: [atMs, id, owner]) }
+    }
+
     func claim(
         _ db: Database, channel: String, now: Date, limit: Int, owner: String, leaseUntil: Date
+    ) throws -> [ClaimedDelivery] {
+        var items: [String: (ItemRecord, [String: ChannelResult])] = [:]
+        return try claim(
+            db, channel: channel, now: now, limit: limit, owner: owner, leaseUntil: leaseUntil, items: &items)
+    }
+
+    func claim(
+        _ db: Database, channel: String, now: Date, limit: Int, owner: String, leaseUntil: Date,
+        items: inout [String: (ItemRecord, [String: ChannelResult])]
     ) throws -> [ClaimedDelivery] {
         let nowMs = millis(now)
         let rows = try Row.fetchAll(
@@ -95,7 +127,6 @@ extension SQLiteStore {
         let selectResults = try db.cachedStatement(
             sql: "SELECT channel, remote_id, url FROM deliveries WHERE item_id = ? AND state = 'delivered'")
         let decoder = Self.contentDecoder()
-        var items: [String: (ItemRecord, [String: ChannelResult])] = [:]
         var result: [ClaimedDelivery] = []
         result.reserveCapacity(claimed.count)
         for delivery in claimed {

@@ -155,7 +155,9 @@ extension SQLiteStore {
                     detail: record.detail)
                 line.occurred_at = clock.format(record.occurredAt)
                 line.duration_s = record.durationSeconds
-                line.bulletin_id = record.bulletinID
+                // The delivery log's field for a record's reference (docs/delivery-log.md): `bulletin_id`,
+                // named when `radio.bulletin` was the only channel record; the bytes stay as they were.
+                line.bulletin_id = record.reference
                 try appendLog(db, line, at: at)
             }
             return StoredOnce(stored: stored, duplicates: duplicates)

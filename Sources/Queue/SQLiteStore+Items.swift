@@ -17,32 +17,91 @@ extension SQLiteStore {
         let hash = item.content.contentHash
         let json = try Self.encodeContent(item.content)
         return try await write("add item") { db in
-            if let id = item.id, let existing = try self.fetchItem(db, id) {
-                return try self.edit(db, existing, with: item, hash: hash, json: json, at: at, plan: plan)
-            }
-            let id = try item.id ?? self.assignID(db, month: item.idMonth)
-            let content = item.content
-            try db.execute(
-                sql: """
-                    INSERT INTO items (id, content, title, unit, topic, priority_rank, publish_at, expires_at, \
-                    content_hash, status, source, created_at, updated_at) \
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    id, json, content.title, content.unit, content.topic, content.priority.rank,
-                    content.publishAt.map(millis), content.expiresAt.map(millis), hash,
-                    ItemStatus.submitted.rawValue, item.source, millis(at), millis(at),
-                ])
-            let record = ItemRecord(
-                id: id, content: content, contentHash: hash, status: .submitted, source: item.source, createdAt: at,
-                updatedAt: at)
-            var line = self.line("item.submitted", ItemHeader(record), at: at, actor: item.actor)
-            line.detail = item.source
-            try self.appendLog(db, line, at: at)
-            try self.audit(db, at: at, actor: item.actor, action: "add", itemID: id, detail: item.source)
-            guard let approval = item.approval else { return (record, true) }
-            return (try self.approve(db, record, approval: approval, at: at, plan: plan), true)
+            try self.addItem(db, item, hash: hash, json: json, at: at, plan: plan)
         }
+    }
+
+    public func addItems(
+        _ items: [NewItem], newSourcesOnly: Bool, at: Date, plan: @Sendable (ItemRecord) -> [PlannedDelivery]
+    ) async throws(StoreError) -> [ItemBatchResult] {
+        guard !items.isEmpty else { return [] }
+        // Checked and encoded before the transaction, so the writer holds the database only for the writes.
+        let prepared: [Result<(NewItem, hash: String, json: String), StoreError>] = items.map { item in
+            let item = item.normalizedNFC()
+            do throws(StoreError) {
+                if let id = item.id {
+                    try Self.validateItemID(id)
+                } else {
+                    try Self.validateIDMonth(item.idMonth)
+                }
+                return .success((item, item.content.contentHash, try Self.encodeContent(item.content)))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try await write("add \(items.count) items") { db in
+            let bySource = try db.cachedStatement(sql: "SELECT id FROM items WHERE source = ? LIMIT 1")
+            var results: [ItemBatchResult] = []
+            results.reserveCapacity(prepared.count)
+            for entry in prepared {
+                switch entry {
+                case .failure(let error):
+                    results.append(.failed(error))
+                case .success(let (item, hash, json)):
+                    if newSourcesOnly, let id = try String.fetchOne(bySource, arguments: [item.source]),
+                        let existing = try self.fetchItem(db, id)
+                    {
+                        results.append(.alreadyTaken(existing))
+                        continue
+                    }
+                    // Each item in a savepoint: one refused (an edit of a locked item) leaves the others.
+                    var outcome: ItemBatchResult = .failed(StoreError(.database, "not stored"))
+                    do {
+                        try db.inSavepoint {
+                            let (record, created) = try self.addItem(
+                                db, item, hash: hash, json: json, at: at, plan: plan)
+                            outcome = .added(record, created: created)
+                            return .commit
+                        }
+                    } catch let error as StoreError where error.kind != .database {
+                        outcome = .failed(error)
+                    }
+                    results.append(outcome)
+                }
+            }
+            return results
+        }
+    }
+
+    func addItem(
+        _ db: Database, _ item: NewItem, hash: String, json: String, at: Date,
+        plan: (ItemRecord) -> [PlannedDelivery]
+    ) throws -> (ItemRecord, created: Bool) {
+        if let id = item.id, let existing = try self.fetchItem(db, id) {
+            return try self.edit(db, existing, with: item, hash: hash, json: json, at: at, plan: plan)
+        }
+        let id = try item.id ?? self.assignID(db, month: item.idMonth)
+        let content = item.content
+        try db.execute(
+            sql: """
+                INSERT INTO items (id, content, title, unit, topic, priority_rank, publish_at, expires_at, \
+                content_hash, status, source, created_at, updated_at) \
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                id, json, content.title, content.unit, content.topic, content.priority.rank,
+                content.publishAt.map(millis), content.expiresAt.map(millis), hash,
+                ItemStatus.submitted.rawValue, item.source, millis(at), millis(at),
+            ])
+        let record = ItemRecord(
+            id: id, content: content, contentHash: hash, status: .submitted, source: item.source, createdAt: at,
+            updatedAt: at)
+        var line = self.line("item.submitted", ItemHeader(record), at: at, actor: item.actor)
+        line.detail = item.source
+        try self.appendLog(db, line, at: at)
+        try self.audit(db, at: at, actor: item.actor, action: "add", itemID: id, detail: item.source)
+        guard let approval = item.approval else { return (record, true) }
+        return (try self.approve(db, record, approval: approval, at: at, plan: plan), true)
     }
 
     /// Replaces the content of an existing item (see ``Store/addItem(_:at:plan:)``).

@@ -23,6 +23,14 @@ public protocol Store: Sendable {
     func addItem(_ item: NewItem, at: Date, plan: @Sendable (ItemRecord) -> [PlannedDelivery]) async throws(StoreError)
         -> (ItemRecord, created: Bool)
 
+    /// Adds several items in one transaction (the inbox's batches): each as ``addItem(_:at:plan:)`` would,
+    /// in order, one result per item. An item the store refuses (`.locked`, `.invalidState`, a bad id) is
+    /// reported and the others are still stored. `newSourcesOnly`: an item whose `source` an earlier item
+    /// already has is not added again (``ItemBatchResult/alreadyTaken(_:)``): the inbox's crash-safe retake.
+    /// - Throws: only when the transaction itself fails (nothing of it is stored then).
+    func addItems(_ items: [NewItem], newSourcesOnly: Bool, at: Date, plan: @Sendable (ItemRecord) -> [PlannedDelivery])
+        async throws(StoreError) -> [ItemBatchResult]
+
     func item(_ id: String) async throws(StoreError) -> ItemRecord?
     func items(_ filter: ItemFilter) async throws(StoreError) -> [ItemRecord]
     func deliveries(itemID: String) async throws(StoreError) -> [DeliveryRecord]
@@ -85,13 +93,19 @@ public protocol Store: Sendable {
     /// (`after:`), with a log line each. Item statuses follow (`dispatching`, `done`, `partly-failed`, `failed`).
     func record(_ outcomes: [DeliveryOutcome], at: Date) async throws(StoreError)
 
-    /// ``record(_:at:)`` then ``claimDue(channel:now:limit:owner:leaseUntil:)`` for each channel, in one
-    /// transaction when the store can (one commit per engine round). Returns the claimed deliveries by channel.
+    /// ``record(_:at:)``, ``release(_:owner:at:)`` of `releasing`, then
+    /// ``claimDue(channel:now:limit:owner:leaseUntil:)`` for each channel, in one transaction when the store
+    /// can (one commit per engine round). Returns the claimed deliveries by channel.
     func recordAndClaim(
-        _ outcomes: [DeliveryOutcome], recordedAt: Date, claims: [(channel: String, limit: Int)], now: Date,
-        owner: String,
-        leaseUntil: Date
+        _ outcomes: [DeliveryOutcome], recordedAt: Date, releasing: [String], claims: [(channel: String, limit: Int)],
+        now: Date, owner: String, leaseUntil: Date
     ) async throws(StoreError) -> [String: [ClaimedDelivery]]
+
+    /// Gives back deliveries `owner` claimed but never started (the engine claims ahead of its sends): each
+    /// becomes waiting again as it was before the claim (`pending`, or `retry-wait` when tried before), due
+    /// as before, its `attempts` as before. No attempt is recorded and no log line written: nothing happened.
+    /// A delivery no longer leased by `owner` is left alone.
+    func release(_ deliveryIDs: [String], owner: String, at: Date) async throws(StoreError)
 
     /// Deliveries `delivered` since `since` (by delivery time), per channel: for `max_per_day`.
     func deliveredCounts(since: Date) async throws(StoreError) -> [String: Int]
@@ -179,13 +193,43 @@ extension Store {
             before: before, idempotentChannels: idempotentChannels, evidence: SendEvidence(), at: at)
     }
 
-    /// Two steps, for stores that cannot do it in one transaction. Each step is still atomic.
+    /// One transaction per item, for stores without a batch.
+    public func addItems(
+        _ items: [NewItem], newSourcesOnly: Bool, at: Date, plan: @Sendable (ItemRecord) -> [PlannedDelivery]
+    ) async throws(StoreError) -> [ItemBatchResult] {
+        var results: [ItemBatchResult] = []
+        for item in items {
+            if newSourcesOnly, let existing = try await self.items(ItemFilter(source: item.source, limit: 1)).first {
+                results.append(.alreadyTaken(existing))
+                continue
+            }
+            do {
+                let (record, created) = try await addItem(item, at: at, plan: plan)
+                results.append(.added(record, created: created))
+            } catch  where error.kind != .database {
+                results.append(.failed(error))
+            }
+        }
+        return results
+    }
+
+    /// Without deliveries to give back.
     public func recordAndClaim(
         _ outcomes: [DeliveryOutcome], recordedAt: Date, claims: [(channel: String, limit: Int)], now: Date,
-        owner: String,
-        leaseUntil: Date
+        owner: String, leaseUntil: Date
+    ) async throws(StoreError) -> [String: [ClaimedDelivery]] {
+        try await recordAndClaim(
+            outcomes, recordedAt: recordedAt, releasing: [], claims: claims, now: now, owner: owner,
+            leaseUntil: leaseUntil)
+    }
+
+    /// Separate steps, for stores that cannot do it in one transaction. Each step is still atomic.
+    public func recordAndClaim(
+        _ outcomes: [DeliveryOutcome], recordedAt: Date, releasing: [String], claims: [(channel: String, limit: Int)],
+        now: Date, owner: String, leaseUntil: Date
     ) async throws(StoreError) -> [String: [ClaimedDelivery]] {
         if !outcomes.isEmpty { try await record(outcomes, at: recordedAt) }
+        if !releasing.isEmpty { try await release(releasing, owner: owner, at: recordedAt) }
         var claimed: [String: [ClaimedDelivery]] = [:]
         for (channel, limit) in claims where limit > 0 {
             claimed[channel] = try await claimDue(
@@ -224,4 +268,14 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { message }
+}
+
+/// What ``Store/addItems(_:newSourcesOnly:at:plan:)`` did with one item.
+public enum ItemBatchResult: Sendable {
+    /// Stored: created, or an existing item edited (`created` false).
+    case added(ItemRecord, created: Bool)
+    /// An earlier item has the same source; nothing was stored.
+    case alreadyTaken(ItemRecord)
+    /// Refused; nothing of this item was stored.
+    case failed(StoreError)
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenchKit
 import CCurlRawLoad
 import ChannelKit
 import ChannelRegistry
@@ -7,7 +8,6 @@ import Engine
 import Foundation
 import Logging
 import Queue
-import TestSupport
 import Transport
 
 /// The dispatch benchmark (DESIGN.md §11). In one run, against the same loopback sink and with the
@@ -20,7 +20,10 @@ import Transport
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cchc-bench", abstract: "cchc-dispatch's benchmarks (release build; docs/performance.md).",
-        subcommands: [DispatchBench.self, StartupBench.self, ReportBenchCommand.self, ReadAloudBenchCommand.self],
+        subcommands: [
+            DispatchBench.self, StartupBench.self, DrainBench.self, SinkCommand.self, ReportBenchCommand.self,
+            ReadAloudBenchCommand.self,
+        ],
         defaultSubcommand: DispatchBench.self)
 }
 
@@ -59,9 +62,7 @@ struct DispatchBench: AsyncParsableCommand {
             return h
         }
         let logger = Logger(label: "bench")
-        let sink = try await LoopbackHTTPServer.start(recordBodies: false, eventLoopThreads: sinkThreads) { _ in
-            .json(201, #"{"id": 1811, "link": "https://cchc.example.gov.vn/tin-tuc/1811"}"#)
-        }
+        let sink = try await BenchSink.start(eventLoopThreads: sinkThreads)
         let deliveries = items * 2
         let url = sink.baseURL + "/api/articles"
 
@@ -139,7 +140,7 @@ struct DispatchBench: AsyncParsableCommand {
 
     /// Queues `items` approved items × 2 channels in a fresh store and times the engine draining them.
     /// - Parameter safety: with the send journal and the transport's re-send guard, as `cchcd` runs.
-    func measureEngine(url: String, sink: LoopbackHTTPServer, safety: Bool, logger: Logger) async throws -> EngineRun {
+    func measureEngine(url: String, sink: BenchSink, safety: Bool, logger: Logger) async throws -> EngineRun {
         let deliveries = items * 2
         let dir = NSTemporaryDirectory() + "cchc-bench-\(getpid())"
         try? FileManager.default.removeItem(atPath: dir)

@@ -1,11 +1,11 @@
 import ArgumentParser
+import BenchKit
 import ChannelRegistry
 import Config
 import Engine
 import Foundation
 import Logging
 import Queue
-import TestSupport
 import Transport
 
 #if canImport(Glibc)
@@ -88,9 +88,7 @@ struct StartupStore {
             label: items == 0 ? "empty store" : "\(items.formatted()) items", configPath: dir + "/cchcd.yaml")
         // A kept workspace from an earlier run (--workspace) is used as it is.
         if FileManager.default.fileExists(atPath: dir + "/ready") { return made }
-        let sink = try await LoopbackHTTPServer.start(recordBodies: false) { _ in
-            .json(201, #"{"id": 1811, "link": "https://cchc.example.gov.vn/tin-tuc/1811"}"#)
-        }
+        let sink = try await BenchSink.start()
         defer { Task { try? await sink.shutdown() } }
         try FileManager.default.createDirectory(atPath: dir + "/inbox", withIntermediateDirectories: true)
         // The same channel the daemon will have; while filling it points at the sink.
@@ -188,18 +186,14 @@ struct StartRun {
         }
         guard rc == 0 else { throw ValidationError("bind \(socketPath): errno \(errno)") }
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: cchcd)
-        process.arguments = ["--config", config]
         var environment = ProcessInfo.processInfo.environment
         environment["NOTIFY_SOCKET"] = socketPath
         environment.removeValue(forKey: "WATCHDOG_USEC")
-        process.environment = environment
-        process.standardError = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-
         let start = DispatchTime.now()
-        try process.run()
+        // posix_spawn, not Foundation's Process (it crashes intermittently in this toolchain: SpawnedProcess).
+        let process = try SpawnedProcess(
+            executable: cchcd, arguments: ["--config", config], environment: environment, stdout: "/dev/null",
+            stderr: "/dev/null")
         defer {
             if process.isRunning {
                 process.terminate()
@@ -220,8 +214,9 @@ struct StartRun {
         let readyMilliseconds = Double(ready!.uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
         let ticksAtReady = cpuTicks(process.processIdentifier)
         Thread.sleep(forTimeInterval: idle)
-        let rss = statusMegabytes(process.processIdentifier, "VmRSS:")
-        let anonymous = statusMegabytes(process.processIdentifier, "RssAnon:")
+        let memory = try ProcessMemory.read(pid: process.processIdentifier)
+        let rss = ProcessMemory.mebibytes(memory.residentKiB)
+        let anonymous = ProcessMemory.mebibytes(memory.anonymousKiB)
         let idleTicks = cpuTicks(process.processIdentifier) - ticksAtReady
         process.terminate()
         process.waitUntilExit()
@@ -231,15 +226,6 @@ struct StartRun {
         return StartRun(
             readyMilliseconds: readyMilliseconds, rssMegabytes: rss, anonymousMegabytes: anonymous,
             idleCPUTicks: idleTicks)
-    }
-
-    /// A memory figure (`VmRSS:`, `RssAnon:`) from /proc/PID/status, in MB.
-    static func statusMegabytes(_ pid: Int32, _ field: String) -> Double {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-            let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field) })
-        else { return .nan }
-        let kb = Double(line.split(separator: " ").dropFirst().first ?? "") ?? .nan
-        return kb / 1024
     }
 
     /// utime + stime from /proc/PID/stat, in clock ticks.

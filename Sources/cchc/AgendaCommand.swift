@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChannelConfig
 import ChannelKit
 import Config
 import Foundation

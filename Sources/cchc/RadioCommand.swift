@@ -73,12 +73,8 @@ struct RadioCommand: AsyncParsableCommand {
                     } catch {
                         throw CLIError(code: "invalid-item", message: error.description, exit: Exit.invalidItem)
                     }
-                    let c = parsed.content
-                    let probe = ChannelItem(
-                        id: parsed.id ?? "xem-truoc", title: c.title, summary: c.summary, body: c.body,
-                        topic: Topic(key: c.topic, label: session.config.topicLabel(c.topic)), unit: c.unit,
-                        author: c.author, media: c.media, publishAt: c.publishAt, priority: c.priority,
-                        override: c.overrides[chosen.name] ?? [:])
+                    let probe = parsed.content.channelItem(
+                        for: chosen.name, id: parsed.id ?? "xem-truoc", topicLabel: session.config.topicLabel)
                     previews = chosen.preview(item: probe).filter { station == nil || $0.station.id == station }
                 } else if let id = item {
                     let record: ItemRecordBox

@@ -1,3 +1,4 @@
+import ChannelConfig
 import ChannelKit
 import Foundation
 import Testing

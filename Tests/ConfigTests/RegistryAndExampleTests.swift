@@ -10,22 +10,70 @@ private let repository = URL(fileURLWithPath: #filePath).deletingLastPathCompone
     .deletingLastPathComponent().path
 
 @Suite struct RegistryAndExampleTests {
-    /// Telegraf's meta-test: every plugin folder is registered, has a README, and the README embeds
-    /// the sample configuration the code prints.
-    @Test func everyPluginFolderIsRegisteredAndDocumented() throws {
+    /// Telegraf's meta-test: every plugin folder is registered, has a README that embeds the sample
+    /// configuration the code prints (every line of it, in order, in one `yaml` block), and has a test
+    /// target of its own.
+    @Test func everyPluginFolderIsRegisteredDocumentedAndTested() throws {
         let folders = try FileManager.default.contentsOfDirectory(atPath: repository + "/Plugins").filter {
             !$0.hasPrefix(".")
         }
         #expect(!folders.isEmpty)
         let registered = Set(BuiltinChannels.all.map(\.type))
+        let manifest = try String(contentsOfFile: repository + "/Package.swift", encoding: .utf8)
         for folder in folders {
             #expect(registered.contains(folder.lowercased()), "Plugins/\(folder) is not in BuiltinChannels.all")
             let readme = try String(contentsOfFile: "\(repository)/Plugins/\(folder)/README.md", encoding: .utf8)
             let sample = try #require(BuiltinChannels.type(folder.lowercased())).sampleConfig
-            let firstKey = sample.split(separator: "\n").first { !$0.hasPrefix("#") && $0.hasSuffix(":") }
-            #expect(firstKey.map { readme.contains($0) } == true, "Plugins/\(folder)/README.md lacks the sample config")
+            if let problem = Self.sampleProblem(sample: sample, readme: readme) {
+                Issue.record("Plugins/\(folder)/README.md: \(problem)")
+            }
+            // A test target of its own: the folder, some tests in it, and the target in Package.swift.
+            let tests = "\(repository)/Tests/\(folder)Tests"
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: tests)) ?? []
+            let testFiles = files.filter { $0.hasSuffix(".swift") }.filter { name in
+                let text = (try? String(contentsOfFile: tests + "/" + name, encoding: .utf8)) ?? ""
+                return text.contains("@Test")
+            }
+            #expect(!testFiles.isEmpty, "Plugins/\(folder) has no tests in Tests/\(folder)Tests")
+            #expect(
+                manifest.contains("name: \"\(folder)Tests\""),
+                "Package.swift declares no test target \(folder)Tests for Plugins/\(folder)")
         }
         #expect(registered.count == BuiltinChannels.all.count, "a type word is registered twice")
+    }
+
+    /// Why `readme` does not embed `sample`, or nil when it does: each of the sample's lines must be a
+    /// line of one ```yaml block of the README, in the sample's order, with nothing between them.
+    static func sampleProblem(sample: String, readme: String) -> String? {
+        let wanted = sample.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let blocks = readme.components(separatedBy: "```yaml\n").dropFirst().map {
+            $0.components(separatedBy: "\n```")[0].split(separator: "\n", omittingEmptySubsequences: false)
+                .map(String.init)
+        }
+        if blocks.contains(where: { $0 == wanted }) { return nil }
+        // Name the first sample line that no yaml block has, or say the lines differ in order or extent.
+        let shown = Set(blocks.joined())
+        if let (number, line) = wanted.enumerated().first(where: { !shown.contains($0.element) }) {
+            return "line \(number + 1) of the sample config is missing: \"\(line)\""
+        }
+        return "the sample config's \(wanted.count) lines are not one yaml block, in order"
+    }
+
+    /// The check above fails when any line of the sample is missing, not only the first.
+    @Test func theSampleCheckCatchesAMissingLaterLine() throws {
+        let sample = "# a channel\nname:\n  type: x\n  url: https://a   # required"
+        let readme = "# X\n\n```yaml\n\(sample)\n```\n"
+        #expect(Self.sampleProblem(sample: sample, readme: readme) == nil)
+        let stale = readme.replacingOccurrences(of: "  url: https://a   # required", with: "  url: https://b")
+        #expect(
+            Self.sampleProblem(sample: sample, readme: stale)
+                == "line 4 of the sample config is missing: \"  url: https://a   # required\"")
+        let reordered = "```yaml\n# a channel\nname:\n  url: https://a   # required\n  type: x\n```\n"
+        #expect(
+            Self.sampleProblem(sample: sample, readme: reordered)
+                == "the sample config's 4 lines are not one yaml block, in order")
+        let split = "```yaml\n# a channel\nname:\n```\ntext\n```yaml\n  type: x\n  url: https://a   # required\n```\n"
+        #expect(Self.sampleProblem(sample: sample, readme: split) != nil)
     }
 
     /// config/cchcd.yaml documents every key: it must load, and show every channel type's sample.

@@ -9,9 +9,9 @@ struct CrashSafetyTests {
     /// `kill -9` in the middle, restart: nothing is lost, nothing is published twice, the log has no gap.
     @Test func killNineMidwayLosesNothingAndDuplicatesNothing() async throws {
         let site = try await FakeWordPress.start()
-        site.setDelay(.milliseconds(40))
+        site.setDelay(.milliseconds(100))
         let hook = try await LoopbackHTTPServer.start { _ in
-            try? await Task.sleep(for: .milliseconds(40))
+            try? await Task.sleep(for: .milliseconds(100))
             return .json(200, #"{"ok":true}"#)
         }
         defer {

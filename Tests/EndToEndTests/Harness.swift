@@ -162,10 +162,9 @@ final class Daemon {
 func eventually(
     _ seconds: Double = 15, _ what: String, daemon: Daemon? = nil, _ condition: () async throws -> Bool
 ) async throws {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if (try? await condition()) == true { return }
-        try await Task.sleep(for: .milliseconds(50))
+    // A failing check counts as "not yet"; the last one, after the time-out, says why it failed.
+    if await TestSupport.eventually(limit: seconds, every: .milliseconds(50), { (try? await condition()) == true }) {
+        return
     }
     if try await condition() { return }
     throw HarnessError(

@@ -223,7 +223,7 @@ final class RecordingScriptedChannel: RecordingChannel {
             [
                 ChannelRecord(
                     event: "radio.bulletin", key: "tan-lap/0900", occurredAt: at, unit: "UBND xã Tân Lập",
-                    durationSeconds: 300, bulletinID: "0900")
+                    durationSeconds: 300, reference: "0900")
             ], nil
         )
     }

@@ -1,3 +1,4 @@
+import ChannelConfig
 import ChannelKit
 import Config
 import Foundation
@@ -111,21 +112,6 @@ final class ScriptedChannel: Channel {
             return .retry(ChannelError(.cancelled, "cancelled"))
         }
     }
-}
-
-// MARK: - Waiting for conditions
-
-/// Polls `condition` every 10 ms until it holds, for at most `limit` seconds of real time. The bound is
-/// generous: the whole suite runs in parallel on 2 shared cores, where a store's fsync can take seconds.
-func eventually(
-    limit: Double = 20, _ condition: @Sendable () async throws -> Bool
-) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + .milliseconds(Int(limit * 1000))
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return try await condition()
 }
 
 // MARK: - Configuration

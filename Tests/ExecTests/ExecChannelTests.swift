@@ -1,6 +1,8 @@
+import ChannelConfig
 import ChannelKit
 import Foundation
 import Testing
+import TestSupport
 
 @testable import Exec
 
@@ -10,7 +12,8 @@ import Testing
     init() throws { folder = try ScriptFolder() }
 
     func channel(_ script: String, _ extra: [(String, Any)] = []) throws -> ExecChannel {
-        let section = try makeSection([("command", script)] + extra, base: folder.path)
+        let section = try makeSection(
+            [("command", script)] + extra, path: "channels.ex", base: folder.path, file: folder.path + "/cchcd.yaml")
         let channel = try ExecChannel(name: "ex", section: section, context: makeContext())
         try section.finish()
         return channel
@@ -306,7 +309,8 @@ import Testing
     @Test func configErrorsNameTheKey() throws {
         func error(_ entries: [(String, Any)]) -> ConfigError? {
             do {
-                let section = try makeSection(entries, base: folder.path)
+                let section = try makeSection(
+                    entries, path: "channels.ex", base: folder.path, file: folder.path + "/cchcd.yaml")
                 _ = try ExecChannel(name: "ex", section: section, context: makeContext())
                 try section.finish()
                 return nil

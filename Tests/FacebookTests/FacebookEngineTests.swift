@@ -1,3 +1,4 @@
+import ChannelConfig
 import ChannelKit
 import Config
 import Engine
@@ -9,16 +10,6 @@ import Testing
 import TestSupport
 
 @testable import Facebook
-
-/// Polls `condition` every 10 ms for at most `limit` seconds of real time (the suite shares 2 cores).
-func eventually(limit: Double = 20, _ condition: @Sendable () async throws -> Bool) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + .milliseconds(Int(limit * 1000))
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return try await condition()
-}
 
 /// A real store, delivery log and engine on a manual clock, with one facebook channel on the fake Graph API.
 final class FacebookEngineFixture: @unchecked Sendable {

@@ -378,7 +378,9 @@ import TestSupport
         let graph = try await FakeGraphAPI.start()
         let url = graph.baseURL
         try await graph.shutdown()
-        let section = try makeSection([("page_id", "1"), ("graph_url", url), ("token_env", "FB_TOKEN")])
+        let section = try makeSection(
+            [("page_id", "1"), ("graph_url", url), ("token_env", "FB_TOKEN")], path: "channels.fb",
+            environment: facebookEnvironment)
         let channel = try FacebookChannel(
             name: "fb", section: section,
             context: ChannelContext(

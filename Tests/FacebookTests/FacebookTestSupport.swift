@@ -1,3 +1,4 @@
+import ChannelConfig
 import ChannelKit
 import Foundation
 import Logging
@@ -6,21 +7,8 @@ import Transport
 
 @testable import Facebook
 
-/// Builds a channel section the way the Config module does.
-func makeSection(_ entries: [(String, Any)], path: String = "channels.fb") throws(ConfigError) -> ConfigSection {
-    let location = ConfigLocation(file: "/etc/cchcd/cchcd.yaml", line: 1)
-    func value(_ any: Any) -> ConfigValue {
-        switch any {
-        case let s as String: .scalar(s)
-        case let list as [String]: .list(list.map { .scalar($0) }, location)
-        default: .scalar("\(any)")
-        }
-    }
-    return try ConfigSection(
-        value: .map(entries.map { (key: $0.0, value: value($0.1), location: location) }, location), path: path,
-        location: location, baseDirectory: NSTemporaryDirectory(),
-        secrets: SecretStore(credentialsDirectory: nil, environment: ["FB_TOKEN": "EAAtestPageToken123"]))
-}
+/// The secrets the sections name (`*_env`).
+let facebookEnvironment = ["FB_TOKEN": "EAAtestPageToken123"]
 
 let sharedHTTP: HTTPClient = {
     var configuration = HTTPClientConfiguration()
@@ -46,7 +34,7 @@ func makeChannel(_ graph: FakeGraphAPI, token: String? = nil, extra: [(String, A
             ("page_id", graph.pageID), ("graph_url", graph.baseURL),
             ("token_file", try writeSecret(token ?? graph.token)),
             ("app_secret_file", try writeSecret(appSecret)), ("verify_token_file", try writeSecret(verifyToken)),
-        ] + extra)
+        ] + extra, path: "channels.fb", environment: facebookEnvironment)
     let channel = try FacebookChannel(
         name: name, section: section,
         context: ChannelContext(
@@ -60,7 +48,7 @@ func makeChannel(_ graph: FakeGraphAPI, token: String? = nil, extra: [(String, A
 /// The channel's config error for these keys, or nil when they load.
 func configError(_ entries: [(String, Any)]) -> ConfigError? {
     do {
-        let section = try makeSection(entries)
+        let section = try makeSection(entries, path: "channels.fb", environment: facebookEnvironment)
         _ = try FacebookChannel(
             name: "fb", section: section,
             context: ChannelContext(

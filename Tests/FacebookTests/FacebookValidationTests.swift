@@ -8,7 +8,9 @@ import Transport
 
 @Suite struct FacebookValidationTests {
     func channel(_ extra: [(String, Any)] = []) throws -> FacebookChannel {
-        let section = try makeSection([("page_id", "1234567890"), ("token_env", "FB_TOKEN")] + extra)
+        let section = try makeSection(
+            [("page_id", "1234567890"), ("token_env", "FB_TOKEN")] + extra, path: "channels.fb",
+            environment: facebookEnvironment)
         let channel = try FacebookChannel(
             name: "fb-sonoivu", section: section,
             context: ChannelContext(

@@ -46,7 +46,9 @@ func signed(_ body: String, secret: String = appSecret) -> InboundRequest {
         #expect(channel.inboundRoutes.first?.maxBodyBytes == 1 << 20)
         // Without app_secret and verify_token the channel serves no route.
         let plain = try FacebookChannel(
-            name: "fb", section: try makeSection([("page_id", "1"), ("token_env", "FB_TOKEN")]),
+            name: "fb",
+            section: try makeSection(
+                [("page_id", "1"), ("token_env", "FB_TOKEN")], path: "channels.fb", environment: facebookEnvironment),
             context: ChannelContext(name: "fb", timeZone: .current, stateDirectory: "/tmp", logger: .init(label: "t")),
             http: sharedHTTP)
         #expect(plain.inboundRoutes.isEmpty)

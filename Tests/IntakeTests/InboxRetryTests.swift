@@ -3,30 +3,10 @@ import Foundation
 import Logging
 import Queue
 import Synchronization
-import TestSupport
 import Testing
+import TestSupport
 
 @testable import Intake
-
-/// Log records kept in memory, to check what the watcher said.
-final class RecordedLog: Sendable {
-    private let lines = Mutex<[String]>([])
-    func append(_ line: String) { lines.withLock { $0.append(line) } }
-    var all: [String] { lines.withLock { $0 } }
-
-    struct Handler: LogHandler {
-        let log: RecordedLog
-        var logLevel: Logger.Level = .info
-        var metadata: Logger.Metadata = [:]
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: Logging.LogEvent) { log.append("\(event.level) \(event.message)") }
-    }
-
-    var logger: Logger { Logger(label: "inbox-retry") { _ in Handler(log: self) } }
-}
 
 @Suite("Inbox retry")
 struct InboxRetryTests {
@@ -35,7 +15,7 @@ struct InboxRetryTests {
     /// is gone, with no new file event.
     @Test func aStoreFailureIsLoggedAndRetriedOnATimer() async throws {
         let f = try InboxFixture()
-        let log = RecordedLog()
+        let log = LogCapture(level: .info)
         let watcher = InboxWatcher(
             intake: f.watcher.intake, settings: f.folder.config.inbox, wakeFile: f.folder.config.wakeFilePath,
             logger: log.logger, retryInterval: .milliseconds(300), onChange: {})
@@ -61,21 +41,21 @@ struct InboxRetryTests {
             if locker.isRunning { locker.terminate() }
             locker.waitUntilExit()
         }
-        #expect(await waitFor(limit: 10) { FileManager.default.fileExists(atPath: ready) })
+        #expect(await eventually(limit: 10, every: .milliseconds(20)) { FileManager.default.fileExists(atPath: ready) })
         try f.drop("tin.md", inboxItem(title: "Chờ cơ sở dữ liệu"))
         let task = Task { try await watcher.run() }
         defer { task.cancel() }
         // The lock is held until the watcher has said the store failed (and the file stayed).
         #expect(
-            await waitFor(limit: 60) {
-                log.all.contains {
+            await eventually(limit: 60, every: .milliseconds(20)) {
+                log.lines.contains {
                     $0.contains("the store failed; the file stays in the inbox and the scan is retried")
                 }
             })
         #expect(f.list("/accepted").isEmpty)
-        _ = FileManager.default.createFile(atPath: release, contents: nil)
-        #expect(await waitFor(limit: 60) { f.list("/accepted") == ["tin.md"] })
-        #expect(log.all.contains { $0.contains("scanning again after an earlier failure") })
+        #expect(FileManager.default.createFile(atPath: release, contents: nil))
+        #expect(await eventually(limit: 60, every: .milliseconds(20)) { f.list("/accepted") == ["tin.md"] })
+        #expect(log.lines.contains { $0.contains("scanning again after an earlier failure") })
         #expect(f.list("/rejected").isEmpty)
         #expect(try await f.store.items(ItemFilter()).map(\.content.title) == ["Chờ cơ sở dữ liệu"])
     }

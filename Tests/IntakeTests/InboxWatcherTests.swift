@@ -5,6 +5,7 @@ import Logging
 import Queue
 import Synchronization
 import Testing
+import TestSupport
 
 @testable import Intake
 
@@ -308,6 +309,44 @@ struct InboxWatcherTests {
         #expect(items.first?.approvedBy == nil)
     }
 
+    @Test("a backlog is taken in batch by batch, one commit each: the engine hears of each batch, every file once")
+    func backlogInBatches() async throws {
+        let f = try InboxFixture(trusted: true)
+        let approval = "approved_by: \"Nguyễn Văn A\"\napproved_at: 2026-11-21 15:30"
+        let total = InboxWatcher.firstBatch + InboxWatcher.batch + 7
+        // An item whose deliveries started: a file editing it is refused.
+        try f.drop("tin-0000-dau.md", inboxItem(extra: "id: tin-khoa\n" + approval))
+        #expect(await f.watcher.scan() == (1, 0))
+        _ = try await f.store.claimDue(
+            channel: "portal-tinh", now: Date(), limit: 10, owner: "x", leaseUntil: Date().addingTimeInterval(60))
+        for n in 1...total {
+            try f.drop(String(format: "tin-%04d.md", n), inboxItem(title: "Tin số \(n)", extra: approval))
+        }
+        // One bad file in the middle of a batch, and the edit of the started item: each is refused alone,
+        // the rest of its batch is stored.
+        try f.drop("tin-0100-hong.md", "---\ntitle: \"Tin\ntopic: tthc\n---\nx\n")
+        try f.drop("tin-0200-sua.md", inboxItem(title: "Sửa", extra: "id: tin-khoa\n" + approval))
+        let changesBefore = f.changes.value
+
+        let (accepted, rejected) = await f.watcher.scan()
+        #expect(accepted == total)
+        #expect(rejected == 2)
+        // Three batches (32, 512, the rest), the engine woken after each.
+        #expect(f.changes.value - changesBefore == 3)
+        let items = try await f.store.items(ItemFilter(limit: 10_000))
+        #expect(items.count == total + 1)
+        #expect(Set(items.map(\.content.title)).count == total + 1)
+        #expect(items.allSatisfy { $0.status == .approved || $0.id == "tin-khoa" })
+        #expect(f.list("/accepted").count == total + 1)
+        #expect(
+            f.list("/rejected") == [
+                "tin-0100-hong.md", "tin-0100-hong.md.error", "tin-0200-sua.md", "tin-0200-sua.md.error",
+            ])
+        #expect(f.read("rejected/tin-0200-sua.md.error").contains("không sửa được"))
+        #expect(f.list() == ["accepted", "media", "rejected"])
+        #expect(await f.watcher.scan() == (0, 0))
+    }
+
     @Test("a file editing an item whose deliveries started is rejected with the reason in Vietnamese")
     func lockedEdit() async throws {
         let f = try InboxFixture(trusted: true)
@@ -331,38 +370,27 @@ struct InboxWatcherTests {
         let task = Task { try await watcher.run() }
 
         // The file present at start is taken in by the first scan.
-        #expect(await waitFor { f.list("/accepted").contains("truoc.md") })
+        #expect(await eventually(every: .milliseconds(20)) { f.list("/accepted").contains("truoc.md") })
 
         // Write-then-rename: the .tmp is ignored until it is renamed in.
         let tmp = try f.drop("moi.md.tmp", inboxItem(title: "Mới"))
         try FileManager.default.moveItem(atPath: tmp, toPath: f.inbox + "/moi.md")
-        #expect(await waitFor { f.list("/accepted").contains("moi.md") })
+        #expect(await eventually(every: .milliseconds(20)) { f.list("/accepted").contains("moi.md") })
         #expect(try await f.store.items(ItemFilter()).count == 2)
 
         // A bad file written in place (closed after writing) is rejected.
         try f.drop("hong.md", "no front matter")
-        #expect(await waitFor { f.list("/rejected").contains("hong.md.error") })
+        #expect(await eventually(every: .milliseconds(20)) { f.list("/rejected").contains("hong.md.error") })
 
         // Touching the wake file calls onChange.
         let before = f.changes.value
         try Data().write(to: URL(fileURLWithPath: f.folder.config.wakeFilePath))
-        #expect(await waitFor { f.changes.value > before })
+        #expect(await eventually(every: .milliseconds(20)) { f.changes.value > before })
 
         task.cancel()
         let finished = await waitFor(task)
         #expect(finished, "run() did not return after cancellation")
     }
-}
-
-/// Polls `condition` every 20 ms until it holds, for at most `limit` seconds (generous: the whole suite
-/// runs in parallel on 2 shared cores).
-func waitFor(limit: Double = 20, _ condition: @Sendable () async throws -> Bool) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + .milliseconds(Int(limit * 1000))
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))
-    }
-    return try await condition()
 }
 
 /// Waits (bounded) for a task to finish; true when it did.
@@ -372,7 +400,7 @@ func waitFor<T: Sendable>(_ task: Task<T, any Error>, limit: Double = 5) async -
         _ = try? await task.value
         done.withLock { $0 = true }
     }
-    let finished = await waitFor(limit: limit) { done.withLock { $0 } }
+    let finished = await eventually(limit: limit, every: .milliseconds(20)) { done.withLock { $0 } }
     watcher.cancel()
     return finished
 }

@@ -1,31 +1,13 @@
+import ChannelConfig
 import ChannelKit
 import Foundation
 import Logging
 import Portal
+import TestSupport
 import Transport
 
-/// Builds a channel section the way the Config module does: values are strings, string lists,
-/// `[(String, String)]` maps or nested `[(String, Any)]` sections.
-func makeSection(_ entries: [(String, Any)], base: String = NSTemporaryDirectory(), path: String = "channels.portal")
-    throws(ConfigError) -> ConfigSection
-{
-    let location = ConfigLocation(file: "/etc/cchcd/cchcd.yaml", line: 1)
-    func value(_ any: Any) -> ConfigValue {
-        switch any {
-        case let s as String: .scalar(s)
-        case let list as [String]: .list(list.map { .scalar($0) }, location)
-        case let map as [(String, String)]:
-            .map(map.map { (key: $0.0, value: .scalar($0.1), location: location) }, location)
-        case let nested as [(String, Any)]:
-            .map(nested.map { (key: $0.0, value: value($0.1), location: location) }, location)
-        default: .scalar("\(any)")
-        }
-    }
-    return try ConfigSection(
-        value: .map(entries.map { (key: $0.0, value: value($0.1), location: location) }, location), path: path,
-        location: location, baseDirectory: base,
-        secrets: SecretStore(credentialsDirectory: nil, environment: ["PORTAL_TOKEN": "tok-123"]))
-}
+/// The secrets the sections name (`*_env`).
+let portalEnvironment = ["PORTAL_TOKEN": "tok-123"]
 
 func makeContext() -> ChannelContext {
     ChannelContext(
@@ -40,7 +22,7 @@ let sharedHTTP: HTTPClient = {
 }()
 
 func makePortal(_ entries: [(String, Any)], base: String = NSTemporaryDirectory()) throws -> PortalChannel {
-    let section = try makeSection(entries, base: base)
+    let section = try makeSection(entries, path: "channels.portal", base: base, environment: portalEnvironment)
     let channel = try PortalChannel(name: "portal", section: section, context: makeContext(), http: sharedHTTP)
     try section.finish()
     return channel

@@ -39,7 +39,7 @@ import TestSupport
         }
         #expect(error.errorClass == .uncertain)
         // The engine waits the settle time; by then the slow insert has landed.
-        #expect(await pollUntil { site.posts.count == 1 })
+        #expect(await eventually(limit: 10, every: .milliseconds(50)) { site.posts.count == 1 })
         let second = await portal.publish(ours(2))
         guard case .delivered(let result, let detail) = second else {
             Issue.record("expected delivered, got \(second)")
@@ -213,13 +213,4 @@ import TestSupport
         #expect(media.altText == "Bộ phận một cửa & tiếp dân")
         #expect(detail?.contains("image \(media.id) attached") == true)
     }
-}
-
-/// Polls `condition` every 50 ms for up to 10 s.
-private func pollUntil(_ condition: () -> Bool) async -> Bool {
-    for _ in 0..<200 {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(50))
-    }
-    return condition()
 }

@@ -100,11 +100,11 @@ struct SQLiteStoreChannelRecordTests {
         let id = try await f.store.addApproved(content(channels: ["radio"]))
         let bulletin = ChannelRecord(
             event: "radio.bulletin", key: "tan-lap/2026-11-20-0600", occurredAt: t0.addingTimeInterval(-7200),
-            unit: "UBND xã Tân Lập", durationSeconds: 312.5, bulletinID: "2026-11-20-0600", itemIDs: [id, "gone"],
+            unit: "UBND xã Tân Lập", durationSeconds: 312.5, reference: "2026-11-20-0600", itemIDs: [id, "gone"],
             detail: "Đài truyền thanh xã Tân Lập: 2 tin")
         let empty = ChannelRecord(
             event: "radio.bulletin", key: "tan-lap/2026-11-20-1700", occurredAt: t0, unit: "UBND xã Tân Lập",
-            durationSeconds: 60, bulletinID: "2026-11-20-1700")
+            durationSeconds: 60, reference: "2026-11-20-1700")
         let before = try await f.store.lastLogSeq()
         #expect(
             try await f.store.recordChannelRecords(channel: "radio", channelType: "radio", records: [bulletin], at: t0)

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ReadAloud
 import Testing
+import TestSupport
 
 @testable import Radio
 
@@ -113,7 +114,7 @@ import Testing
         let folder = try TempFolder()
         let clock = ManualClock(local(2026, 11, 22, 1, 30))
         let channel = makeChannel(folder, slots: Self.tight, clock: clock)
-        let log = LogCollector()
+        let log = LogCapture()
         _ = await channel.publish(request(item("n1", "Tin 1", words(40), publishAt: local(2026, 11, 22, 1, 1))))
         _ = await channel.publish(request(item("n2", "Tin 2", words(40), publishAt: local(2026, 11, 22, 1, 2))))
         #expect(try manifestItems(folder, "2026-11-22-0600") == ["n1", "n2"])
@@ -132,10 +133,10 @@ import Testing
         #expect(try manifestItems(folder, "2026-11-22-1700") == ["n2"])
         #expect(try folder.text("out/2026-11-22-0600.txt").contains("Tin thứ nhất: Tin ưu tiên."))
         #expect(
-            log.messages.contains {
-                $0.hasPrefix("radio: item moved to a later bulletin")
+            log.lines.contains {
+                $0.hasPrefix("info radio: item moved to a later bulletin")
                     && $0.contains("from=2026-11-22-0600 item=n2") && $0.contains("to=2026-11-22-1700")
-            }, "\(log.messages)")
+            }, "\(log.lines)")
     }
 
     @Test func anEmergencyItemGetsABulletinOfItsOwnAtOnce() async throws {

@@ -25,7 +25,7 @@ import Testing
         let record = try #require(at6.records.first)
         #expect(at6.records.count == 1)
         #expect(record.event == "radio.bulletin" && record.key == "tan-lap/2026-11-22-0600")
-        #expect(record.bulletinID == "2026-11-22-0600" && record.occurredAt == local(2026, 11, 22, 6, 0))
+        #expect(record.reference == "2026-11-22-0600" && record.occurredAt == local(2026, 11, 22, 6, 0))
         #expect(record.unit == "xã Tân Lập")  // no unit configured: the commune
         #expect(record.itemIDs == ["son-la-2019", "lang-son-2023", "thai-nguyen-2022"])
         #expect(record.detail == "Đài truyền thanh xã Tân Lập: 3 tin")

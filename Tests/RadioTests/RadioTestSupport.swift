@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Synchronization
 import Testing
+import TestSupport
 
 @testable import Radio
 
@@ -41,29 +42,6 @@ final class TempFolder: @unchecked Sendable {
     func json(_ sub: String) throws -> [String: Any] {
         try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path + "/" + sub)))
             as! [String: Any]
-    }
-}
-
-/// Collects log messages.
-final class LogCollector: @unchecked Sendable {
-    private let lines = Mutex<[String]>([])
-    var messages: [String] { lines.withLock { $0 } }
-    func append(_ s: String) { lines.withLock { $0.append(s) } }
-    var logger: Logger {
-        Logger(label: "test") { _ in Handler(collector: self) }
-    }
-    struct Handler: LogHandler {
-        let collector: LogCollector
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            let meta = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-            collector.append("\(event.message) \(meta.joined(separator: " "))")
-        }
     }
 }
 

@@ -1,3 +1,4 @@
+import ChannelConfig
 import ChannelKit
 import Crypto
 import Foundation
@@ -10,23 +11,9 @@ import Transport
 
 let http: HTTPClient = try! HTTPClient()
 
-func makeSection(_ entries: [(String, Any)]) throws(ConfigError) -> ConfigSection {
-    let location = ConfigLocation(file: "/etc/cchcd/cchcd.yaml", line: 7)
-    func value(_ any: Any) -> ConfigValue {
-        switch any {
-        case let map as [(String, String)]:
-            .map(map.map { (key: $0.0, value: .scalar($0.1), location: location) }, location)
-        default: .scalar("\(any)")
-        }
-    }
-    return try ConfigSection(
-        value: .map(entries.map { (key: $0.0, value: value($0.1), location: location) }, location),
-        path: "channels.hook", location: location, baseDirectory: "/tmp",
-        secrets: SecretStore(credentialsDirectory: nil, environment: ["HOOK_SECRET": "bí-mật-123"]))
-}
-
 func webhook(_ entries: [(String, Any)]) throws -> WebhookChannel {
-    let section = try makeSection(entries)
+    let section = try makeSection(
+        entries, path: "channels.hook", base: "/tmp", line: 7, environment: ["HOOK_SECRET": "bí-mật-123"])
     let channel = try WebhookChannel(
         name: "hook", section: section,
         context: ChannelContext(

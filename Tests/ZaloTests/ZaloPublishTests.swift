@@ -1,3 +1,4 @@
+import ChannelConfig
 import ChannelKit
 import Foundation
 import TestSupport
@@ -321,7 +322,9 @@ import Testing
         let what = try await f.channel().check()
         #expect(what.contains("Sở Nội vụ tỉnh Sơn La") && what.contains("9876"))
         // The wrong OA id in the configuration is reported.
-        let section = try makeSection(f.entries().map { $0.0 == "oa_id" ? ("oa_id", "1111") : $0 }, base: f.state)
+        let section = try makeSection(
+            f.entries().map { $0.0 == "oa_id" ? ("oa_id", "1111") : $0 }, path: "channels.zalo-oa", base: f.state,
+            environment: zaloEnvironment)
         let clock = f.clock
         let wrong = try ZaloChannel(
             name: "zalo-oa", section: section,
@@ -347,7 +350,8 @@ import Testing
         #expect(error([("broadcast", [("target", [("city", "4")])])]) == "channels.zalo-oa.broadcast.target.city")
         #expect(error([("cover_url", "anh.jpg")]) == "channels.zalo-oa.cover_url")
         #expect(error([("typo", "x")]) == "channels.zalo-oa.typo")
-        let noSecret = try makeSection([("app_id", "1"), ("oa_id", "2")], base: f.state)
+        let noSecret = try makeSection(
+            [("app_id", "1"), ("oa_id", "2")], path: "channels.zalo-oa", base: f.state, environment: zaloEnvironment)
         #expect(throws: ConfigError.self) {
             _ = try ZaloChannel(
                 name: "zalo-oa", section: noSecret,

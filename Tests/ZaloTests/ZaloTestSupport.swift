@@ -1,3 +1,4 @@
+import ChannelConfig
 import ChannelKit
 import Foundation
 import Logging
@@ -24,51 +25,8 @@ final class TestClock: Sendable {
     func set(_ date: Date) { value.withLock { $0 = date } }
 }
 
-/// Collects every log message and metadata value, to prove tokens never reach the log.
-final class LogCapture: Sendable {
-    let lines = Mutex<[String]>([])
-    var text: String { lines.withLock { $0.joined(separator: "\n") } }
-
-    var logger: Logger {
-        Logger(label: "zalo-test") { _ in CaptureHandler(capture: self) }
-    }
-
-    struct CaptureHandler: LogHandler {
-        let capture: LogCapture
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            let all = metadata.merging(event.metadata ?? [:]) { $1 }
-            capture.lines.withLock { $0.append("\(event.level) \(event.message) \(all)") }
-        }
-    }
-}
-
-/// Builds a channel section the way the Config module does.
-func makeSection(_ entries: [(String, Any)], base: String) throws(ConfigError) -> ConfigSection {
-    let location = ConfigLocation(file: "/etc/cchcd/cchcd.yaml", line: 1)
-    func value(_ any: Any) -> ConfigValue {
-        switch any {
-        case let s as String: .scalar(s)
-        case let list as [String]: .list(list.map { .scalar($0) }, location)
-        case let map as [(String, String)]:
-            .map(map.map { (key: $0.0, value: .scalar($0.1), location: location) }, location)
-        case let nested as [(String, Any)]:
-            .map(nested.map { (key: $0.0, value: value($0.1), location: location) }, location)
-        default: .scalar("\(any)")
-        }
-    }
-    return try ConfigSection(
-        value: .map(entries.map { (key: $0.0, value: value($0.1), location: location) }, location),
-        path: "channels.zalo-oa", location: location, baseDirectory: base,
-        secrets: SecretStore(
-            credentialsDirectory: nil,
-            environment: ["ZALO_SECRET": "app-secret-key-0123", "ZALO_OA_SECRET": "oa-secret-key-xyz"]))
-}
+/// The secrets the sample sections name (`*_env`).
+let zaloEnvironment = ["ZALO_SECRET": "app-secret-key-0123", "ZALO_OA_SECRET": "oa-secret-key-xyz"]
 
 let sharedHTTP: HTTPClient = {
     var configuration = HTTPClientConfiguration()
@@ -109,7 +67,8 @@ struct ZaloFixture {
     }
 
     func channel(_ extra: [(String, Any)] = []) throws -> ZaloChannel {
-        let section = try makeSection(entries(extra), base: state)
+        let section = try makeSection(
+            entries(extra), path: "channels.zalo-oa", base: state, environment: zaloEnvironment)
         let clock = self.clock
         let channel = try ZaloChannel(
             name: "zalo-oa", section: section,

@@ -2,6 +2,7 @@ import ChannelKit
 import Crypto
 import Foundation
 import Testing
+import TestSupport
 
 @testable import Zalo
 
@@ -121,7 +122,9 @@ import Testing
     @Test func withoutTheOASecretKeyThereIsNoWebhookRoute() async throws {
         let f = try await ZaloFixture.start()
         defer { Task { try await f.finish() } }
-        let section = try makeSection(f.entries().filter { $0.0 != "oa_secret_key_env" }, base: f.state)
+        let section = try makeSection(
+            f.entries().filter { $0.0 != "oa_secret_key_env" }, path: "channels.zalo-oa", base: f.state,
+            environment: zaloEnvironment)
         let channel = try ZaloChannel(
             name: "zalo-oa", section: section,
             context: ChannelContext(
