@@ -1,3 +1,4 @@
+import ChannelConfig
 import ChannelKit
 import Config
 import Foundation
