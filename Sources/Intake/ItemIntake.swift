@@ -131,9 +131,13 @@ public struct ItemIntake: Sendable {
                         slice.map { file in
                             let fileName = URL(fileURLWithPath: file.path).lastPathComponent
                             do throws(IntakeError) {
-                                let item = try reader.read(
-                                    path: file.path, trusted: trusted, now: now, itemFolderHoldsMedia: false,
-                                    followSymlink: false)
+                                // A Word file from the inbox is converted (ItemFileReader.readWord).
+                                let item =
+                                    (file.path as NSString).pathExtension.lowercased() == "docx"
+                                    ? try reader.readWord(path: file.path, trusted: trusted, now: now)
+                                    : try reader.read(
+                                        path: file.path, trusted: trusted, now: now, itemFolderHoldsMedia: false,
+                                        followSymlink: false)
                                 try self.validate(item, fileName: fileName)
                                 return .success(item)
                             } catch {
