@@ -28,8 +28,6 @@ public struct DaemonConfig: Sendable {
     public var web: WebSettings? = nil
 
     public var databasePath: String { stateDirectory + "/cchcd.sqlite" }
-    /// Touched by `cchc` after a change so a running daemon looks at the queue at once.
-    public var wakeFilePath: String { stateDirectory + "/wake" }
     public var lockFilePath: String { stateDirectory + "/cchcd.lock" }
     /// Where the engine notes the sends it hands to the network (one file per process; see `SendJournal`).
     public var sendJournalDirectory: String { stateDirectory + "/sent" }

@@ -1,5 +1,6 @@
 import Config
 import Foundation
+import Scheduling
 
 /// The runtime limits of one channel: concurrency, rate (token bucket), minimum gap, daily cap and
 /// quiet hours at send time. Owned by the engine's loop; not thread-safe.

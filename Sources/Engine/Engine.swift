@@ -1,10 +1,12 @@
 import ChannelConfig
 import ChannelKit
 import Config
+import DeliveryLog
 import Foundation
 import Logging
 import Metrics
 import Queue
+import Scheduling
 import ServiceLifecycle
 import Synchronization
 import Transport
@@ -51,8 +53,9 @@ public struct EngineChannel: Sendable {
 }
 
 /// The dispatcher (DESIGN.md §5): claims due deliveries in batches, publishes them through their
-/// channels within each channel's limits, records outcomes in group commits, and writes the delivery
-/// log after each commit. It sleeps until the next due time or a wake-up; it never polls.
+/// channels within each channel's limits, and records outcomes in group commits (the delivery log follows
+/// the commits: ``DeliveryLog/DeliveryLogExporter``). It sleeps until the next due time or a wake-up; it
+/// never polls.
 ///
 /// Pipelined: the store commits (outcomes of the sends that finished, claims of the next deliveries)
 /// run beside the sends, one commit at a time, and channels limited only by concurrency are claimed a
@@ -73,13 +76,13 @@ public final class Engine: Service, Sendable {
     ///   ``SendJournal``); at start, the journals that earlier processes left in its folder tell which of
     ///   their leased deliveries never left. Nil: no journal (every send in flight at a crash counts as sent).
     public init(
-        store: any Store, channels: [EngineChannel], config: DaemonConfig, logWriter: DeliveryLogWriter?,
+        store: any Store, channels: [EngineChannel], config: DaemonConfig,
         owner: String, singleInstance: Bool, clock: any EngineClock = SystemClock(), sendJournal: SendJournal? = nil,
         logger: Logger
     ) {
         signal = WakeSignal()
         core = EngineCore(
-            store: store, channels: channels, config: config, logWriter: logWriter, owner: owner,
+            store: store, channels: channels, config: config, owner: owner,
             singleInstance: singleInstance, clock: clock, signal: signal, sendJournal: sendJournal, logger: logger)
     }
 
@@ -118,7 +121,7 @@ public final class Engine: Service, Sendable {
     /// Each configured channel's health.
     public func channelHealth() async -> [String: ChannelHealth] { await core.channelHealth() }
 
-    /// Whether the engine has recovered leases and caught the delivery log up (it is serving).
+    /// Whether the engine has recovered leases (it is serving).
     public func isStarted() async -> Bool { await core.started }
 
     /// How long the current round has been running (nil between rounds). The actor answering at all

@@ -110,7 +110,6 @@ extension EngineCore {
         recordsInFlight.remove(name)
         // A delivery that finished meanwhile may have changed the records: look again at once.
         recordCheck[name] = .some(recordsDirty.remove(name) != nil ? clock.now() : next)
-        if stored > 0 { recordsToLog = true }
         signal.notify()
     }
 

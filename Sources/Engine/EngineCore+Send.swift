@@ -1,5 +1,6 @@
 import ChannelConfig
 import ChannelKit
+import DeliveryLog
 import Config
 import Foundation
 import Logging
@@ -176,7 +177,8 @@ extension EngineCore {
         let item = claimed.item
         let logClock = LogClock(timeZone: setup.config.timeZone)
         var line = LogLine(
-            ts: logClock.format(finishedAt), event: "", item_id: item.id, item_title: item.content.title,
+            ts: logClock.format(finishedAt), event: .deliveryDelivered, item_id: item.id,
+            item_title: item.content.title,
             unit: item.content.unit, topic: item.content.topic, channel: entry.name, channel_type: entry.config.type,
             delivery_id: delivery.id, attempt: delivery.attempts,
             duration_ms: Int((finishedAt.timeIntervalSince(startedAt) * 1000).rounded()), actor: "cchcd")
@@ -190,7 +192,7 @@ extension EngineCore {
             attempt.remoteID = result.remoteID
             attempt.url = result.url
             attempt.message = detail
-            line.event = "delivery.delivered"
+            line.eventKind = .deliveryDelivered
             line.state = DeliveryState.delivered.rawValue
             line.remote_id = result.remoteID
             line.url = result.url
@@ -209,7 +211,7 @@ extension EngineCore {
                 // Sent, answer lost, and nothing will look for what it did: a person decides.
                 next = .uncertain
                 attempt.outcome = .interrupted
-                line.event = "delivery.uncertain"
+                line.eventKind = .deliveryUncertain
                 line.state = DeliveryState.uncertain.rawValue
                 line.detail =
                     setup.canLookUp.contains(entry.name)
@@ -227,13 +229,13 @@ extension EngineCore {
                 let at = setup.policies[entry.name]?.fit(retryAt) ?? retryAt
                 next = .retry(at: at)
                 attempt.outcome = .retry
-                line.event = "delivery.retry"
+                line.eventKind = .deliveryRetry
                 line.state = DeliveryState.retryWait.rawValue
                 line.retry_at = logClock.format(at)
             } else {
                 next = .failed
                 attempt.outcome = .failed
-                line.event = "delivery.failed"
+                line.eventKind = .deliveryFailed
                 line.state = DeliveryState.failed.rawValue
                 line.detail = "attempts exhausted (\(made))"
             }
@@ -243,7 +245,7 @@ extension EngineCore {
             attempt.errorClass = error.errorClass.rawValue
             attempt.message = error.message
             attempt.code = error.code
-            line.event = "delivery.failed"
+            line.eventKind = .deliveryFailed
             line.state = DeliveryState.failed.rawValue
             line.error_class = error.errorClass.rawValue
             line.error = error.message

@@ -1,9 +1,11 @@
 import ChannelConfig
 import ChannelKit
 import Config
+import DeliveryLog
 import Foundation
 import Logging
 import Queue
+import Scheduling
 import Synchronization
 
 /// The engine's state, owned by one actor so the loop, the sends, the commits and the recorder never race.
@@ -17,13 +19,10 @@ actor EngineCore {
     private(set) var setup: EngineSetup
     var channels: [EngineChannel] { setup.channels }
     var config: DaemonConfig { setup.config }
-    let logWriter: DeliveryLogWriter?
     let owner: String
     let singleInstance: Bool
     let clock: any EngineClock
     let signal: WakeSignal
-    /// Wakes the task that appends committed events to the delivery log, beside the loop.
-    let logSignal = WakeSignal()
     let sendJournal: SendJournal?
     let logger: Logger
 
@@ -48,11 +47,9 @@ actor EngineCore {
     var recordsInFlight: Set<String> = []
     /// Recording channels that delivered while being asked: ask again when the answer is in.
     var recordsDirty: Set<String> = []
-    /// Records were stored since the log was last written.
-    var recordsToLog = false
 
     init(
-        store: any Store, channels: [EngineChannel], config: DaemonConfig, logWriter: DeliveryLogWriter?,
+        store: any Store, channels: [EngineChannel], config: DaemonConfig,
         owner: String, singleInstance: Bool, clock: any EngineClock, signal: WakeSignal, sendJournal: SendJournal?,
         logger: Logger
     ) {
@@ -60,7 +57,6 @@ actor EngineCore {
         self.store = store
         let setup = EngineSetup(channels: channels, config: config)
         self.setup = setup
-        self.logWriter = logWriter
         self.owner = owner
         self.singleInstance = singleInstance
         self.clock = clock
@@ -168,7 +164,6 @@ actor EngineCore {
             _ = gates[name]?.capacity(now: start, batch: 0)
             gates[name]?.publishedToday = count
         }
-        try await writeLog()
         logger.info(
             "engine started",
             metadata: ["channels": "\(channels.map(\.name).joined(separator: ","))", "owner": "\(owner)"])
@@ -178,7 +173,6 @@ actor EngineCore {
             if channels.contains(where: { $0.channel is any InterruptionLookup }) {
                 group.addTask { await self.resolveInterrupted() }
             }
-            if logWriter != nil { group.addTask { await self.appendLogWhenWoken() } }
             while !isStopping && !Task.isCancelled {
                 roundStartedAt = .now
                 let wake = pass(group: &group)
@@ -205,11 +199,8 @@ actor EngineCore {
                     group.cancelAll()
                 }
             }
-            // The log task ends once it has seen the stop.
-            logSignal.notify()
         }
         await flushNow()
-        try? await writeLog()
         logger.info("engine stopped")
     }
 
@@ -223,15 +214,8 @@ actor EngineCore {
             return s
         }) {
             knownNextDue.removeAll()
-            // Woken by another writer of the store (`cchc`, the inbox, webhooks): append the log lines it
-            // committed, even when no delivery follows (a rejection, a retraction, an inbound event).
-            logSignal.notify()
         }
         var wake: Date? = now.addingTimeInterval(3600)  // hourly: expiry sweep of idle queues
-        if recordsToLog {
-            recordsToLog = false
-            logSignal.notify()
-        }
         askForRecords(now: now, wake: &wake, group: &group)
 
         // Start what is claimed, as far as each channel's limits allow now.
@@ -392,7 +376,6 @@ actor EngineCore {
             // Outcomes schedule retries and free `after:` dependants: ask the store for due times again.
             knownNextDue.removeAll()
         }
-        if !work.outcomes.isEmpty || !work.releasing.isEmpty || expired > 0 { logSignal.notify() }
         for (name, limit) in work.claims {
             let got = claimed[name] ?? []
             if !got.isEmpty {
@@ -403,18 +386,6 @@ actor EngineCore {
                 }
             }
             if got.count < limit, let nextDue { knownNextDue[name] = nextDue[name] ?? .distantFuture }
-        }
-    }
-
-    /// Appends the committed events to the delivery log whenever woken, beside the loop (the loop and the
-    /// commits never wait for the file). Ends after the stop.
-    private nonisolated func appendLogWhenWoken() async {
-        while true {
-            await logSignal.wait()
-            do { try await writeLog() } catch {
-                logger.error("writing the delivery log failed", metadata: ["error": "\(error)"])
-            }
-            if isStopping || Task.isCancelled { return }
         }
     }
 
@@ -430,8 +401,7 @@ actor EngineCore {
 
     func earliest(_ a: Date?, _ b: Date) -> Date { a.map { min($0, b) } ?? b }
 
-    /// Commits the outcomes still waiting and gives back unstarted claims when the loop has stopped, then
-    /// appends the delivery log.
+    /// Commits the outcomes still waiting and gives back unstarted claims when the loop has stopped.
     private func flushNow() async {
         var tries = 0
         while !pending.isEmpty || !toRelease.isEmpty {
@@ -456,14 +426,6 @@ actor EngineCore {
                 try? await Task.sleep(for: .milliseconds(200 * tries))
             }
         }
-        do { try await writeLog() } catch {
-            logger.error("writing the delivery log failed", metadata: ["error": "\(error)"])
-        }
-    }
-
-    func writeLog() async throws {
-        guard let logWriter else { return }
-        try await logWriter.catchUp()
     }
 }
 

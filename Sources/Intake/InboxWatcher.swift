@@ -11,7 +11,7 @@ import Synchronization
     import Glibc
 #endif
 
-/// Watches the inbox folder (unless disabled) and the wake file `cchc` touches, and takes each complete item file in.
+/// Watches the inbox folder (unless disabled) and takes each complete item file in.
 ///
 /// Only complete files are read: the watcher reacts to files closed after writing or renamed into the
 /// folder, and ignores dot-files and `*.tmp`/`*.part`, so write-then-rename is safe. An accepted file
@@ -25,7 +25,6 @@ public final class InboxWatcher: Service, Sendable {
     /// Uses a reloaded configuration's channels and rules for the next files.
     public func update(intake: ItemIntake) { currentIntake.withLock { $0 = intake } }
     let settings: InboxSettings
-    let wakeFile: String
     let onChange: @Sendable () -> Void
     let logger: Logger
     private let watching = Mutex(false)
@@ -34,15 +33,14 @@ public final class InboxWatcher: Service, Sendable {
     public var isWatching: Bool { watching.withLock { $0 } }
 
     /// - Parameters:
-    ///   - onChange: called after an item was taken in, and when `cchc` touches the wake file.
+    ///   - onChange: called after an item was taken in.
     public init(
-        intake: ItemIntake, settings: InboxSettings, wakeFile: String, logger: Logger,
+        intake: ItemIntake, settings: InboxSettings, logger: Logger,
         retryInterval: Duration = .seconds(5), onChange: @escaping @Sendable () -> Void
     ) {
         self.retryInterval = retryInterval
         self.currentIntake = Mutex(intake)
         self.settings = settings
-        self.wakeFile = wakeFile
         self.logger = logger
         self.onChange = onChange
     }
@@ -53,22 +51,19 @@ public final class InboxWatcher: Service, Sendable {
     private let needsRetry = Mutex(false)
 
     public func run() async throws {
-        let wakeDirectory = URL(fileURLWithPath: wakeFile).deletingLastPathComponent().path
-        let wakeName = URL(fileURLWithPath: wakeFile).lastPathComponent
-        var watched = [wakeDirectory]
-        if settings.enabled {
-            try FileManager.default.createDirectory(atPath: settings.path, withIntermediateDirectories: true)
-            ensureOwnFolders()
-            watched.append(settings.path)
+        guard settings.enabled else {
+            // `cchc`'s changes reach the engine and the delivery log through the store's commit hints.
+            logger.info("the inbox is disabled")
+            watching.withLock { $0 = true }
+            try? await gracefulShutdown()
+            return
         }
-        let watch = try DirectoryWatch(directories: watched)
+        try FileManager.default.createDirectory(atPath: settings.path, withIntermediateDirectories: true)
+        ensureOwnFolders()
+        let watch = try DirectoryWatch(directories: [settings.path])
         defer { watch.close() }
-        if settings.enabled {
-            logger.info("watching the inbox", metadata: ["path": "\(settings.path)", "trusted": "\(settings.trusted)"])
-            await scan()
-        } else {
-            logger.info("the inbox is disabled; watching only for cchc's changes")
-        }
+        logger.info("watching the inbox", metadata: ["path": "\(settings.path)", "trusted": "\(settings.trusted)"])
+        await scan()
         watching.withLock { $0 = true }
         // File events and the retry timer feed one loop, so scans never run side by side.
         enum Trigger { case event(DirectoryWatch.Event), retry }
@@ -80,22 +75,16 @@ public final class InboxWatcher: Service, Sendable {
                     for await event in watch.events { feed.yield(.event(event)) }
                     feed.finish()
                 }
-                if settings.enabled {
-                    group.addTask { [self] in
-                        while !Task.isCancelled {
-                            try? await Task.sleep(for: retryInterval)
-                            if self.needsRetry.withLock({ $0 }) { feed.yield(.retry) }
-                        }
+                group.addTask { [self] in
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: retryInterval)
+                        if self.needsRetry.withLock({ $0 }) { feed.yield(.retry) }
                     }
                 }
                 for await trigger in triggers.cancelOnGracefulShutdown() {
                     switch trigger {
-                    case .event(let event):
-                        if event.directory == wakeDirectory && event.name == wakeName {
-                            onChange()
-                        } else if settings.enabled && event.directory == settings.path {
-                            await scan()
-                        }
+                    case .event:
+                        await scan()
                     case .retry:
                         logger.info("inbox: scanning again after an earlier failure")
                         await scan()

@@ -1,5 +1,6 @@
 import ChannelKit
 import Config
+import DeliveryLog
 import Foundation
 import Logging
 import Queue

@@ -57,6 +57,17 @@ public enum Listener {
         routes: InboundRoutes = InboundRoutes(), registry: PrometheusCollectorRegistry,
         limits: ListenerLimits = ListenerLimits(), logger: Logger
     ) -> some ApplicationProtocol {
+        application(
+            address: address, engine: engine, store: store, stuckAfter: { stuckAfter }, routes: routes,
+            registry: registry, limits: limits, logger: logger)
+    }
+
+    /// The application, with `engine.stuck_after` read at each health check (a reload may change it).
+    public static func application(
+        address: Address, engine: Engine, store: any Store, stuckAfter: @escaping @Sendable () -> Duration,
+        routes: InboundRoutes = InboundRoutes(), registry: PrometheusCollectorRegistry,
+        limits: ListenerLimits = ListenerLimits(), logger: Logger
+    ) -> some ApplicationProtocol {
         let router = Router()
         let inbound = InboundDispatcher(routes: routes, store: store, stored: { engine.wake() }, logger: logger)
         router.get("/webhooks/**") { request, _ -> Response in await inbound.serve(request, method: .get) }
@@ -146,9 +157,10 @@ struct HealthProbe: Sendable {
     let engine: Engine
     let store: any Store
     /// A round running longer than this means the engine is stuck (a store that does not answer).
-    var stuckAfter: Duration
+    var stuckAfter: @Sendable () -> Duration
 
     func check() async -> (ok: Bool, body: [String: Any]) {
+        let stuckAfter = self.stuckAfter()
         var problems: [String] = []
         do { _ = try await store.stats() } catch { problems.append("store: \(error)") }
         if !(await engine.isStarted()) { problems.append("engine: not started yet") }

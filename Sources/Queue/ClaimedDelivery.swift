@@ -1,4 +1,5 @@
 import ChannelKit
+import DeliveryLog
 import Foundation
 
 /// A delivery handed to the engine by ``Store/claimDue(channel:now:limit:owner:leaseUntil:)``.

@@ -1,4 +1,5 @@
 import ChannelKit
+import DeliveryLog
 import Foundation
 import GRDB
 
@@ -294,7 +295,7 @@ extension SQLiteStore {
                     headers[delivery.itemID] = header
                 }
                 var line = self.line(
-                    idempotent ? "delivery.recovered" : "delivery.uncertain", header, delivery: delivery, state: state,
+                    idempotent ? .deliveryRecovered : .deliveryUncertain, header, delivery: delivery, state: state,
                     at: at, actor: Self.automaticActor)
                 line.attempt = delivery.attempts
                 line.error_class = "interrupted"
@@ -344,7 +345,7 @@ extension SQLiteStore {
                 for delivery in waiting {
                     try update.execute(arguments: [millis(now), delivery.id])
                     let line = self.line(
-                        "delivery.expired", header, delivery: delivery, state: .expired, at: now,
+                        .deliveryExpired, header, delivery: delivery, state: .expired, at: now,
                         actor: Self.automaticActor)
                     try self.appendLog(db, line, at: now)
                 }
@@ -354,7 +355,7 @@ extension SQLiteStore {
                         sql: "UPDATE items SET status = 'expired', updated_at = ? WHERE id = ?",
                         arguments: [millis(now), header.id])
                     try self.appendLog(
-                        db, self.line("item.expired", header, at: now, actor: Self.automaticActor), at: now)
+                        db, self.line(.itemExpired, header, at: now, actor: Self.automaticActor), at: now)
                 }
             }
             return expired

@@ -1,4 +1,5 @@
 import ChannelKit
+import DeliveryLog
 import Foundation
 import GRDB
 
@@ -53,7 +54,7 @@ extension SQLiteStore {
                 stored += 1
                 // An event about none of our items (a follow, a message) has item_id "-" in the log.
                 var line = LogLine(
-                    ts: clock.format(at), event: "inbound.\(event.kind)", item_id: item?.id ?? "-",
+                    ts: clock.format(at), event: .inbound(kind: event.kind), item_id: item?.id ?? "-",
                     item_title: item?.title ?? "", unit: item?.unit ?? "", topic: item?.topic ?? "",
                     channel: channel, channel_type: channelType, remote_id: event.remoteRef, detail: event.detail)
                 line.kind = event.kind
@@ -150,7 +151,7 @@ extension SQLiteStore {
                     header = ItemHeader(id: first, title: row[0], unit: record.unit, topic: row[1])
                 }
                 var line = LogLine(
-                    ts: clock.format(at), event: record.event, item_id: header.id, item_title: header.title,
+                    ts: clock.format(at), event: .record(record.event), item_id: header.id, item_title: header.title,
                     unit: header.unit, topic: header.topic, channel: channel, channel_type: channelType,
                     detail: record.detail)
                 line.occurred_at = clock.format(record.occurredAt)

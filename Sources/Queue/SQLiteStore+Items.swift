@@ -1,4 +1,5 @@
 import ChannelKit
+import DeliveryLog
 import Foundation
 import GRDB
 
@@ -96,7 +97,7 @@ extension SQLiteStore {
         let record = ItemRecord(
             id: id, content: content, contentHash: hash, status: .submitted, source: item.source, createdAt: at,
             updatedAt: at)
-        var line = self.line("item.submitted", ItemHeader(record), at: at, actor: item.actor)
+        var line = self.line(.itemSubmitted, ItemHeader(record), at: at, actor: item.actor)
         line.detail = item.source
         try self.appendLog(db, line, at: at)
         try self.audit(db, at: at, actor: item.actor, action: "add", itemID: id, detail: item.source)
@@ -154,7 +155,7 @@ extension SQLiteStore {
             detail += "; approval withdrawn"
         }
         if removed > 0 { detail += "; \(removed) waiting deliveries removed" }
-        var line = line("item.edited", ItemHeader(record), at: at, actor: item.actor)
+        var line = line(.itemEdited, ItemHeader(record), at: at, actor: item.actor)
         line.detail = detail
         try appendLog(db, line, at: at)
         try audit(db, at: at, actor: item.actor, action: "edit", itemID: existing.id, detail: detail)
@@ -258,7 +259,7 @@ extension SQLiteStore {
         record.updatedAt = at
         let header = ItemHeader(record)
 
-        var approvedLine = line("item.approved", header, at: at, actor: approval.by)
+        var approvedLine = line(.itemApproved, header, at: at, actor: approval.by)
         approvedLine.detail = "content \(record.contentHash.prefix(12))"
         try appendLog(db, approvedLine, at: at)
         try audit(db, at: at, actor: approval.by, action: "approve", itemID: item.id, detail: record.contentHash)
@@ -280,7 +281,7 @@ extension SQLiteStore {
                 delivery.id, item.id, p.channel, p.channelType, millis(p.dueAt), record.content.priority.rank, after,
                 millis(at),
             ])
-            var line = line("delivery.planned", header, delivery: delivery, state: .pending, at: at, actor: approval.by)
+            var line = line(.deliveryPlanned, header, delivery: delivery, state: .pending, at: at, actor: approval.by)
             line.due_at = clock.format(p.dueAt)
             if let after { line.detail = "after \(after)" }
             try appendLog(db, line, at: at)
@@ -324,7 +325,7 @@ extension SQLiteStore {
         record.statusReason = reason
         record.updatedAt = at
         let header = ItemHeader(record)
-        var line = line("item.\(status.rawValue)", header, at: at, actor: by)
+        var line = line(.item(status: status.rawValue), header, at: at, actor: by)
         line.detail = reason
         try appendLog(db, line, at: at)
         let action = status == .rejected ? "reject" : "cancel"
@@ -382,7 +383,7 @@ extension SQLiteStore {
                 delivery.leaseExpiresAt = nil
                 delivery.updatedAt = at
                 var line = self.line(
-                    "delivery.requeued", header, delivery: delivery, state: .pending, at: at, actor: by)
+                    .deliveryRequeued, header, delivery: delivery, state: .pending, at: at, actor: by)
                 line.due_at = self.clock.format(at)
                 line.attempt = delivery.attempts
                 line.detail = "was \(previous.rawValue); fresh retry budget"
@@ -428,7 +429,7 @@ extension SQLiteStore {
                 sql: "UPDATE deliveries SET retracted_at = ?, retracted_by = ?, updated_at = ? WHERE id = ?",
                 arguments: [millis(at), by, millis(at), deliveryID])
             let header = try self.header(db, itemID: delivery.itemID)
-            var line = self.line("delivery.retracted", header, delivery: delivery, state: .delivered, at: at, actor: by)
+            var line = self.line(.deliveryRetracted, header, delivery: delivery, state: .delivered, at: at, actor: by)
             line.state = "retracted"
             line.remote_id = delivery.remoteID
             line.url = delivery.url
@@ -492,7 +493,7 @@ extension SQLiteStore {
                     deliveryID,
                 ])
             var line = self.line(
-                "delivery.resolved", header, delivery: delivery, state: delivery.state, at: at, actor: by)
+                .deliveryResolved, header, delivery: delivery, state: delivery.state, at: at, actor: by)
             line.remote_id = delivery.state == .delivered ? delivery.remoteID : nil
             line.url = delivery.state == .delivered ? delivery.url : nil
             line.due_at = delivery.state == .pending ? self.clock.format(at) : nil

@@ -1,4 +1,5 @@
 import ChannelKit
+import DeliveryLog
 import Foundation
 import GRDB
 
@@ -33,7 +34,7 @@ extension SQLiteStore {
                 part.remoteID, atMs,
             ])
             var line = outcome.logLine
-            line.event = "delivery.part"
+            line.eventKind = .deliveryPart
             line.part = part.part
             line.part_state = part.state.rawValue
             line.code = part.code

@@ -1,3 +1,4 @@
+import DeliveryLog
 import Foundation
 import GRDB
 
@@ -20,7 +21,7 @@ extension SQLiteStore {
             sql: "UPDATE deliveries SET state = 'cancelled', updated_at = ? WHERE id = ?")
         for delivery in waiting {
             try update.execute(arguments: [millis(at), delivery.id])
-            var line = line("delivery.cancelled", item, delivery: delivery, state: .cancelled, at: at, actor: actor)
+            var line = line(.deliveryCancelled, item, delivery: delivery, state: .cancelled, at: at, actor: actor)
             line.detail = detail
             try appendLog(db, line, at: at)
         }
@@ -61,7 +62,7 @@ extension SQLiteStore {
                 let message = "waits for channel \(failed), which failed"
                 try update.execute(arguments: [message, millis(at), delivery.id])
                 var line = line(
-                    "delivery.failed", item, delivery: delivery, state: .failed, at: at, actor: Self.automaticActor)
+                    .deliveryFailed, item, delivery: delivery, state: .failed, at: at, actor: Self.automaticActor)
                 line.error_class = "dependency"
                 line.error = message
                 try appendLog(db, line, at: at)

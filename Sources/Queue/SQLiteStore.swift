@@ -1,4 +1,5 @@
 import ChannelKit
+import DeliveryLog
 import Foundation
 import GRDB
 
@@ -14,6 +15,7 @@ import GRDB
 public final class SQLiteStore: Store {
     let pool: DatabasePool
     let clock: LogClock
+    let hints: CommitHintHub
 
     /// The actor written in log lines for what the daemon does by itself.
     static let automaticActor = "cchcd"
@@ -50,7 +52,10 @@ public final class SQLiteStore: Store {
         }
         self.pool = pool
         self.clock = LogClock(timeZone: timeZone)
+        self.hints = CommitHintHub(databasePath: path, pool: pool)
     }
+
+    public func commitHints() -> AsyncStream<CommitHint> { hints.subscribe() }
 
     // MARK: Transactions and errors
 
@@ -59,7 +64,10 @@ public final class SQLiteStore: Store {
         _ operation: String, _ body: @Sendable (Database) throws -> T
     ) async throws(StoreError) -> T {
         do {
-            return try await pool.write(body)
+            let result = try await pool.write(body)
+            // After the commit, never before: a reader woken now finds what was committed.
+            hints.committedHere()
+            return result
         } catch {
             throw Self.mapped(operation, error)
         }
@@ -258,7 +266,7 @@ extension SQLiteStore {
     }
 
     /// A log line with the item fields filled.
-    func line(_ event: String, _ item: ItemHeader, at: Date, actor: String?) -> LogLine {
+    func line(_ event: LogEventKind, _ item: ItemHeader, at: Date, actor: String?) -> LogLine {
         LogLine(
             ts: clock.format(at), event: event, item_id: item.id, item_title: item.title, unit: item.unit,
             topic: item.topic, actor: actor)
@@ -266,7 +274,8 @@ extension SQLiteStore {
 
     /// A log line about one delivery, with its channel fields and state filled.
     func line(
-        _ event: String, _ item: ItemHeader, delivery: DeliveryRecord, state: DeliveryState, at: Date, actor: String?
+        _ event: LogEventKind, _ item: ItemHeader, delivery: DeliveryRecord, state: DeliveryState, at: Date,
+        actor: String?
     ) -> LogLine {
         var line = line(event, item, at: at, actor: actor)
         line.channel = delivery.channel

@@ -1,4 +1,5 @@
 import ChannelKit
+import DeliveryLog
 import Foundation
 
 /// The queue's source of truth. The SQLite store implements it now; a PostgreSQL store implements
@@ -10,7 +11,7 @@ import Foundation
 ///   next sequence number (gap-free, strictly increasing); ``logEvents(after:limit:)`` reads them back.
 /// - Every item operation by a person writes an audit row in the same transaction.
 /// - Dates are stored with at least millisecond precision.
-public protocol Store: Sendable {
+public protocol Store: LogEventSource {
     // MARK: Items (officers: `cchc`, the inbox)
 
     /// Adds an item (status `submitted`, or `approved` with its deliveries when `approval` is set and
@@ -134,6 +135,19 @@ public protocol Store: Sendable {
     func logEvents(after seq: Int64, limit: Int) async throws(StoreError) -> [LogEvent]
     /// The highest sequence number, or 0.
     func lastLogSeq() async throws(StoreError) -> Int64
+
+    // MARK: Commit hints
+
+    /// A hint after something was committed, by this process (``DeliveryLog/CommitHint/here``) or by
+    /// another one (``DeliveryLog/CommitHint/elsewhere``: `cchc` approving, retrying, retracting).
+    ///
+    /// The delivery-log exporter appends what was committed when it hears one, and the engine looks at
+    /// the queue again on `elsewhere` (in-process writers wake it themselves). Hints are coalesced and may
+    /// be spurious; none is ever sent before its commit. Each call returns a new stream. Store-neutral:
+    /// SQLite watches its `-wal` file (every commit writes it) and tells its own commits apart with
+    /// `PRAGMA data_version`; PostgreSQL would `NOTIFY` in each transaction and `LISTEN`. A store that
+    /// cannot see other processes still gives `here`; `elsewhere` then waits for the next wake-up.
+    func commitHints() -> AsyncStream<CommitHint>
 
     // MARK: Installation
 

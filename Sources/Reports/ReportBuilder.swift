@@ -1,5 +1,6 @@
 import ChannelKit
 import Config
+import DeliveryLog
 import Foundation
 
 /// What a report is made from.

@@ -1,3 +1,4 @@
+import DeliveryLog
 import Foundation
 
 /// A calendar date without time (local to the report's time zone).
@@ -41,19 +42,11 @@ public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
         }
     }
 
-    var dayNumber: Int { LogLineScanner.daysFromCivil(year, month, day) }
+    var dayNumber: Int { CivilDate.dayNumber(year: year, month: month, day: day) }
 
     init(dayNumber: Int) {
-        // Inverse of daysFromCivil (H. Hinnant's civil_from_days).
-        let z = dayNumber + 719468
-        let era = (z >= 0 ? z : z - 146096) / 146097
-        let doe = z - era * 146097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        self.init(year: yoe + era * 400 + (m <= 2 ? 1 : 0), month: m, day: d)
+        let (year, month, day) = CivilDate.date(dayNumber: dayNumber)
+        self.init(year: year, month: month, day: day)
     }
 
     func adding(days: Int) -> LocalDate { LocalDate(dayNumber: dayNumber + days) }

@@ -1,4 +1,5 @@
 import Config
+import DeliveryLog
 import Foundation
 
 /// The counts of one period, added to line by line. Memory grows with the number of distinct
@@ -61,16 +62,16 @@ struct Tally {
         keepItems = months > 0
     }
 
-    static let delivered = Array("delivery.delivered".utf8)
-    static let failed = Array("delivery.failed".utf8)
-    static let submittedEvent = Array("item.submitted".utf8)
-    static let approvedEvent = Array("item.approved".utf8)
-    static let bulletin = Array("radio.bulletin".utf8)
+    static let delivered = LogEventKind.deliveryDelivered.utf8
+    static let failed = LogEventKind.deliveryFailed.utf8
+    static let submittedEvent = LogEventKind.itemSubmitted.utf8
+    static let approvedEvent = LogEventKind.itemApproved.utf8
+    static let bulletin = LogEventKind.radioBulletin.utf8
     /// One part of a delivery sent in parts: an email recipient (docs/delivery-log.md).
-    static let part = Array("delivery.part".utf8)
+    static let part = LogEventKind.deliveryPart.utf8
     /// An officer took a published post down (`cchc item retract`).
-    static let retractedEvent = Array("delivery.retracted".utf8)
-    static let inbound = Array("inbound.".utf8)
+    static let retractedEvent = LogEventKind.deliveryRetracted.utf8
+    static let inbound = Array(LogEventKind.inboundPrefix.utf8)
     static let unknown = "(không rõ)"
 
     mutating func add(
@@ -121,7 +122,7 @@ struct Tally {
             }
         } else if S.hasPrefix(line, event, Self.inbound), let name = S.string(line, event) {
             let channel = S.string(line, f[.channel]) ?? Self.unknown
-            let kind = S.string(line, f[.kind]) ?? String(name.dropFirst("inbound.".count))
+            let kind = S.string(line, f[.kind]) ?? String(name.dropFirst(LogEventKind.inboundPrefix.count))
             interactions[channel, default: [:]][kind, default: 0] += 1
             if let t = S.string(line, f[.channelType]) { interactionTypes[channel] = t }
         }

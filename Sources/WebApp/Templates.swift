@@ -97,6 +97,8 @@ enum Templates {
         <label for="url-{{channel}}">Địa chỉ bài đã đăng (nếu có)</label><input type="text" id="url-{{channel}}" name="url">
         <button type="submit" name="decision" value="da-dang">Đã đăng</button><button type="submit" name="decision" value="gui-lai" class="secondary">Chưa đăng, gửi lại</button><button type="submit" name="decision" value="khong-dang" class="danger">Không đăng</button></form>{{/can_resolve}}
         {{#can_retry}}<form method="post" action="/bai/{{item_id}}/gui-lai"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="channel" value="{{channel}}"><button type="submit" class="secondary">Gửi lại</button></form>{{/can_retry}}
+        {{#retracted}}<div class="muted">Đã gỡ bài lúc {{retracted}}</div>{{/retracted}}
+        {{#can_retract}}<form method="post" action="/bai/{{item_id}}/go-bai"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="channel" value="{{channel}}"><button type="submit" class="danger">Gỡ bài</button></form>{{/can_retract}}
         </td></tr>
         {{/deliveries}}
         </table>

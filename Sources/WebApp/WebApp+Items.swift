@@ -29,6 +29,7 @@ extension WebApp {
                 case "gui-lai": "Đã xếp lịch gửi lại."
                 case "huy": "Đã hủy bài; các kênh chưa gửi sẽ không gửi nữa."
                 case "xac-nhan": "Đã ghi nhận kết quả gửi."
+                case "go-bai": "Đã gỡ bài trên kênh."
                 default: nil
                 }
             return try await self.itemPage(officer, item, notice: notice, ok: ok)
@@ -210,6 +211,9 @@ extension WebApp {
                     "error": d.lastError ?? "", "csrf": officer.session.csrfToken,
                     "can_retry": canRetry && (d.state == .failed || d.state == .expired),
                     "can_resolve": canRetry && d.state == .uncertain,
+                    "can_retract": canRetry && d.state == .delivered && d.retractedAt == nil
+                        && channels[d.channel]?.traits.supportsRetraction == true,
+                    "retracted": d.retractedAt.map(display) ?? false,
                 ]
             },
             "previews": previews(item, installationID: installation),

@@ -6,6 +6,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Queue
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -19,15 +20,33 @@ import Queue
 /// CSRF token; the web layer reaches data only through ``Store``.
 public struct WebApp: Sendable {
     public var store: any Store
-    public var settings: WebSettings
     public var timeZone: TimeZone
-    public var topics: [Topic]
+    /// What a reload may change (``reconfigure(settings:topics:channels:channelOrder:plan:)``), shared by
+    /// every copy of the app: the routes hold copies, and all of them see the reloaded configuration.
+    let live: LiveConfiguration
+    public var settings: WebSettings {
+        get { live.read(\.settings) }
+        nonmutating set { live.update { $0.settings = newValue } }
+    }
+    public var topics: [Topic] {
+        get { live.read(\.topics) }
+        nonmutating set { live.update { $0.topics = newValue } }
+    }
     /// Configured channels by name (for previews and validation).
-    public var channels: [String: any Channel]
+    public var channels: [String: any Channel] {
+        get { live.read(\.channels) }
+        nonmutating set { live.update { $0.channels = newValue } }
+    }
     /// Channel names in configuration order.
-    public var channelOrder: [String]
+    public var channelOrder: [String] {
+        get { live.read(\.channelOrder) }
+        nonmutating set { live.update { $0.channelOrder = newValue } }
+    }
     /// The deliveries an approval creates (the daemon's planner).
-    public var plan: @Sendable (ItemRecord) -> [PlannedDelivery]
+    public var plan: @Sendable (ItemRecord) -> [PlannedDelivery] {
+        get { live.read(\.plan) }
+        nonmutating set { live.update { $0.plan = newValue } }
+    }
     /// Tells the engine to look at the queue (after an approval or a retry).
     public var wake: @Sendable () -> Void
     public var logger: Logger
@@ -44,15 +63,23 @@ public struct WebApp: Sendable {
         wake: @escaping @Sendable () -> Void, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store
-        self.settings = settings
         self.timeZone = timeZone
-        self.topics = topics
-        self.channels = channels
-        self.channelOrder = channelOrder
-        self.plan = plan
+        self.live = LiveConfiguration(
+            .init(settings: settings, topics: topics, channels: channels, channelOrder: channelOrder, plan: plan))
         self.wake = wake
         self.logger = logger
         self.clock = clock
+    }
+
+    /// Applies a reloaded configuration to the running app (and every copy of it), all at once. The
+    /// listen address is not among it: changing it needs a restart.
+    public func reconfigure(
+        settings: WebSettings, topics: [Topic], channels: [String: any Channel], channelOrder: [String],
+        plan: @escaping @Sendable (ItemRecord) -> [PlannedDelivery]
+    ) {
+        live.update {
+            $0 = .init(settings: settings, topics: topics, channels: channels, channelOrder: channelOrder, plan: plan)
+        }
     }
 
     /// All routes.
@@ -68,6 +95,7 @@ public struct WebApp: Sendable {
         addSignIn(to: router)
         addItemRoutes(to: router)
         addCancelAndResolve(to: router)
+        addRetract(to: router)
         addChannels(to: router)
         addCalendar(to: router)
         addCompose(to: router)
@@ -121,6 +149,24 @@ public struct WebApp: Sendable {
         }
         return item
     }
+}
+
+/// The part of the web app's setup a reload replaces.
+final class LiveConfiguration: Sendable {
+    struct Values: Sendable {
+        var settings: WebSettings
+        var topics: [Topic]
+        var channels: [String: any Channel]
+        var channelOrder: [String]
+        var plan: @Sendable (ItemRecord) -> [PlannedDelivery]
+    }
+
+    private let values: Mutex<Values>
+
+    init(_ values: Values) { self.values = Mutex(values) }
+
+    func read<T: Sendable>(_ path: KeyPath<Values, T>) -> T { values.withLock { $0[keyPath: path] } }
+    func update(_ change: (inout Values) -> Void) { values.withLock { change(&$0) } }
 }
 
 /// Where the web app listens: `127.0.0.1:8650`, a bare port, or `unix:/run/cchcd/web.sock`.

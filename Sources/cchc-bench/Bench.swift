@@ -5,9 +5,11 @@ import ChannelKit
 import ChannelRegistry
 import Config
 import Engine
+import DeliveryLog
 import Foundation
 import Logging
 import Queue
+import Scheduling
 import Transport
 
 /// The dispatch benchmark (DESIGN.md §11). In one run, against the same loopback sink and with the
@@ -179,15 +181,17 @@ struct DispatchBench: AsyncParsableCommand {
         let http = try HTTPClient(configuration: httpConfiguration)
         let journal = safety ? try SendJournal(directory: config.sendJournalDirectory, owner: "bench") : nil
         let channels = try BuiltinChannels.build(config, http: http, logger: logger)
-        let logWriter = DeliveryLogWriter(directory: config.deliveryLogDirectory, store: store, logger: logger)
-        try await logWriter.catchUp()  // the queueing events, outside the measurement
+        let exporter = DeliveryLogExporter(
+            directory: config.deliveryLogDirectory, source: store, logger: logger)
+        try await exporter.writer.catchUp()  // the queueing events, outside the measurement
         let engine = Engine(
             store: store, channels: config.channels.map { EngineChannel(channel: channels[$0.name]!, config: $0) },
-            config: config,
-            logWriter: logWriter, owner: "bench", singleInstance: true, sendJournal: journal, logger: logger)
+            config: config, owner: "bench", singleInstance: true, sendJournal: journal, logger: logger)
         print(safety ? "dispatching …" : "dispatching again without the send journal and the re-send guard …")
         let requestsBefore = sink.requestCount
         let start = Date()
+        // The log is written as in the daemon: by the exporter, beside the engine, after each commit.
+        let exporting = Task { try await exporter.run() }
         let task = Task { try await engine.run() }
         while true {
             let stats = try await store.stats()
@@ -200,6 +204,8 @@ struct DispatchBench: AsyncParsableCommand {
         let figures = await engine.figures()
         engine.stop()
         try await task.value
+        exporter.finish()
+        try await exporting.value
         http.shutdown()
         let stats = try await store.stats()
         let delivered = stats.deliveriesByState["delivered"] ?? 0

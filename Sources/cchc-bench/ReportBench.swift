@@ -1,3 +1,4 @@
+import DeliveryLog
 import Foundation
 import Reports
 
@@ -162,7 +163,7 @@ struct ReportBench {
             seq += 1
             let local = second + 7 * 3600
             let days = Int(local / 86400)
-            let date = civil(days)
+            let date = CivilDate.date(dayNumber: days)
             let sod = Int(local % 86400)
             let month = String(format: "%04d-%02d", date.0, date.1)
             let ts =
@@ -243,18 +244,6 @@ struct ReportBench {
             }
         }
         return ids.count
-    }
-
-    func civil(_ days: Int) -> (Int, Int, Int) {
-        let z = days + 719468
-        let era = (z >= 0 ? z : z - 146096) / 146097
-        let doe = z - era * 146097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 }
 

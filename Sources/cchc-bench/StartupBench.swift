@@ -3,9 +3,11 @@ import BenchKit
 import ChannelRegistry
 import Config
 import Engine
+import DeliveryLog
 import Foundation
 import Logging
 import Queue
+import Scheduling
 import Transport
 
 #if canImport(Glibc)
@@ -134,7 +136,7 @@ struct StartupStore {
             let engine = Engine(
                 store: store,
                 channels: config.channels.map { EngineChannel(channel: channels[$0.name]!, config: $0) },
-                config: config, logWriter: writer, owner: "bench", singleInstance: true, logger: logger)
+                config: config, owner: "bench", singleInstance: true, logger: logger)
             let task = Task { try await engine.run() }
             while true {
                 let stats = try await store.stats()

@@ -43,7 +43,6 @@ struct DeliveryCommand: AsyncParsableCommand {
                 do { d = try await session.store.resolve(deliveryID: id, r, by: by, at: Date()) } catch {
                     throw session.storeError(error)
                 }
-                session.wakeDaemon()
                 if options.json {
                     Output.printJSON(ItemJSON.delivery(d, attempts: [], session: session))
                 } else {

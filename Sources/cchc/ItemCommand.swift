@@ -1,11 +1,11 @@
 import ArgumentParser
 import ChannelKit
 import Config
-import Engine
 import Foundation
 import Logging
 import Intake
 import Queue
+import Workflows
 
 struct ItemCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -81,7 +81,6 @@ struct ItemCommand: AsyncParsableCommand {
                         Output.printJSON(["items": results])
                     }
                 }
-                session.wakeDaemon()
                 if let error = failed.first {
                     if files.count == 1 { throw error }
                     throw CLIError(
@@ -279,7 +278,6 @@ struct ItemCommand: AsyncParsableCommand {
                 do {
                     record = try await session.store.approve(itemID: id, by: by, at: Date()) { planner.plan($0) }
                 } catch { throw session.storeError(error) }
-                session.wakeDaemon()
                 let deliveries = (try? await session.store.deliveries(itemID: id)) ?? []
                 if options.json {
                     var obj = ItemJSON.item(record, session: session)
@@ -337,7 +335,6 @@ struct ItemCommand: AsyncParsableCommand {
                 {
                     throw session.storeError(error)
                 }
-                session.wakeDaemon()
                 if options.json {
                     Output.printJSON([
                         "requeued": requeued.map { ItemJSON.delivery($0, attempts: [], session: session) }
@@ -366,71 +363,27 @@ extension ItemCommand {
             try await perform(json: options.json) { () async throws(CLIError) in
                 let by = try requireName(by)
                 let session = try Session.open(json: options.json)
-                let item: ItemRecord?
-                let deliveries: [DeliveryRecord]
-                do {
-                    item = try await session.store.item(id)
-                    deliveries = try await session.store.deliveries(itemID: id)
-                } catch { throw session.storeError(error) }
-                guard item != nil else {
-                    throw CLIError(code: "not-found", message: "không có bài \(id)", exit: Exit.notFound)
-                }
-                var targets = deliveries.filter { $0.state == .delivered && $0.retractedAt == nil }
-                if let channel {
-                    guard let d = deliveries.first(where: { $0.channel == channel }) else {
-                        throw CLIError(
-                            code: "not-found", message: "bài \(id) không được gửi tới kênh \(channel)",
-                            exit: Exit.notFound)
-                    }
-                    guard d.state == .delivered, d.retractedAt == nil else {
-                        let why = d.retractedAt != nil ? "đã được gỡ trước đó" : "chưa được đăng (\(d.state.label))"
-                        throw CLIError(
-                            code: "invalid-state", message: "bài \(id) trên kênh \(channel) \(why)",
-                            exit: Exit.invalidState)
-                    }
-                    targets = [d]
-                }
                 let (channels, http) = try session.channels()
                 defer { http.shutdown() }
-                // Channels that cannot take a post down (a portal, an email) are named, never silently skipped.
-                var skipped: [(DeliveryRecord, String)] = []
-                var retractable: [(DeliveryRecord, any Channel)] = []
-                for d in targets {
-                    guard let c = channels[d.channel] else {
-                        skipped.append((d, "kênh không còn trong cấu hình"))
-                        continue
-                    }
-                    guard c.traits.supportsRetraction else {
-                        skipped.append((d, "kênh loại \(c.type) không hỗ trợ gỡ bài"))
-                        continue
-                    }
-                    retractable.append((d, c))
-                }
-                if retractable.isEmpty {
-                    let reasons = skipped.map { "\($0.0.channel): \($0.1)" }.joined(separator: "; ")
-                    throw CLIError(
-                        code: "invalid-state",
-                        message: "bài \(id) không có bài đăng nào gỡ được\(reasons.isEmpty ? "" : " (\(reasons))")",
-                        exit: Exit.invalidState)
-                }
-                var done: [DeliveryRecord] = []
-                var failed: [(DeliveryRecord, String)] = []
                 var logger = Logger(label: "cchc")
                 logger.logLevel = .warning
-                for (d, c) in retractable {
-                    let note: String?
-                    do {
-                        note = try await c.retract(ChannelResult(remoteID: d.remoteID, url: d.url), logger: logger)
-                    } catch {
-                        failed.append((d, "\(error)"))
-                        continue
+                // A separate process has no view of the engine's halted channels: `haltedChannels` stays empty.
+                let retraction = Retraction(store: session.store, channels: channels, logger: logger)
+                let outcome: Retraction.Outcome
+                do throws(Retraction.Failure) {
+                    outcome = try await retraction.retract(itemID: id, channel: channel, by: by, at: Date())
+                } catch {
+                    switch error {
+                    case .notFound(let message):
+                        throw CLIError(code: "not-found", message: message, exit: Exit.notFound)
+                    case .invalidState(let message):
+                        throw CLIError(code: "invalid-state", message: message, exit: Exit.invalidState)
+                    case .store(let underlying): throw session.storeError(underlying)
                     }
-                    do {
-                        done.append(try await session.store.retract(deliveryID: d.id, by: by, detail: note, at: Date()))
-                    } catch { throw session.storeError(error) }
                 }
-                // The daemon appends the new delivery-log lines.
-                if !done.isEmpty { session.wakeDaemon() }
+                let done = outcome.retracted
+                let failed = outcome.failed
+                let skipped = outcome.skipped
                 let failure =
                     failed.isEmpty
                     ? nil
@@ -467,7 +420,6 @@ private func closeItem(
         let session = try Session.open(json: json)
         let record: ItemRecord
         do { record = try await operation(session.store, by) } catch { throw session.storeError(error) }
-        session.wakeDaemon()
         if json { Output.printJSON(ItemJSON.item(record, session: session)) } else { print(done) }
     }
 }

@@ -3,7 +3,7 @@ import ChannelKit
 import Config
 import Foundation
 import Intake
-import Radio
+import Workflows
 
 /// `cchc radio preview`: what an item or a slot's bulletin will sound like, without delivering.
 struct RadioCommand: AsyncParsableCommand {
@@ -41,27 +41,16 @@ struct RadioCommand: AsyncParsableCommand {
                 let session = try Session.open(json: options.json)
                 let (channels, http) = try session.channels()
                 defer { http.shutdown() }
-                let radios = channels.values.compactMap { $0 as? RadioChannel }.sorted { $0.name < $1.name }
-                let chosen: RadioChannel
-                if let channel {
-                    guard let c = radios.first(where: { $0.name == channel }) else {
-                        throw CLIError(
-                            code: "not-found", message: "không có kênh radio \"\(channel)\" trong cấu hình",
-                            exit: Exit.notFound)
+                let chosen: RadioPreviews
+                do throws(RadioPreviews.Failure) {
+                    chosen = try RadioPreviews(channels: channels, name: channel)
+                } catch {
+                    switch error.kind {
+                    case .notFound: throw CLIError(code: "not-found", message: error.description, exit: Exit.notFound)
+                    case .ambiguous: throw CLIError(code: "usage", message: error.description, exit: 64)
                     }
-                    chosen = c
-                } else {
-                    guard radios.count == 1 else {
-                        throw CLIError(
-                            code: "usage",
-                            message: radios.isEmpty
-                                ? "cấu hình không có kênh radio nào"
-                                : "có nhiều kênh radio (\(radios.map(\.name).joined(separator: ", "))): chọn bằng --channel",
-                            exit: radios.isEmpty ? Exit.notFound : 64)
-                    }
-                    chosen = radios[0]
                 }
-                let previews: [RadioPreview]
+                let previews: [RadioPreviews.Preview]
                 if let file = item, Self.looksLikeFile(file) {
                     let path = ConfigLoader.resolvePath(file, environment: [:])
                     guard FileManager.default.fileExists(atPath: path) else {
@@ -75,7 +64,7 @@ struct RadioCommand: AsyncParsableCommand {
                     }
                     let probe = parsed.content.channelItem(
                         for: chosen.name, id: parsed.id ?? "xem-truoc", topicLabel: session.config.topicLabel)
-                    previews = chosen.preview(item: probe).filter { station == nil || $0.station.id == station }
+                    previews = chosen.preview(item: probe, station: station)
                 } else if let id = item {
                     let record: ItemRecordBox
                     do {
@@ -89,11 +78,11 @@ struct RadioCommand: AsyncParsableCommand {
                     } catch {
                         throw session.storeError(error)
                     }
-                    previews = chosen.preview(item: record.item).filter { station == nil || $0.station.id == station }
+                    previews = chosen.preview(item: record.item, station: station)
                 } else {
                     let (minute, day) = try parseSlot(timeZone: session.config.timeZone)
                     do throws(ChannelError) {
-                        previews = try chosen.preview(stationID: station, minuteOfDay: minute, day: day)
+                        previews = try chosen.preview(station: station, minuteOfDay: minute, day: day)
                     } catch {
                         throw CLIError(code: "not-found", message: error.message, exit: Exit.notFound)
                     }
@@ -126,47 +115,46 @@ struct RadioCommand: AsyncParsableCommand {
             return (h * 60 + m, day)
         }
 
-        func print(_ previews: [RadioPreview], timeZone: TimeZone) {
+        func print(_ previews: [RadioPreviews.Preview], timeZone: TimeZone) {
             if options.json {
                 Output.printJSON(
                     previews.map { p -> [String: Any] in
                         [
-                            "station": p.station.id, "bulletin": p.bulletin as Any,
+                            "station": p.stationID, "bulletin": p.bulletin as Any,
                             "max_duration_seconds": p.maxDuration.map { Double($0.components.seconds) } as Any,
-                            "syllables": p.script.syllables,
-                            "estimated_seconds": (p.script.seconds * 10).rounded() / 10,
-                            "reading_rate": p.readingRate, "text": p.script.text,
-                            "items": p.script.parts.filter { $0.role == "item" }.map {
+                            "syllables": p.syllables,
+                            "estimated_seconds": (p.seconds * 10).rounded() / 10,
+                            "reading_rate": p.readingRate, "text": p.text,
+                            "items": p.items.map {
                                 [
-                                    "id": $0.itemID ?? "", "syllables": $0.syllables,
+                                    "id": $0.id ?? "", "syllables": $0.syllables,
                                     "estimated_seconds": ($0.seconds * 10).rounded() / 10,
                                 ] as [String: Any]
                             },
-                            "unknown_tokens": p.script.unknownTokens,
+                            "unknown_tokens": p.unknownTokens,
                         ]
                     })
                 return
             }
             for p in previews {
-                var head = "== \(p.station.name)"
+                var head = "== \(p.stationName)"
                 if let b = p.bulletin { head += " — bản tin \(b)" }
                 Swift.print(head)
                 var duration =
-                    "Thời lượng dự kiến: \(Self.minutes(p.script.seconds)) (\(p.script.syllables) âm tiết, \(Int(p.readingRate)) âm tiết/phút)"
+                    "Thời lượng dự kiến: \(Self.minutes(p.seconds)) (\(p.syllables) âm tiết, \(Int(p.readingRate)) âm tiết/phút)"
                 if let max = p.maxDuration { duration += "; tối đa \(Self.minutes(Double(max.components.seconds)))" }
                 Swift.print(duration)
-                let items = p.script.parts.filter { $0.role == "item" }
                 if p.bulletin != nil {
-                    Swift.print(items.isEmpty ? "Chưa có bài nào trong bản tin này." : "Số bài: \(items.count)")
+                    Swift.print(p.items.isEmpty ? "Chưa có bài nào trong bản tin này." : "Số bài: \(p.items.count)")
                 }
-                for part in items where p.bulletin != nil {
-                    Swift.print("  - \(part.title ?? part.itemID ?? "") (\(Self.minutes(part.seconds)))")
+                for part in p.items where p.bulletin != nil {
+                    Swift.print("  - \(part.title ?? part.id ?? "") (\(Self.minutes(part.seconds)))")
                 }
-                if !p.script.unknownTokens.isEmpty {
-                    Swift.print("Từ viết tắt chưa có trong từ điển: \(p.script.unknownTokens.joined(separator: ", "))")
+                if !p.unknownTokens.isEmpty {
+                    Swift.print("Từ viết tắt chưa có trong từ điển: \(p.unknownTokens.joined(separator: ", "))")
                 }
                 Swift.print("")
-                Swift.print(p.script.text)
+                Swift.print(p.text)
             }
         }
 

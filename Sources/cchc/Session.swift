@@ -3,7 +3,8 @@ import ChannelConfig
 import ChannelKit
 import ChannelRegistry
 import Config
-import Engine
+import DeliveryLog
+import Scheduling
 import Foundation
 import Intake
 import Logging
@@ -90,16 +91,6 @@ struct Session {
     }
 
     var planner: DeliveryPlanner { DeliveryPlanner(config: config) }
-
-    /// Tells a running daemon to look at the queue now (it watches this file).
-    func wakeDaemon() {
-        let fd = Glibc.open(config.wakeFilePath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
-        if fd >= 0 {
-            let stamp = "\(Date().timeIntervalSince1970)\n"
-            _ = stamp.withCString { write(fd, $0, strlen($0)) }
-            close(fd)
-        }
-    }
 
     func storeError(_ any: any Error) -> CLIError {
         guard let error = any as? StoreError else {

@@ -3,7 +3,7 @@ import ChannelConfig
 import ChannelKit
 import Config
 import Foundation
-import Zalo
+import Workflows
 
 /// `cchc zalo seed-token NAME`: stores the OA's first token pair (after authorising the OA) for a
 /// zalo channel. The pair is read from standard input, never from the command line, where other
@@ -43,8 +43,12 @@ struct ZaloCommand: AsyncParsableCommand {
                 }
                 let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
                 let pair = try Self.parse(input, defaultLifetime: expiresIn, now: Date())
-                let store = ZaloTokenStore(stateDirectory: config.stateDirectory, channel: name)
-                do throws(ZaloTokenStore.Failure) { try store.save(pair) } catch {
+                let store = ZaloTokenSeeding(stateDirectory: config.stateDirectory, channel: name)
+                do throws(ZaloTokenSeeding.Failure) {
+                    try store.save(
+                        accessToken: pair.accessToken, refreshToken: pair.refreshToken,
+                        accessExpiresAt: pair.accessExpiresAt, obtainedAt: pair.obtainedAt)
+                } catch {
                     throw CLIError(
                         code: "io", message: "không lưu được token vào \(store.path): \(error.message)",
                         exit: Exit.failure)
@@ -62,8 +66,16 @@ struct ZaloCommand: AsyncParsableCommand {
             }
         }
 
+        /// A token pair as read from standard input.
+        struct Pair {
+            var accessToken: Secret
+            var refreshToken: Secret
+            var accessExpiresAt: Date
+            var obtainedAt: Date
+        }
+
         /// The pair from Zalo's JSON answer or from two lines; the tokens never appear in messages.
-        static func parse(_ input: String, defaultLifetime: Int, now: Date) throws(CLIError) -> ZaloTokenPair {
+        static func parse(_ input: String, defaultLifetime: Int, now: Date) throws(CLIError) -> Pair {
             let trimmed = input.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !trimmed.isEmpty else {
                 throw CLIError(
@@ -110,7 +122,7 @@ struct ZaloCommand: AsyncParsableCommand {
             guard access != refresh else {
                 throw CLIError(code: "usage", message: "access token và refresh token trùng nhau", exit: 64)
             }
-            return ZaloTokenPair(
+            return Pair(
                 accessToken: Secret(access), refreshToken: Secret(refresh),
                 accessExpiresAt: now.addingTimeInterval(Double(max(1, lifetime))), obtainedAt: now)
         }

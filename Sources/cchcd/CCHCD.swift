@@ -3,20 +3,13 @@ import ChannelConfig
 import ChannelKit
 import ChannelRegistry
 import Config
-import Engine
 import Foundation
-import Intake
 import Listener
 import Logging
-import Metrics
-import Prometheus
-import Queue
-import Reports
 import ServiceLifecycle
 import Systemd
 import Transport
 import UnixSignals
-import WebApp
 
 #if canImport(Glibc)
     import Glibc
@@ -42,6 +35,9 @@ struct CCHCD: AsyncParsableCommand {
         help: "Print the sample configuration of a channel type (portal, webhook, exec, email, radio, zalo) and exit.")
     var sampleConfig: String?
 
+    @Flag(name: .long, help: "Print the configuration keys a reload (SIGHUP) does not apply, one per line, and exit.")
+    var restartOnlyKeys = false
+
     @Option(
         name: .long, help: "trace, debug, info, notice, warning, error or critical (default: $CCHCD_LOG_LEVEL or info)."
     )
@@ -59,6 +55,10 @@ struct CCHCD: AsyncParsableCommand {
             print(type.sampleConfig)
             return
         }
+        if restartOnlyKeys {
+            for name in ReloadScope.names { print(name) }
+            return
+        }
         let level =
             Logger.Level(rawValue: logLevel ?? ProcessInfo.processInfo.environment["CCHCD_LOG_LEVEL"] ?? "info")
             ?? .info
@@ -70,15 +70,13 @@ struct CCHCD: AsyncParsableCommand {
         let logger = Logger(label: "cchcd")
         let path = ConfigLoader.resolvePath(config)
 
-        let daemonConfig: DaemonConfig
-        let channels: [String: any Channel]
+        let build: DaemonBuild
         let http: HTTPClient
         do {
-            var secrets = SecretStore()
-            secrets.onWarning = { logger.warning("\($0)") }
-            daemonConfig = try ConfigLoader.load(path: path, secrets: secrets)
+            let daemonConfig = try ConfigLoader.load(path: path, secrets: DaemonAssembly.secrets(logger: logger))
             http = try HTTPClient(configuration: daemonConfig.httpClientConfiguration)
-            channels = try BuiltinChannels.build(daemonConfig, http: http, logger: logger, secrets: secrets)
+            build = try DaemonBuild.make(
+                daemonConfig, http: http, secrets: DaemonAssembly.secrets(logger: logger), logger: logger)
         } catch let error as ConfigError {
             printError("configuration error: \(error)")
             throw ExitCode(78)
@@ -86,31 +84,21 @@ struct CCHCD: AsyncParsableCommand {
             printError("cannot start: \(error)")
             throw ExitCode(1)
         }
-        var listen: Listener.Address?
-        if let text = daemonConfig.httpListen {
-            guard let address = Listener.parseAddress(text) else {
-                printError(
-                    "configuration error: \(path): http.listen: \"\(text)\" is not an address like 127.0.0.1:8640 or unix:/run/cchcd/http.sock"
-                )
-                throw ExitCode(78)
-            }
-            listen = address
-        }
-        var webAddress: WebAddress?
-        if let web = daemonConfig.web {
-            guard let address = WebAddress.parse(web.listen) else {
-                printError(
-                    "configuration error: \(path): web.listen: \"\(web.listen)\" is not an address like 127.0.0.1:8650 or unix:/run/cchcd/web.sock"
-                )
-                throw ExitCode(78)
-            }
-            webAddress = address
-        }
-        let routes = InboundRoutes()
+        let daemonConfig = build.config
+        let addresses: ListenAddresses
         do {
-            try routes.replace(with: Array(channels.values))
+            addresses = try ListenAddresses(daemonConfig)
+        } catch {
+            printError("configuration error: \(error)")
+            http.shutdown()
+            throw ExitCode(78)
+        }
+        do {
+            // A conflict between channels' inbound routes is a configuration error too.
+            try InboundRoutes().replace(with: build.inboundChannels)
         } catch {
             printError("configuration error: \(path): \(error)")
+            http.shutdown()
             throw ExitCode(78)
         }
         if checkConfig {
@@ -121,9 +109,9 @@ struct CCHCD: AsyncParsableCommand {
                 throw ExitCode(78)
             }
             print(
-                channels.isEmpty
+                build.channels.isEmpty
                     ? "configuration OK: \(path) (no channels yet)"
-                    : "configuration OK: \(path) (\(channels.count) channels: \(daemonConfig.channels.map(\.name).joined(separator: ", ")))"
+                    : "configuration OK: \(path) (\(build.channels.count) channels: \(daemonConfig.channels.map(\.name).joined(separator: ", ")))"
             )
             http.shutdown()
             return
@@ -146,89 +134,18 @@ struct CCHCD: AsyncParsableCommand {
         }
         defer { lock.release() }
 
-        let store: SQLiteStore
+        let assembly: DaemonAssembly
         do {
-            store = try SQLiteStore(path: daemonConfig.databasePath, timeZone: daemonConfig.timeZone)
+            assembly = try DaemonAssembly(
+                build: build, addresses: addresses, http: http, logger: logger,
+                inboxRetryInterval: Self.inboxRetryInterval)
         } catch {
-            printError("cannot open the store \(daemonConfig.databasePath): \(error)")
+            printError("\(error)")
             throw ExitCode(1)
-        }
-        let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let planner = DeliveryPlanner(config: daemonConfig)
-        let logWriter = DeliveryLogWriter(directory: daemonConfig.deliveryLogDirectory, store: store, logger: logger)
-        let owner = "cchcd-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let sendJournal: SendJournal
-        do {
-            sendJournal = try SendJournal(directory: daemonConfig.sendJournalDirectory, owner: owner)
-        } catch {
-            printError("cannot open the send journal in \(daemonConfig.sendJournalDirectory): \(error)")
-            throw ExitCode(1)
-        }
-        let engine = Engine(
-            store: store,
-            channels: daemonConfig.channels.compactMap { c in
-                channels[c.name].map { EngineChannel(channel: $0, config: c) }
-            },
-            config: daemonConfig, logWriter: logWriter, owner: owner, singleInstance: true, sendJournal: sendJournal,
-            logger: logger)
-        var services: [any Service] = [engine]
-        let intake = ItemIntake(config: daemonConfig, channels: channels, store: store, planner: { planner.plan($0) })
-        // The watcher also reports `cchc`'s wake file; with the inbox disabled only that is watched.
-        let inbox = InboxWatcher(
-            intake: intake, settings: daemonConfig.inbox, wakeFile: daemonConfig.wakeFilePath, logger: logger,
-            retryInterval: Self.inboxRetryInterval
-        ) { engine.wake() }
-        services.append(inbox)
-        if let listen {
-            services.append(
-                Listener.application(
-                    address: listen, engine: engine, store: store, stuckAfter: daemonConfig.engine.stuckAfter,
-                    routes: routes, registry: registry,
-                    limits: ListenerLimits(
-                        idleTimeout: daemonConfig.httpLimits.idleTimeout,
-                        readTimeout: daemonConfig.httpLimits.readTimeout,
-                        maxConnections: daemonConfig.httpLimits.maxConnections),
-                    logger: logger))
-        }
-        if let web = daemonConfig.web, let webAddress {
-            // The officers' web app, on its own listener (the webhook listener must be reachable by
-            // Facebook and Zalo; this one only by officers, usually behind a TLS reverse proxy).
-            var app = WebApp(
-                store: store, settings: web, timeZone: daemonConfig.timeZone, topics: daemonConfig.topics,
-                channels: channels, channelOrder: daemonConfig.channels.map(\.name), plan: { planner.plan($0) },
-                wake: { engine.wake() }, logger: logger)
-            app.channelHealth = { await engine.channelHealth() }
-            services.append(app.application(address: webAddress))
-        }
-        if let schedule = daemonConfig.reports.schedule {
-            services.append(
-                ReportScheduler(
-                    reports: {
-                        var reports = ScheduledReports(
-                            schedule: schedule, settings: daemonConfig.reports,
-                            logDirectory: daemonConfig.deliveryLogDirectory, timeZone: daemonConfig.timeZone,
-                            topicLabels: Dictionary(
-                                daemonConfig.topics.map { ($0.key, $0.label) }, uniquingKeysWith: { a, _ in a }))
-                        reports.channelLabels = daemonConfig.channelLabels
-                        return reports
-                    }(),
-                    inbox: inbox, engine: engine, logger: logger))
         }
         // SIGHUP is trapped before anything can send it (its default action would end the process).
-        let notifier = SystemdNotifier()
         let hangups = await UnixSignalsSequence(trapping: .sighup)
-        services.append(
-            Reloader(
-                hangups: hangups, configPath: path, initial: daemonConfig, http: http, engine: engine, inbox: inbox,
-                store: store, routes: routes, notifier: notifier, logger: logger))
-        // Last, so that on shutdown it is told first and systemd hears STOPPING=1 at once.
-        if notifier.isActive {
-            services.append(
-                Supervision(
-                    notifier: notifier, engine: engine, inbox: inbox, store: store, timeZone: daemonConfig.timeZone,
-                    logger: logger))
-        }
+        let services = assembly.services(configPath: path, hangups: hangups, notifier: SystemdNotifier())
 
         logger.info(
             "cchcd started",

@@ -70,7 +70,6 @@ struct ConfigLoaderValidTests {
         #expect(config.timeZone.identifier == "Asia/Bangkok")
         #expect(config.stateDirectory == etc + "/state")
         #expect(config.databasePath == etc + "/state/cchcd.sqlite")
-        #expect(config.wakeFilePath == etc + "/state/wake")
         #expect(config.inbox.path == etc + "/hop-thu")
         #expect(config.inbox.trusted)
         #expect(!config.inbox.enabled)

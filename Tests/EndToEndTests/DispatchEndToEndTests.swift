@@ -266,7 +266,7 @@ struct DispatchEndToEndTests {
         try ws.writeConfig(
             channels: genericPortal("portal-tinh", url: "\(portal.baseURL)/api/articles"), inboxEnabled: false)
         let daemon = try Daemon(ws)
-        // With the inbox disabled the daemon still hears cchc's changes (the wake file) and makes no inbox.
+        // With the inbox disabled the daemon still hears cchc's changes (the store's commit hints) and makes no inbox.
         defer { daemon.terminate() }
         var ids: [String] = []
         for title in ["Chờ duyệt mãi", "Bị từ chối", "Bị hủy", "Bài được duyệt"] {

@@ -1,7 +1,9 @@
 import ChannelKit
 import Config
+import DeliveryLog
 import Foundation
 import Queue
+import Scheduling
 import Synchronization
 import Testing
 import TestSupport
@@ -237,9 +239,9 @@ struct EngineRecordTests {
         let channel = RecordingScriptedChannel(at: monday8.addingTimeInterval(3600))
         let f = try EngineFixture(start: monday8, channelsYAML: "  radio: { type: radio }", channels: [])
         let entries = f.config.channels.map { EngineChannel(channel: channel, config: $0) }
-        let writer = DeliveryLogWriter(directory: f.logDirectory, store: f.store, logger: f.logger)
+        f.startExporter()
         let engine = Engine(
-            store: f.store, channels: entries, config: f.config, logWriter: writer, owner: f.owner,
+            store: f.store, channels: entries, config: f.config, owner: f.owner,
             singleInstance: true,
             clock: f.clock, logger: f.logger)
         let run = Task { try await engine.run() }
@@ -247,7 +249,7 @@ struct EngineRecordTests {
         #expect(await f.waitForSleep(until: monday8.addingTimeInterval(3600)))
         f.clock.advance(by: 3600)
         #expect(try await eventually { try await f.store.lastLogSeq() == 1 })
-        #expect(await eventually { f.logFileLines().contains { $0.contains(#""event":"radio.bulletin""#) } })
+        #expect(await eventually { await f.logFileLines().contains { $0.contains(#""event":"radio.bulletin""#) } })
         // A delivery on the channel makes the engine ask again; the record is not logged twice.
         try await f.addApproved(id: "tin-1", channels: ["radio"])
         engine.wake()
@@ -295,9 +297,9 @@ struct EngineInterruptionLookupTests {
             channel: "fb", now: monday8, limit: 10, owner: "killed", leaseUntil: monday8.addingTimeInterval(60))
         #expect(leased.count == 3)
         let entries = f.config.channels.map { EngineChannel(channel: channel, config: $0) }
-        let writer = DeliveryLogWriter(directory: f.logDirectory, store: f.store, logger: f.logger)
+        f.startExporter()
         let engine = Engine(
-            store: f.store, channels: entries, config: f.config, logWriter: writer, owner: f.owner,
+            store: f.store, channels: entries, config: f.config, owner: f.owner,
             singleInstance: true,
             clock: f.clock, logger: f.logger)
         let run = Task { try await engine.run() }

@@ -1,8 +1,10 @@
 import ChannelKit
 import Config
+import DeliveryLog
 import Foundation
 import Logging
 import Queue
+import Scheduling
 import Synchronization
 import Testing
 import TestSupport
@@ -19,6 +21,9 @@ final class EngineFixture: @unchecked Sendable {
     let owner = "cchcd-engine-test"
     private(set) var engine: Engine?
     private var runTask: Task<Void, any Error>?
+    /// The delivery log's writer, running beside the engine as in the daemon.
+    private(set) var exporter: DeliveryLogExporter?
+    private var exportTask: Task<Void, any Error>?
 
     var config: DaemonConfig { folder.config }
     var logDirectory: String { config.deliveryLogDirectory }
@@ -55,9 +60,8 @@ final class EngineFixture: @unchecked Sendable {
 
     func makeEngine(singleInstance: Bool = true, sendJournal: SendJournal? = nil) -> Engine {
         let entries = config.channels.map { EngineChannel(channel: channels[$0.name]!, config: $0) }
-        let writer = DeliveryLogWriter(directory: logDirectory, store: store, logger: logger)
         return Engine(
-            store: store, channels: entries, config: config, logWriter: writer, owner: owner,
+            store: store, channels: entries, config: config, owner: owner,
             singleInstance: singleInstance, clock: clock, sendJournal: sendJournal, logger: logger)
     }
 
@@ -65,14 +69,26 @@ final class EngineFixture: @unchecked Sendable {
     func start(singleInstance: Bool = true, sendJournal: SendJournal? = nil) {
         let engine = makeEngine(singleInstance: singleInstance, sendJournal: sendJournal)
         self.engine = engine
+        startExporter()
         runTask = Task { try await engine.run() }
+    }
+
+    /// Starts the delivery log's exporter (as the daemon runs it beside the engine), once.
+    func startExporter() {
+        guard exporter == nil else { return }
+        let exporter = DeliveryLogExporter(directory: logDirectory, source: store, logger: logger)
+        self.exporter = exporter
+        exportTask = Task { try await exporter.run() }
     }
 
     /// Stops the engine and waits (bounded) for `run()` to return; true when it did.
     @discardableResult
     func stop() async -> Bool {
         engine?.stop()
-        return await runFinished()
+        let finished = await runFinished()
+        exporter?.finish()
+        _ = try? await exportTask?.value
+        return finished
     }
 
     /// Whether `run()` returned within the limit.
@@ -93,7 +109,10 @@ final class EngineFixture: @unchecked Sendable {
         return !runTask.isCancelled
     }
 
-    deinit { runTask?.cancel() }
+    deinit {
+        runTask?.cancel()
+        exporter?.finish()
+    }
 
     // MARK: Items
 
@@ -159,8 +178,22 @@ final class EngineFixture: @unchecked Sendable {
             .sorted()
     }
 
-    /// Every line of every log file, in file order.
-    func logFileLines() -> [String] {
+    /// Every line of every log file, in file order, once the files have caught up with the store (the
+    /// exporter writes them after each commit, beside the engine; bounded wait).
+    func logFileLines() async -> [String] {
+        let last = (try? await store.lastLogSeq()) ?? 0
+        _ = await eventually { self.lastSequenceInFiles() >= last }
+        return readLogFileLines()
+    }
+
+    private func lastSequenceInFiles() -> Int64 {
+        guard let line = readLogFileLines().last,
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        else { return 0 }
+        return (object["seq"] as? NSNumber)?.int64Value ?? 0
+    }
+
+    func readLogFileLines() -> [String] {
         logFiles().flatMap { name -> [String] in
             let text = (FileManager.default.contents(atPath: logDirectory + "/" + name)).map {
                 String(decoding: $0, as: UTF8.self)
@@ -169,8 +202,8 @@ final class EngineFixture: @unchecked Sendable {
         }.filter { !$0.isEmpty }
     }
 
-    func logLinesFromFiles() throws -> [(seq: Int64, line: LogLine)] {
-        try logFileLines().map { text in
+    func logLinesFromFiles() async throws -> [(seq: Int64, line: LogLine)] {
+        try await logFileLines().map { text in
             let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
             let seq = (object?["seq"] as? NSNumber)?.int64Value ?? -1
             return (seq, try JSONDecoder().decode(LogLine.self, from: Data(text.utf8)))

@@ -1,4 +1,5 @@
 import ChannelKit
+import DeliveryLog
 import Foundation
 import Queue
 import Synchronization
@@ -55,10 +56,10 @@ struct EnginePartsTests {
             ])
         let f = try EngineFixture(
             start: monday8, channelsYAML: "  email: { type: test-parts }", channels: [ScriptedChannel(name: "unused")])
+        f.startExporter()
         let engine = Engine(
             store: f.store, channels: f.config.channels.map { EngineChannel(channel: email, config: $0) },
-            config: f.config, logWriter: DeliveryLogWriter(directory: f.logDirectory, store: f.store, logger: f.logger),
-            owner: f.owner, singleInstance: true, clock: f.clock, logger: f.logger)
+            config: f.config, owner: f.owner, singleInstance: true, clock: f.clock, logger: f.logger)
         try await f.addApproved(id: "tin-1", channels: ["email"])
         let run = Task { try await engine.run() }
         defer { run.cancel() }
@@ -81,7 +82,7 @@ struct EnginePartsTests {
 
         engine.stop()
         _ = try? await run.value
-        let lines = try f.logLinesFromFiles().map(\.line).filter { $0.delivery_id == "tin-1/email" }
+        let lines = try await f.logLinesFromFiles().map(\.line).filter { $0.delivery_id == "tin-1/email" }
         #expect(
             lines.map(\.event) == [
                 "delivery.planned", "delivery.part", "delivery.part", "delivery.part", "delivery.retry",

@@ -4,6 +4,7 @@ import Foundation
 import Queue
 import TestSupport
 import Testing
+import TestSupport
 
 @testable import Engine
 
@@ -95,7 +96,7 @@ struct EnginePipelineTests {
                 #expect(try await f.store.attempts(deliveryID: delivery.id).isEmpty)
             }
         }
-        let lines = try f.logLinesFromFiles().map(\.line)
+        let lines = try await f.logLinesFromFiles().map(\.line)
         let unsent = Set(items).subtracting(sent)
         #expect(
             !lines.contains {

@@ -1,5 +1,6 @@
 import ChannelKit
 import Config
+import DeliveryLog
 import Foundation
 import Queue
 import Testing
@@ -43,15 +44,15 @@ struct EngineTests {
 
         // The log files catch up with the store: consecutive sequence numbers, nothing twice.
         let last = try await f.store.lastLogSeq()
-        #expect(await eventually { (try? f.logLinesFromFiles())?.last?.seq == last })
-        let lines = try f.logLinesFromFiles()
+        #expect(await eventually { (try? await f.logLinesFromFiles())?.last?.seq == last })
+        let lines = try await f.logLinesFromFiles()
         #expect(lines.map(\.seq) == Array(1...last))
         #expect(
             Array(lines.map(\.line.event).prefix(4)) == [
                 "item.submitted", "item.approved", "delivery.planned", "delivery.delivered",
             ])
         // The files are exactly the store's events.
-        #expect(f.logFileLines() == (try await f.store.logEvents(after: 0, limit: 1000).map(\.line)))
+        #expect(await f.logFileLines() == (try await f.store.logEvents(after: 0, limit: 1000).map(\.line)))
         let delivered = try #require(lines.first { $0.line.event == "delivery.delivered" }?.line)
         #expect(delivered.channel == "portal")
         #expect(delivered.channel_type == "portal")
@@ -71,11 +72,11 @@ struct EngineTests {
         #expect(try await eventually { try await f.store.item("tin-3")?.status == .done })
         #expect(await f.stop())
         let last = try await f.store.lastLogSeq()
-        #expect(try f.logLinesFromFiles().map(\.seq) == Array(1...last))
+        #expect(try await f.logLinesFromFiles().map(\.seq) == Array(1...last))
 
         // A crash cut the file in the middle of a line: keep 5 whole lines and half of the sixth.
         let path = f.logDirectory + "/" + f.logFiles()[0]
-        let whole = f.logFileLines()
+        let whole = await f.logFileLines()
         let cut = whole[0..<5].joined(separator: "\n") + "\n" + String(whole[5].prefix(20))
         try Data(cut.utf8).write(to: URL(fileURLWithPath: path))
 
@@ -83,7 +84,7 @@ struct EngineTests {
         #expect(try await writer.lastSequenceInFiles() == 5)
         let written = try await writer.catchUp()
         #expect(written == Int(last) - 5)
-        #expect(f.logFileLines() == whole)
+        #expect(await f.logFileLines() == whole)
         #expect(try await writer.catchUp() == 0)
 
         // Garbage with no newline after complete lines: removed, and nothing is written twice.
@@ -93,7 +94,7 @@ struct EngineTests {
         try handle.close()
         let again = DeliveryLogWriter(directory: f.logDirectory, store: f.store, logger: f.logger)
         #expect(try await again.catchUp() == 0)
-        #expect(f.logFileLines() == whole)
+        #expect(await f.logFileLines() == whole)
         let text = String(decoding: FileManager.default.contents(atPath: path)!, as: UTF8.self)
         #expect(text.hasSuffix("}\n"))
     }
@@ -181,7 +182,7 @@ struct EngineTests {
         #expect(attempts.first?.code == 429)
         #expect(attempts.last?.startedAt == retryAt)
         #expect(await f.stop())
-        let retryLine = try f.logLinesFromFiles().first { $0.line.event == "delivery.retry" }?.line
+        let retryLine = try await f.logLinesFromFiles().first { $0.line.event == "delivery.retry" }?.line
         #expect(retryLine?.retry_at == "2026-11-23T08:00:02.000+07:00")
         #expect(retryLine?.error_class == "throttled")
     }
@@ -223,7 +224,7 @@ struct EngineTests {
         #expect(try await f.waitForState("tin-1", "portal", .failed))
         #expect(portal.requests.map(\.attempt) == [1, 2])
         #expect(await f.stop())
-        let failed = try f.logLinesFromFiles().first { $0.line.event == "delivery.failed" }?.line
+        let failed = try await f.logLinesFromFiles().first { $0.line.event == "delivery.failed" }?.line
         #expect(failed?.detail == "attempts exhausted (2)")
         #expect(failed?.error_class == "server")
     }
@@ -374,7 +375,7 @@ struct EngineTests {
         #expect(try await eventually { try await f.store.item("tin-1")?.status == .expired })
         #expect(portal.requests.isEmpty)
         #expect(await f.stop())
-        #expect(try f.logLinesFromFiles().map(\.line.event).suffix(2) == ["delivery.expired", "item.expired"])
+        #expect(try await f.logLinesFromFiles().map(\.line.event).suffix(2) == ["delivery.expired", "item.expired"])
     }
 
     @Test("recovery: a delivery left leased goes back to pending on an idempotent channel")
@@ -394,7 +395,7 @@ struct EngineTests {
         let attempts = try await f.store.attempts(deliveryID: "tin-1/portal")
         #expect(attempts.map(\.outcome) == [.interrupted, .delivered])
         #expect(await f.stop())
-        #expect(try f.logLinesFromFiles().map(\.line.event).contains("delivery.recovered"))
+        #expect(try await f.logLinesFromFiles().map(\.line.event).contains("delivery.recovered"))
     }
 
     @Test("recovery: a delivery left leased becomes uncertain on a non-idempotent channel")
@@ -443,7 +444,7 @@ struct EngineTests {
         #expect(try await f.state("tin-1", "portal") == .delivered)
         #expect(portal.cancelledSends == 0)
         let last = try await f.store.lastLogSeq()
-        #expect(try f.logLinesFromFiles().last?.seq == last)
+        #expect(try await f.logLinesFromFiles().last?.seq == last)
     }
 
     @Test("graceful stop abandons a send that outlives the grace period; the delivery stays leased")

@@ -32,7 +32,7 @@ struct LostAnswerTests {
         #expect(attempts.first?.errorClass == "uncertain")
         #expect(try await f.store.uncertainDeliveries().map(\.id) == ["tin-1/hook"])
         #expect(await f.stop())
-        let line = try #require(try f.logLinesFromFiles().last { $0.line.event == "delivery.uncertain" }?.line)
+        let line = try #require(try await f.logLinesFromFiles().last { $0.line.event == "delivery.uncertain" }?.line)
         #expect(line.state == "uncertain")
         #expect(line.error_class == "uncertain")
         #expect(line.detail?.contains("a person decides") == true)
@@ -54,7 +54,7 @@ struct LostAnswerTests {
         #expect(try await f.waitForState("tin-1", "portal", .delivered))
         #expect(portal.requests.map(\.attempt) == [1, 2])
         #expect(await f.stop())
-        let retry = try #require(try f.logLinesFromFiles().first { $0.line.event == "delivery.retry" }?.line)
+        let retry = try #require(try await f.logLinesFromFiles().first { $0.line.event == "delivery.retry" }?.line)
         #expect(retry.error_class == "uncertain")
         #expect(retry.detail?.contains("looks for what this one did") == true)
     }
@@ -110,7 +110,7 @@ struct LostAnswerTests {
         #expect(hook.requests.map(\.item.id) == ["tin-2"])
         #expect(hook.requests.first?.previousAttemptInterrupted == true)
         #expect(await f.stop())
-        let recovered = try f.logLinesFromFiles().filter { $0.line.event == "delivery.recovered" }.map(\.line)
+        let recovered = try await f.logLinesFromFiles().filter { $0.line.event == "delivery.recovered" }.map(\.line)
         #expect(recovered.map(\.delivery_id) == ["tin-2/hook"])
         #expect(recovered.first?.detail == "interrupted before it was handed to the network: sent again")
         // The killed process's journal is gone once recovery committed; this process keeps its own,

@@ -2,6 +2,7 @@ import ChannelKit
 import Config
 import Foundation
 import Queue
+import Scheduling
 import Testing
 
 @testable import Engine

@@ -2,9 +2,11 @@ import ChannelConfig
 import ChannelKit
 import Config
 import Engine
+import DeliveryLog
 import Foundation
 import Logging
 import Queue
+import Scheduling
 import Synchronization
 import Testing
 import TestSupport
@@ -59,7 +61,6 @@ final class FacebookEngineFixture: @unchecked Sendable {
         try section.finish()
         engine = Engine(
             store: store, channels: [EngineChannel(channel: channel, config: channelConfig)], config: config,
-            logWriter: DeliveryLogWriter(directory: config.deliveryLogDirectory, store: store, logger: logger),
             owner: "facebook-engine-test", singleInstance: true, clock: clock, logger: logger)
     }
 

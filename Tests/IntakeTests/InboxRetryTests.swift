@@ -17,7 +17,7 @@ struct InboxRetryTests {
         let f = try InboxFixture()
         let log = LogCapture(level: .info)
         let watcher = InboxWatcher(
-            intake: f.watcher.intake, settings: f.folder.config.inbox, wakeFile: f.folder.config.wakeFilePath,
+            intake: f.watcher.intake, settings: f.folder.config.inbox,
             logger: log.logger, retryInterval: .milliseconds(300), onChange: {})
         let ready = f.folder.path + "/locked"
         let release = f.folder.path + "/release"

@@ -32,7 +32,7 @@ final class InboxFixture: Sendable {
         logger.logLevel = .critical
         let changes = self.changes
         watcher = InboxWatcher(
-            intake: intake, settings: folder.config.inbox, wakeFile: folder.config.wakeFilePath, logger: logger,
+            intake: intake, settings: folder.config.inbox, logger: logger,
             onChange: { changes.increment() })
         for sub in ["", "/accepted", "/rejected"] {
             try FileManager.default.createDirectory(atPath: inbox + sub, withIntermediateDirectories: true)
@@ -382,9 +382,10 @@ struct InboxWatcherTests {
         try f.drop("hong.md", "no front matter")
         #expect(await eventually(every: .milliseconds(20)) { f.list("/rejected").contains("hong.md.error") })
 
-        // Touching the wake file calls onChange.
+        // An item taken in calls onChange (the engine's wake-up).
         let before = f.changes.value
-        try Data().write(to: URL(fileURLWithPath: f.folder.config.wakeFilePath))
+        try f.drop("sau.md", inboxItem(title: "Sau"))
+        #expect(await eventually(every: .milliseconds(20)) { f.list("/accepted").contains("sau.md") })
         #expect(await eventually(every: .milliseconds(20)) { f.changes.value > before })
 
         task.cancel()

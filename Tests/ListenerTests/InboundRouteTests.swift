@@ -99,7 +99,7 @@ struct InboundRouteTests {
         var logger = Logger(label: "listener-tests")
         logger.logLevel = .critical
         engine = Engine(
-            store: store, channels: [], config: config, logWriter: nil, owner: "listener-tests", singleInstance: false,
+            store: store, channels: [], config: config, owner: "listener-tests", singleInstance: false,
             logger: logger)
     }
 

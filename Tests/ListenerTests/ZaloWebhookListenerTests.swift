@@ -56,7 +56,7 @@ struct ZaloWebhookListenerTests {
             http: http)
         try section.finish()
         let engine = Engine(
-            store: store, channels: [], config: config, logWriter: nil, owner: "zalo-listener-tests",
+            store: store, channels: [], config: config, owner: "zalo-listener-tests",
             singleInstance: false, logger: logger)
         let routes = InboundRoutes()
         try routes.replace(with: [channel])

@@ -1,4 +1,5 @@
 import ChannelKit
+import DeliveryLog
 import Foundation
 import Queue
 import Testing
@@ -160,7 +161,8 @@ func outcome(
     if case .retry(let t) = next { retryAt = clock.format(t) }
     let line = LogLine(
         ts: clock.format(at),
-        event: "delivery.\(kind == .retry ? "retry" : kind == .interrupted ? "uncertain" : kind.rawValue)",
+        event: LogEventKind(
+            rawValue: "delivery.\(kind == .retry ? "retry" : kind == .interrupted ? "uncertain" : kind.rawValue)"),
         item_id: claimed.item.id,
         item_title: claimed.item.content.title, unit: claimed.item.content.unit, topic: claimed.item.content.topic,
         channel: d.channel, channel_type: d.channelType, delivery_id: d.id, attempt: d.attempts, state: state.rawValue,

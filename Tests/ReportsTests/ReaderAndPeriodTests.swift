@@ -1,4 +1,5 @@
 import Docx
+import DeliveryLog
 import Foundation
 import Testing
 
@@ -13,8 +14,8 @@ import Testing
         try bytes.withUnsafeBufferPointer { line in
             try scanner.scan(line, into: &fields)
             for field in LogLineScanner.Field.allCases {
-                if let s = LogLineScanner.string(line, fields[field]) { out[field.key] = s }
-                if let n = LogLineScanner.integer(line, fields[field]) { out[field.key] = "#\(n)" }
+                if let s = LogLineScanner.string(line, fields[field]) { out[field.name] = s }
+                if let n = LogLineScanner.integer(line, fields[field]) { out[field.name] = "#\(n)" }
             }
             if let ts = LogLineScanner.timestamp(line, fields[.ts]) { out["ts-ms"] = String(ts) }
         }

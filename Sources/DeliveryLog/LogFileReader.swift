@@ -6,12 +6,12 @@ import Foundation
 
 /// Reads a delivery-log file line by line in fixed-size chunks: memory stays bounded whatever the
 /// file's size (one chunk plus the longest line, itself capped).
-struct LogFileReader {
+public enum LogFileReader {
     /// Lines longer than this are reported as damaged and skipped (a real line is a few hundred bytes).
-    static let maximumLineLength = 1 << 20
-    static let chunkSize = 1 << 20
+    public static let maximumLineLength = 1 << 20
+    public static let chunkSize = 1 << 20
 
-    enum LineKind {
+    public enum LineKind: Sendable {
         /// A whole line (its `\n` removed).
         case complete
         /// The file ends without `\n`: the writer was cut short (it rewrites the line on its next start).
@@ -20,14 +20,14 @@ struct LogFileReader {
         case tooLong
     }
 
-    struct ReadError: Error, CustomStringConvertible {
-        var path: String
-        var code: Int32
-        var description: String { "\(path): \(String(cString: strerror(code)))" }
+    public struct ReadError: Error, CustomStringConvertible {
+        public var path: String
+        public var code: Int32
+        public var description: String { "\(path): \(String(cString: strerror(code)))" }
     }
 
     /// Calls `body` with each line and its 1-based number.
-    static func forEachLine(
+    public static func forEachLine(
         path: String, _ body: (UnsafeBufferPointer<UInt8>, Int, LineKind) -> Void
     ) throws(ReadError) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)

@@ -1,58 +1,34 @@
 import Foundation
 
-/// The fields of one delivery-log line that the reports read.
+/// The fast reader of delivery-log lines that the reports use.
 ///
 /// Why a hand-written scanner and not `JSONSerialization`/`JSONDecoder`: a yearly report reads a
 /// million lines or more, and those decoders build a full object graph (every key, every value, a
 /// dictionary per line) — several times slower than the whole report may take (docs/performance.md
-/// has the figures). The scanner walks each line once, checks its structure, remembers where the
-/// dozen fields it needs are, and skips everything else. It is a contract reader
+/// has the figures). The scanner walks each line once, checks its structure, remembers where each
+/// field of the contract (``LogField``) is, and skips everything else. It is a contract reader
 /// (docs/delivery-log.md): fields it does not know are skipped whatever their type, keys may come in
 /// any order (the writer sorts them, but nothing here relies on it), whitespace is allowed, string
 /// escapes (`\"`, `\\`, `\n`, `\uXXXX` with surrogate pairs …) are decoded.
-struct LogLineScanner {
-    /// Fields the reports use. Index into `RawFields.ranges`.
-    enum Field: Int, CaseIterable {
-        case event, ts, itemID, itemTitle, unit, topic, channel, channelType, state, errorClass, error, url
-        case code, kind, part, partState, durationS, bulletinID
-
-        var key: String {
-            switch self {
-            case .event: "event"
-            case .ts: "ts"
-            case .itemID: "item_id"
-            case .itemTitle: "item_title"
-            case .unit: "unit"
-            case .topic: "topic"
-            case .channel: "channel"
-            case .channelType: "channel_type"
-            case .state: "state"
-            case .errorClass: "error_class"
-            case .error: "error"
-            case .url: "url"
-            case .code: "code"
-            case .kind: "kind"
-            case .part: "part"
-            case .partState: "part_state"
-            case .durationS: "duration_s"
-            case .bulletinID: "bulletin_id"
-            }
-        }
-    }
+public struct LogLineScanner: Sendable {
+    /// The fields are ``LogField``: every field of the contract is located, the readers take what they need.
+    public typealias Field = LogField
 
     /// Where a value lies in the line (string contents without the quotes, or a number's text).
-    struct Span {
-        var start: Int
-        var end: Int
-        var escaped: Bool
-        var isString: Bool
+    public struct Span: Sendable {
+        public var start: Int
+        public var end: Int
+        public var escaped: Bool
+        public var isString: Bool
     }
 
     /// The located fields of one line.
-    struct RawFields {
+    public struct RawFields: Sendable {
         var spans: [Span?] = Array(repeating: nil, count: Field.allCases.count)
 
-        subscript(_ field: Field) -> Span? {
+        public init() {}
+
+        public subscript(_ field: Field) -> Span? {
             get { spans[field.rawValue] }
             set { spans[field.rawValue] = newValue }
         }
@@ -65,22 +41,22 @@ struct LogLineScanner {
     /// Keys by length, then bytes: a lookup without building a String per key.
     private let keyTable: [[(bytes: [UInt8], field: Field)]]
 
-    init() {
+    public init() {
         var table: [[(bytes: [UInt8], field: Field)]] = Array(repeating: [], count: 16)
         for field in Field.allCases {
-            let bytes = Array(field.key.utf8)
+            let bytes = Array(field.name.utf8)
             table[bytes.count].append((bytes, field))
         }
         keyTable = table
     }
 
     /// Why a line is not a valid log object (Vietnamese, for the report's list of bad lines).
-    struct Failure: Error {
-        var reason: String
+    public struct Failure: Error {
+        public var reason: String
     }
 
     /// Scans one line (without its `\n`). Returns the fields found, or why the line is not a JSON object.
-    func scan(_ line: UnsafeBufferPointer<UInt8>, into fields: inout RawFields) throws(Failure) {
+    public func scan(_ line: UnsafeBufferPointer<UInt8>, into fields: inout RawFields) throws(Failure) {
         fields.reset()
         var i = 0
         let n = line.count
@@ -227,7 +203,7 @@ struct LogLineScanner {
     // MARK: - Values
 
     /// A string field's value, escapes decoded; nil when absent or not a string.
-    static func string(_ line: UnsafeBufferPointer<UInt8>, _ span: Span?) -> String? {
+    public static func string(_ line: UnsafeBufferPointer<UInt8>, _ span: Span?) -> String? {
         guard let span, span.isString else { return nil }
         let slice = UnsafeBufferPointer(rebasing: line[span.start..<span.end])
         if !span.escaped { return String(decoding: slice, as: UTF8.self) }
@@ -235,7 +211,7 @@ struct LogLineScanner {
     }
 
     /// Whether a string field equals `bytes` (no allocation; escaped values are decoded first).
-    static func equals(_ line: UnsafeBufferPointer<UInt8>, _ span: Span?, _ bytes: [UInt8]) -> Bool {
+    public static func equals(_ line: UnsafeBufferPointer<UInt8>, _ span: Span?, _ bytes: [UInt8]) -> Bool {
         guard let span, span.isString else { return false }
         if span.escaped { return string(line, span).map { Array($0.utf8) == bytes } ?? false }
         guard span.end - span.start == bytes.count else { return false }
@@ -244,7 +220,7 @@ struct LogLineScanner {
     }
 
     /// Whether an unescaped string field starts with `bytes` (escaped values are decoded first).
-    static func hasPrefix(_ line: UnsafeBufferPointer<UInt8>, _ span: Span?, _ bytes: [UInt8]) -> Bool {
+    public static func hasPrefix(_ line: UnsafeBufferPointer<UInt8>, _ span: Span?, _ bytes: [UInt8]) -> Bool {
         guard let span, span.isString else { return false }
         if span.escaped { return string(line, span).map { $0.utf8.starts(with: bytes) } ?? false }
         guard span.end - span.start >= bytes.count else { return false }
@@ -252,7 +228,7 @@ struct LogLineScanner {
         return true
     }
 
-    static func integer(_ line: UnsafeBufferPointer<UInt8>, _ span: Span?) -> Int? {
+    public static func integer(_ line: UnsafeBufferPointer<UInt8>, _ span: Span?) -> Int? {
         guard let span, !span.isString else { return nil }
         var value = 0
         var negative = false
@@ -271,13 +247,13 @@ struct LogLineScanner {
         return negative ? -value : value
     }
 
-    static func double(_ line: UnsafeBufferPointer<UInt8>, _ span: Span?) -> Double? {
+    public static func double(_ line: UnsafeBufferPointer<UInt8>, _ span: Span?) -> Double? {
         guard let span, !span.isString else { return nil }
         return Double(String(decoding: UnsafeBufferPointer(rebasing: line[span.start..<span.end]), as: UTF8.self))
     }
 
     /// RFC 3339 (`2026-11-25T08:00:02.123+07:00`, `…Z`, fractions of any length) → milliseconds since 1970.
-    static func timestamp(_ line: UnsafeBufferPointer<UInt8>, _ span: Span?) -> Int64? {
+    public static func timestamp(_ line: UnsafeBufferPointer<UInt8>, _ span: Span?) -> Int64? {
         guard let span, span.isString, !span.escaped else { return nil }
         let s = UnsafeBufferPointer(rebasing: line[span.start..<span.end])
         guard s.count >= 20 else { return nil }
@@ -319,22 +295,12 @@ struct LogLineScanner {
             else { return nil }
             offsetSeconds = (oh * 3600 + om * 60) * (s[j] == UInt8(ascii: "-") ? -1 : 1)
         }
-        let days = daysFromCivil(year, month, day)
+        let days = CivilDate.dayNumber(year: year, month: month, day: day)
         let seconds = Int64(days) * 86400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetSeconds)
         return seconds * 1000 + Int64(millis)
     }
 
-    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
-        let y = m <= 2 ? y0 - 1 : y0
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146097 + doe - 719468
-    }
-
-    static func unescape(_ s: UnsafeBufferPointer<UInt8>) -> String {
+    public static func unescape(_ s: UnsafeBufferPointer<UInt8>) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(s.count)
         var j = 0
@@ -391,41 +357,5 @@ struct LogLineScanner {
             }
         }
         return String(decoding: out, as: UTF8.self)
-    }
-}
-
-/// Strings seen before, by their bytes: the same unit, channel, topic or type comes back on most
-/// lines, and making a fresh String (a heap allocation for anything over 15 bytes, as most
-/// Vietnamese unit names are) for each would cost more than the rest of the line's work.
-struct StringInterner {
-    private var table: [UInt64: String] = [:]
-
-    mutating func string(_ line: UnsafeBufferPointer<UInt8>, _ span: LogLineScanner.Span?) -> String? {
-        guard let span, span.isString else { return nil }
-        if span.escaped { return LogLineScanner.string(line, span) }
-        // FNV-1a over the bytes, checked against the stored string (a collision falls back to a new String).
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for j in span.start..<span.end {
-            hash = (hash ^ UInt64(line[j])) &* 0x100_0000_01b3
-        }
-        let length = span.end - span.start
-        if let known = table[hash] {
-            var same = known.utf8.count == length
-            if same {
-                var j = span.start
-                for byte in known.utf8 {
-                    if byte != line[j] {
-                        same = false
-                        break
-                    }
-                    j += 1
-                }
-            }
-            if same { return known }
-            return LogLineScanner.string(line, span)
-        }
-        let fresh = LogLineScanner.string(line, span)!
-        if table.count < 100_000 { table[hash] = fresh }
-        return fresh
     }
 }

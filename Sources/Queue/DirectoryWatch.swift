@@ -9,20 +9,30 @@ import Synchronization
 ///
 /// Written by hand because no package in the project's set wraps inotify. One thread blocks in
 /// `poll()` on the inotify descriptor and a pipe used to stop it, so an idle daemon uses no CPU.
-/// Reported: files closed after writing, renamed in, and attribute changes (touch).
-final class DirectoryWatch: Sendable {
-    struct Event: Sendable {
-        var directory: String
-        var name: String
+/// Reported by default: files closed after writing, renamed in, and attribute changes (touch) — what
+/// the inbox needs; the store's commit hints ask for every write (`modified`).
+/// Used by the inbox (Intake) and the SQLite store's commit hints.
+public final class DirectoryWatch: Sendable {
+    public struct Event: Sendable {
+        public var directory: String
+        public var name: String
     }
 
-    let events: AsyncStream<Event>
+    /// What to report.
+    public enum Changes: Sendable {
+        /// Files closed after writing, renamed in, touched.
+        case completedFiles
+        /// Every write to a file, and its close after writing (inotify's `IN_MODIFY`, `IN_CLOSE_WRITE`).
+        case modified
+    }
+
+    public let events: AsyncStream<Event>
     private let continuation: AsyncStream<Event>.Continuation
     private let fd: Int32
     private let stopPipe: (read: Int32, write: Int32)
     private let closed = Mutex(false)
 
-    init(directories: [String]) throws {
+    public init(directories: [String], changes: Changes = .completedFiles) throws {
         fd = inotify_init1(Int32(IN_CLOEXEC))
         guard fd >= 0 else { throw WatchError(message: "inotify_init1: \(String(cString: strerror(errno)))") }
         var pipeFDs: [Int32] = [0, 0]
@@ -35,7 +45,11 @@ final class DirectoryWatch: Sendable {
         for d in pipeFDs { _ = fcntl(d, F_SETFD, FD_CLOEXEC) }
         stopPipe = (pipeFDs[0], pipeFDs[1])
         var map: [Int32: String] = [:]
-        let mask = UInt32(IN_CLOSE_WRITE) | UInt32(IN_MOVED_TO) | UInt32(IN_ATTRIB)
+        let mask =
+            switch changes {
+            case .completedFiles: UInt32(IN_CLOSE_WRITE) | UInt32(IN_MOVED_TO) | UInt32(IN_ATTRIB)
+            case .modified: UInt32(IN_MODIFY) | UInt32(IN_CLOSE_WRITE)
+            }
         for dir in Set(directories) {
             let wd = inotify_add_watch(fd, dir, mask)
             guard wd >= 0 else {
@@ -93,7 +107,7 @@ final class DirectoryWatch: Sendable {
     }
 
     /// Stops the watching thread and ends the event stream. Idempotent.
-    func close() {
+    public func close() {
         let first = closed.withLock { c in
             defer { c = true }
             return !c
@@ -106,8 +120,8 @@ final class DirectoryWatch: Sendable {
         // under its poll() would race.
     }
 
-    struct WatchError: Error, CustomStringConvertible {
-        var message: String
-        var description: String { message }
+    public struct WatchError: Error, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
     }
 }

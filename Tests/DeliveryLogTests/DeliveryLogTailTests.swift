@@ -1,4 +1,4 @@
-import Engine
+import DeliveryLog
 import Foundation
 import Logging
 import Queue

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import Queue
 
 #if canImport(Glibc)
     import Glibc
@@ -12,14 +11,18 @@ import Queue
 /// The log is a projection of the store: events are committed first and written here after, and
 /// ``catchUp()`` appends whatever the files are missing, so a crash never loses a line and never
 /// writes one twice. A line cut short by a crash is removed before appending.
+///
+/// Lines are appended with plain `write(2)` and no fsync: the store is the durable copy, and a line
+/// the page cache loses in a power cut is written again by ``catchUp()`` at the next start.
+/// ``DeliveryLogExporter`` runs it in the daemon; this type is the file side only.
 public actor DeliveryLogWriter {
     public let directory: String
-    private let store: any Store
+    private let store: any LogEventSource
     private let logger: Logger
     private var lastWritten: Int64?
     private var checkedAgainstStore = false
 
-    public init(directory: String, store: any Store, logger: Logger) {
+    public init(directory: String, store: any LogEventSource, logger: Logger) {
         self.directory = directory
         self.store = store
         self.logger = logger
@@ -54,6 +57,11 @@ public actor DeliveryLogWriter {
         var written = 0
         while true {
             let events = try await store.logEvents(after: after, limit: 4096)
+            // An actor is re-entered at each await: another catch-up may have written these meanwhile.
+            if let lastWritten, lastWritten > after {
+                after = lastWritten
+                continue
+            }
             guard let last = events.last else { break }
             if let first = events.first, first.seq != after + 1 {
                 // Sequence numbers are assigned in the store without gaps; a jump means events were
@@ -70,7 +78,7 @@ public actor DeliveryLogWriter {
         return written
     }
 
-    private func append(_ events: [Queue.LogEvent]) throws {
+    private func append(_ events: [LogEvent]) throws {
         var byMonth: [(String, [UInt8])] = []
         for event in events {
             let month = Self.month(ofJSON: event.json)
