@@ -9,6 +9,7 @@ import PackageDescription
 // DeliveryLog (the log's contract, writer, reader). Plugins depend on ChannelKit, ChannelConfig, Transport,
 // ChannelHTTP, Rendering, ReadAloud, Docx and swift-crypto / swift-log only — never on Engine, Queue or
 // Config; ChannelKit depends on swift-log alone.
+// Leaf helpers plugins may also use: ProcessSpawn (child processes through posix_spawn).
 
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny")
@@ -199,9 +200,12 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
+        // Child processes through posix_spawn (Foundation's Process crashes now and then in this toolchain,
+        // and passes on the daemon's signal mask and open descriptors): the exec and radio plugins.
+        .target(name: "ProcessSpawn", swiftSettings: swiftSettings),
         .target(
             name: "Exec",
-            dependencies: ["ChannelKit", "ChannelConfig", "Rendering"],
+            dependencies: ["ChannelKit", "ChannelConfig", "Rendering", "ProcessSpawn"],
             path: "Plugins/Exec",
             exclude: ["README.md"],
             swiftSettings: swiftSettings
@@ -219,7 +223,7 @@ let package = Package(
         .target(
             name: "Radio",
             dependencies: [
-                "ChannelKit", "ChannelConfig", "Transport", "ChannelHTTP", "ReadAloud", "Docx",
+                "ChannelKit", "ChannelConfig", "Transport", "ChannelHTTP", "ReadAloud", "Docx", "ProcessSpawn",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Plugins/Radio",
@@ -344,6 +348,7 @@ let package = Package(
             name: "IntakeTests",
             dependencies: [
                 "Intake", "ChannelConfig", "Config", "Queue", "ChannelRegistry", "Transport", "TestSupport",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(

@@ -2,6 +2,7 @@ import ChannelConfig
 import ChannelKit
 import Foundation
 import Logging
+import ProcessSpawn
 import Rendering
 
 /// The `exec` channel: runs an external program per delivery and reads its acknowledgement, so a

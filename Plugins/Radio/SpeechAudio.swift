@@ -1,5 +1,6 @@
 import ChannelKit
 import Foundation
+import ProcessSpawn
 
 /// Speech audio of a bulletin script: WAV from espeak-ng's Vietnamese voice, MP3 through lame.
 struct SpeechAudio {
@@ -45,27 +46,35 @@ struct SpeechAudio {
         return out
     }
 
-    /// Runs a program to completion (on the caller's thread, which is not the cooperative pool's).
+    /// How long one program may run: espeak-ng reads a half-hour bulletin in seconds.
+    static let timeout: Duration = .seconds(300)
+
+    /// Runs a program to completion. The caller is the rendering's own thread (not a cooperative one),
+    /// which waits; the program is spawned with posix_spawn (``ChildProcess``), with a minimal
+    /// environment (nothing of the daemon's, which may hold secrets), no descriptor of the daemon's, and
+    /// killed with its process group if it overruns ``timeout``.
     private func run(_ program: String, _ arguments: [String]) throws(ChannelError) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: program)
-        p.arguments = arguments
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        p.standardInput = FileHandle.nullDevice
+        let name = URL(fileURLWithPath: program).lastPathComponent
+        let child = ChildProcess(
+            executable: program, arguments: arguments,
+            environment: ["PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"], timeout: Self.timeout)
+        let result: ChildProcess.Result
         do {
-            try p.run()
+            result = try child.runBlocking()
         } catch {
-            throw ChannelError(.local, "\(program) could not be started: \(error)")
+            throw ChannelError(.local, "\(program) could not be started: \(error.message)")
         }
-        let message = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationReason == .exit, p.terminationStatus == 0 else {
-            let text = String(decoding: message.prefix(300), as: UTF8.self)
-            throw ChannelError(
-                .local,
-                "\(URL(fileURLWithPath: program).lastPathComponent) failed (status \(p.terminationStatus)): \(text)")
+        let text = String(decoding: result.stderr.prefix(300), as: UTF8.self)
+        if result.timedOut {
+            throw ChannelError(.local, "\(name) did not finish within \(Self.timeout) and was stopped")
+        }
+        switch result.ending {
+        case .exited(0):
+            return
+        case .exited(let status):
+            throw ChannelError(.local, "\(name) failed (status \(status)): \(text)")
+        case .signalled(let signal):
+            throw ChannelError(.local, "\(name) was killed by signal \(signal): \(text)")
         }
     }
 }

@@ -33,6 +33,7 @@ public enum ConfigLoader {
         let stateDirectory = try top.path("state_dir") ?? "/var/lib/cchcd"
 
         var inbox = InboxSettings(path: stateDirectory + "/inbox", trusted: false, enabled: true)
+        var wordDefaultsSection: ConfigSection?
         if let s = try top.section("inbox") {
             inbox.path = try s.path("path") ?? inbox.path
             inbox.trusted = try s.bool("trusted") ?? false
@@ -40,6 +41,14 @@ public enum ConfigLoader {
             if let roots = try s.stringList("media_roots") { inbox.mediaRoots = roots.map { s.resolve(path: $0) } }
             inbox.maxItemBytes = try byteSize(s, "max_item_size", range: 1024...(256 << 20)) ?? inbox.maxItemBytes
             inbox.maxMediaBytes = try byteSize(s, "max_media_size", range: 1024...(4 << 30)) ?? inbox.maxMediaBytes
+            if let w = try s.section("word_defaults") {
+                let channels = try w.stringList("channels") ?? []
+                if channels.isEmpty { throw w.error("channels", "list at least one channel for Word files") }
+                inbox.wordDefaults = InboxSettings.WordDefaults(
+                    unit: try w.requireString("unit"), topic: try w.requireString("topic"), channels: channels)
+                try w.finish()
+                wordDefaultsSection = w
+            }
             try s.finish()
         }
 
@@ -153,6 +162,12 @@ public enum ConfigLoader {
                 throw ConfigError(
                     "\"\(send.channel)\" is a \(channel.type) channel; reports are sent by an email channel",
                     path: keyPath, location: location)
+            }
+        }
+        if let w = wordDefaultsSection, let words = inbox.wordDefaults {
+            for name in words.channels where !channels.contains(where: { $0.name == name }) {
+                throw w.error(
+                    "channels", "no channel named \"\(name)\" (known: \(channels.map(\.name).joined(separator: ", ")))")
             }
         }
         return DaemonConfig(

@@ -77,6 +77,22 @@ public struct InboxSettings: Sendable {
     public var maxItemBytes: Int = 5 * 1024 * 1024
     /// `max_media_size`: a local media file larger than this is refused.
     public var maxMediaBytes: Int = 50 * 1024 * 1024
+    /// `word_defaults`: what a Word file (`.docx`) dropped in the inbox cannot say itself. Without it the
+    /// inbox refuses Word files, saying how to add them instead.
+    public var wordDefaults: WordDefaults?
+
+    /// The front matter a Word file from the inbox gets (the document gives the title, body and pictures).
+    public struct WordDefaults: Sendable, Hashable {
+        public var unit: String
+        public var topic: String
+        public var channels: [String]
+
+        public init(unit: String, topic: String, channels: [String]) {
+            self.unit = unit
+            self.topic = topic
+            self.channels = channels
+        }
+    }
 
     public init(path: String, trusted: Bool, enabled: Bool) {
         self.path = path

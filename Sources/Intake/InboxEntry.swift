@@ -9,7 +9,8 @@ import Foundation
 public enum InboxEntry: Sendable, Equatable {
     /// Left alone: dot-files, files still being written (`*.tmp`, `*.part`), the inbox's own folders.
     case ignored
-    /// A regular `*.md`, `*.yaml` or `*.yml` file: read as an item.
+    /// A regular `*.md`, `*.yaml` or `*.yml` file: read as an item; or a regular `*.docx` (any case of the
+    /// extension): converted to an item (``ItemFileReader/readWord(path:trusted:now:)``).
     case item
     /// Moved to `rejected/` with this reason (Vietnamese, saying what to do) in its `.error` file. The
     /// reason never quotes the entry's content: it may be anything (a symlink to a secret, a binary).
@@ -46,15 +47,15 @@ public enum InboxEntry: Sendable, Equatable {
         default:
             return .rejected("không phải một tệp thông thường; hãy chép tệp bài viết .md, .yaml hoặc .yml vào hộp thư")
         }
-        if ext == "md" || ext == "yaml" || ext == "yml" { return .item }
+        if ext == "md" || ext == "yaml" || ext == "yml" || ext.lowercased() == "docx" { return .item }
         switch ext.lowercased() {
         case "md", "yaml", "yml", "markdown":
             return .rejected(
                 "đuôi tệp \".\(ext)\" chưa đúng; hãy đổi tên tệp thành .md (hoặc .yaml) viết thường rồi thả lại vào hộp thư"
             )
-        case "docx", "doc", "odt", "rtf":
+        case "doc", "odt", "rtf":
             return .rejected(
-                "hộp thư chưa đọc được tệp Word/văn bản định dạng (.\(ext)); hãy lưu thành Markdown/văn bản UTF-8 (.md, bắt đầu bằng phần thông tin giữa hai dòng ---) rồi thả lại vào hộp thư, hoặc dùng lệnh cchc item add"
+                "hộp thư chưa đọc được tệp .\(ext); hãy mở bằng Word và lưu thành .docx (Word Document), hoặc lưu thành Markdown/văn bản UTF-8 (.md, bắt đầu bằng phần thông tin giữa hai dòng ---), rồi thả lại vào hộp thư"
             )
         case "txt":
             return .rejected(
@@ -70,7 +71,8 @@ public enum InboxEntry: Sendable, Equatable {
             )
         default:
             return .rejected(
-                "hộp thư chỉ nhận tệp bài viết .md, .yaml hoặc .yml (văn bản UTF-8); tệp này không được đọc")
+                "hộp thư chỉ nhận tệp bài viết .md, .yaml, .yml (văn bản UTF-8) hoặc tệp Word .docx; tệp này không được đọc"
+            )
         }
     }
 }

@@ -85,9 +85,15 @@ public struct ItemIntake: Sendable {
         let parsed: ParsedItem
         let fileName = URL(fileURLWithPath: path).lastPathComponent
         do {
-            parsed = try ItemFileReader(config: config).read(
-                path: path, trusted: trusted, now: now, itemFolderHoldsMedia: fromCommandLine,
-                followSymlink: fromCommandLine)
+            let reader = ItemFileReader(config: config)
+            // A Word file from the inbox is converted here (`cchc item add` converts it beforehand, beside it).
+            if !fromCommandLine && (path as NSString).pathExtension.lowercased() == "docx" {
+                parsed = try reader.readWord(path: path, trusted: trusted, now: now)
+            } else {
+                parsed = try reader.read(
+                    path: path, trusted: trusted, now: now, itemFolderHoldsMedia: fromCommandLine,
+                    followSymlink: fromCommandLine)
+            }
             try validate(parsed, fileName: fileName)
         } catch {
             throw .invalid(error)
@@ -126,9 +132,13 @@ public struct ItemIntake: Sendable {
                         slice.map { file in
                             let fileName = URL(fileURLWithPath: file.path).lastPathComponent
                             do throws(IntakeError) {
-                                let item = try reader.read(
-                                    path: file.path, trusted: trusted, now: now, itemFolderHoldsMedia: false,
-                                    followSymlink: false)
+                                // A Word file from the inbox is converted (ItemFileReader.readWord).
+                                let item =
+                                    (file.path as NSString).pathExtension.lowercased() == "docx"
+                                    ? try reader.readWord(path: file.path, trusted: trusted, now: now)
+                                    : try reader.read(
+                                        path: file.path, trusted: trusted, now: now, itemFolderHoldsMedia: false,
+                                        followSymlink: false)
                                 try self.validate(item, fileName: fileName)
                                 return .success(item)
                             } catch {

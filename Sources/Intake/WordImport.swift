@@ -27,8 +27,35 @@ public struct WordImage: Sendable, Equatable {
 }
 
 public enum WordImport {
+    /// What a `.docx` (a ZIP package) may unpack to: a small file must not become gigabytes in memory
+    /// (a "zip bomb"). Sizes are counted as the bytes come out, not taken from the package's own claims.
+    public struct Limits: Sendable, Equatable {
+        /// Most entries the package may list.
+        public var maxEntries: Int
+        /// Most bytes one part (the document's XML, one picture) may unpack to.
+        public var maxPartBytes: Int
+        /// Most bytes all the parts read may unpack to together.
+        public var maxTotalBytes: Int
+
+        public init(maxEntries: Int = 10_000, maxPartBytes: Int, maxTotalBytes: Int) {
+            self.maxEntries = maxEntries
+            self.maxPartBytes = maxPartBytes
+            self.maxTotalBytes = maxTotalBytes
+        }
+
+        /// One picture up to `inbox.max_media_size`, everything together up to twice that.
+        public static func inbox(maxMediaBytes: Int) -> Limits {
+            Limits(maxPartBytes: maxMediaBytes, maxTotalBytes: 2 * maxMediaBytes)
+        }
+    }
+
+    /// A part unpacked past the limits.
+    private struct TooLarge: Error {}
+
     /// Reads a `.docx` file's bytes. Errors name the file and say what to do (in Vietnamese).
-    public static func convert(_ data: Data, fileName: String) throws(IntakeError) -> WordDocument {
+    public static func convert(
+        _ data: Data, fileName: String, limits: Limits = .inbox(maxMediaBytes: 50 << 20)
+    ) throws(IntakeError) -> WordDocument {
         let archive: Archive
         do { archive = try Archive(data: data, accessMode: .read) } catch {
             throw IntakeError(
@@ -36,13 +63,49 @@ public enum WordImport {
                 "không mở được tệp Word: tệp .docx hỏng, hoặc là tệp .doc cũ đổi tên (hãy mở bằng Word và lưu lại dạng .docx)"
             )
         }
+        let tooLarge = IntakeError(
+            file: fileName,
+            "tệp Word giải nén ra quá lớn (mỗi phần tối đa \(MediaConfinement.megabytes(limits.maxPartBytes)), "
+                + "tất cả tối đa \(MediaConfinement.megabytes(limits.maxTotalBytes))): tệp hỏng hoặc cố ý làm phình; "
+                + "hãy mở bằng Word, giảm kích thước ảnh rồi lưu lại")
+        var entries = 0
+        for _ in archive {
+            entries += 1
+            if entries > limits.maxEntries {
+                throw IntakeError(
+                    file: fileName,
+                    "tệp Word có quá nhiều phần (hơn \(limits.maxEntries)): không phải văn bản Word thông thường")
+            }
+        }
+        var unpacked = 0
+        var overLimit = false
         func read(_ path: String) -> Data? {
-            guard let entry = archive[path] else { return nil }
+            guard !overLimit, let entry = archive[path] else { return nil }
+            // The declared size first (cheap), then the bytes as they come (the declaration may lie).
+            guard entry.uncompressedSize <= UInt64(limits.maxPartBytes),
+                unpacked + Int(entry.uncompressedSize) <= limits.maxTotalBytes
+            else {
+                overLimit = true
+                return nil
+            }
             var out = Data()
-            do { _ = try archive.extract(entry, skipCRC32: false) { out.append($0) } } catch { return nil }
+            do {
+                _ = try archive.extract(entry, skipCRC32: false) { chunk in
+                    out.append(chunk)
+                    if out.count > limits.maxPartBytes || unpacked + out.count > limits.maxTotalBytes {
+                        throw TooLarge()
+                    }
+                }
+            } catch is TooLarge {
+                overLimit = true
+                return nil
+            } catch { return nil }
+            unpacked += out.count
             return out
         }
-        guard let document = read("word/document.xml") else {
+        let documentXML = read("word/document.xml")
+        if overLimit { throw tooLarge }
+        guard let document = documentXML else {
             throw IntakeError(file: fileName, "tệp không phải văn bản Word (.docx): thiếu word/document.xml")
         }
         var targets: [String: String] = [:]
@@ -53,6 +116,7 @@ public enum WordImport {
             _ = parser.parse()
             targets = reader.targets
         }
+        if overLimit { throw tooLarge }
         let reader = BodyReader()
         let parser = XMLParser(data: document)
         parser.shouldProcessNamespaces = false
@@ -72,7 +136,10 @@ public enum WordImport {
             for id in paragraph.images {
                 guard let target = targets[id] else { continue }
                 let path = target.hasPrefix("/") ? String(target.dropFirst()) : "word/" + target
-                guard let bytes = read(path) else { continue }
+                guard let bytes = read(path) else {
+                    if overLimit { throw tooLarge }
+                    continue
+                }
                 let name = URL(fileURLWithPath: path).lastPathComponent
                 if !images.contains(where: { $0.name == name }) { images.append(WordImage(name: name, data: bytes)) }
             }

@@ -414,7 +414,7 @@ extension SQLiteStore {
     {
         try await write("retry item \(itemID)") { db in
             let item = try self.requireItem(db, itemID)
-            guard [.approved, .dispatching, .done, .partlyFailed, .expired].contains(item.status) else {
+            guard [.approved, .dispatching, .done, .partlyFailed, .failed, .expired].contains(item.status) else {
                 throw StoreError(
                     .invalidState, subject: itemID, currentState: item.status.rawValue,
                     "item \(itemID) is \(item.status.rawValue): its deliveries cannot be retried")

@@ -96,6 +96,73 @@ extension SQLiteStore {
                     CREATE INDEX api_tokens_login ON api_tokens (login);
                     """)
         }
+        // Items whose every delivery failed (nothing went out) get a status of their own, `failed`, apart
+        // from `partly-failed` (some channel or some recipient got it). SQLite cannot change a CHECK
+        // constraint in place: the table is rebuilt by the documented 12-step procedure
+        // (https://www.sqlite.org/lang_altertable.html#otheralter). GRDB's `.deferred` foreign key checks
+        // are steps 1, 2, 10–12: the migration runs in a transaction with foreign keys off, and
+        // `PRAGMA foreign_key_check` runs before the commit (a violation aborts it).
+        migrator.registerMigration("v9-item-failed", foreignKeyChecks: .deferred) { db in
+            // Step 3: the indexes and triggers of the table, as written, to make them again after the drop.
+            let dependents = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT sql FROM sqlite_schema
+                    WHERE tbl_name = 'items' AND type IN ('index', 'trigger') AND sql IS NOT NULL
+                    ORDER BY type, name
+                    """)
+            // Steps 4–7: the new table (v1's with the wider CHECK), the rows copied, the old one replaced.
+            try db.execute(
+                sql: """
+                    CREATE TABLE new_items (
+                        id TEXT NOT NULL PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 40),
+                        content TEXT NOT NULL CHECK (json_valid(content)),
+                        title TEXT NOT NULL,
+                        unit TEXT NOT NULL,
+                        topic TEXT NOT NULL,
+                        priority_rank INTEGER NOT NULL,
+                        publish_at INTEGER,
+                        expires_at INTEGER,
+                        content_hash TEXT NOT NULL,
+                        status TEXT NOT NULL CHECK (status IN (
+                            'draft','submitted','approved','dispatching','done','partly-failed','failed',
+                            'rejected','cancelled','expired')),
+                        status_reason TEXT,
+                        approved_by TEXT,
+                        approved_at INTEGER,
+                        approved_hash TEXT,
+                        source TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        CHECK ((approved_hash IS NULL) = (approved_by IS NULL))
+                    );
+                    INSERT INTO new_items (
+                        id, content, title, unit, topic, priority_rank, publish_at, expires_at, content_hash,
+                        status, status_reason, approved_by, approved_at, approved_hash, source, created_at,
+                        updated_at)
+                    SELECT
+                        id, content, title, unit, topic, priority_rank, publish_at, expires_at, content_hash,
+                        status, status_reason, approved_by, approved_at, approved_hash, source, created_at,
+                        updated_at
+                    FROM items;
+                    DROP TABLE items;
+                    ALTER TABLE new_items RENAME TO items;
+                    """)
+            // Step 8: indexes and triggers back, exactly as they were.
+            for sql in dependents { try db.execute(sql: sql) }
+            // The rows the new status describes: finished, some delivery failed, and nothing went out —
+            // no delivery delivered and no part (email recipient) delivered in any attempt.
+            try db.execute(
+                sql: """
+                    UPDATE items SET status = 'failed'
+                    WHERE status = 'partly-failed'
+                    AND EXISTS (SELECT 1 FROM deliveries d WHERE d.item_id = items.id AND d.state = 'failed')
+                    AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.item_id = items.id AND d.state = 'delivered')
+                    AND NOT EXISTS (
+                        SELECT 1 FROM attempt_parts p JOIN deliveries d ON d.id = p.delivery_id
+                        WHERE d.item_id = items.id AND p.outcome = 'delivered')
+                    """)
+        }
         return migrator
     }
 

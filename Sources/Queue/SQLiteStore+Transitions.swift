@@ -71,33 +71,48 @@ extension SQLiteStore {
         }
     }
 
-    /// Derives the item's status from its deliveries: all delivered → `done`; all final with some
-    /// not delivered → `partly-failed`; otherwise `dispatching`. Items that are not in the dispatch
-    /// part of their life (submitted, cancelled, rejected, expired…) keep their status. No log line:
-    /// the delivery log schema (docs/delivery-log.schema.json) has no `item.done` event; readers derive it
-    /// from the delivery lines.
+    /// Derives the item's status from its deliveries: all delivered → `done`; all final, some failed and
+    /// nothing went out (no delivery and no part delivered) → `failed`; all final otherwise →
+    /// `partly-failed`; else `dispatching`. Items that are not in the dispatch part of their life
+    /// (submitted, cancelled, rejected, expired…) keep their status. No log line: the delivery log schema
+    /// (docs/delivery-log.schema.json) has no `item.done` event; readers derive it from the delivery lines.
     func recomputeStatus(_ db: Database, itemID: String, at: Date) throws {
         guard
             let current = try String.fetchOne(
                 db.cachedStatement(sql: "SELECT status FROM items WHERE id = ?"), arguments: [itemID]
             ).flatMap(ItemStatus.init(rawValue:)),
-            [.approved, .dispatching, .done, .partlyFailed].contains(current)
+            [.approved, .dispatching, .done, .partlyFailed, .failed].contains(current)
         else { return }
         let counts = try Row.fetchAll(
             db.cachedStatement(sql: "SELECT state, COUNT(*) FROM deliveries WHERE item_id = ? GROUP BY state"),
             arguments: [itemID])
         var total = 0
         var delivered = 0
+        var failed = 0
         var final = 0
         for row in counts {
             let count: Int = row[1]
             let state = DeliveryState(rawValue: row[0])
             total += count
             if state == .delivered { delivered += count }
+            if state == .failed { failed += count }
             if state?.isFinal == true { final += count }
         }
         guard total > 0 else { return }
-        let next: ItemStatus = delivered == total ? .done : final == total ? .partlyFailed : .dispatching
+        var next: ItemStatus = delivered == total ? .done : final == total ? .partlyFailed : .dispatching
+        if next == .partlyFailed, delivered == 0, failed > 0 {
+            // A failed delivery sent in parts may still have reached some recipients: then it partly failed.
+            let someRecipient =
+                try Bool.fetchOne(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT EXISTS (
+                                SELECT 1 FROM attempt_parts p JOIN deliveries d ON d.id = p.delivery_id
+                                WHERE d.item_id = ? AND p.outcome = 'delivered')
+                            """),
+                    arguments: [itemID]) ?? false
+            if !someRecipient { next = .failed }
+        }
         guard next != current else { return }
         try db.cachedStatement(sql: "UPDATE items SET status = ?, updated_at = ? WHERE id = ?")
             .execute(arguments: [next.rawValue, millis(at), itemID])

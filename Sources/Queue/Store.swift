@@ -101,7 +101,7 @@ public protocol Store: LogEventSource {
 
     /// Records outcomes: each attempt row (with its parts and their `delivery.part` lines), the delivery's
     /// new state and its log line, all in one transaction. A `failed` delivery fails the waiting deliveries of the same item that depend on it
-    /// (`after:`), with a log line each. Item statuses follow (`dispatching`, `done`, `partly-failed`).
+    /// (`after:`), with a log line each. Item statuses follow (`dispatching`, `done`, `partly-failed`, `failed`).
     func record(_ outcomes: [DeliveryOutcome], at: Date) async throws(StoreError)
 
     /// ``record(_:at:)``, ``release(_:owner:at:)`` of `releasing`, then

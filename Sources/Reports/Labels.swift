@@ -32,6 +32,9 @@ public enum Labels {
         case "cancelled": "Đã hủy"
         case "dependency": "Kênh đi trước không thành công"
         case "interrupted": "Bị gián đoạn"
+        case "uncertain": "Chưa rõ kết quả"
+        case "unsupported": "Kênh không hỗ trợ"
+        case "quiet-hours": "Giờ nghỉ của nền tảng"
         default: key
         }
     }

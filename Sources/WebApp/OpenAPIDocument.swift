@@ -844,6 +844,7 @@ enum OpenAPIDocument {
                   "dispatching",
                   "done",
                   "partly-failed",
+                  "failed",
                   "rejected",
                   "cancelled",
                   "expired"

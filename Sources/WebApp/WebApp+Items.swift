@@ -166,7 +166,8 @@ extension WebApp {
                 "items": rows,
                 "units": units.map { $0 == Account.allUnits ? "mọi đơn vị" : $0 }.joined(separator: ", "),
                 "attention_count": attention > 0 ? "\(attention)" : false,
-                "filters": [ItemStatus.submitted, .approved, .dispatching, .done, .partlyFailed, .rejected].map {
+                "filters": [ItemStatus.submitted, .approved, .dispatching, .done, .partlyFailed, .failed, .rejected].map
+                {
                     ["key": $0.rawValue, "label": $0.label]
                 },
             ])

@@ -57,7 +57,8 @@ struct AgendaCommand: AsyncParsableCommand {
                 // Items with their deliveries, a page at a time (one read each, not one per item).
                 var rows: [ItemWithDeliveries] = []
                 var query = ItemPageQuery(
-                    statuses: [.submitted, .approved, .dispatching, .done, .partlyFailed], offset: 0, limit: 1000)
+                    statuses: [.submitted, .approved, .dispatching, .done, .partlyFailed, .failed], offset: 0,
+                    limit: 1000)
                 while true {
                     let page = try await session.store.itemPage(query)
                     rows += page.rows

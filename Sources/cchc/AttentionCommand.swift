@@ -29,8 +29,8 @@ struct AttentionCommand: AsyncParsableCommand {
             var waiting: [ItemRecord] = []
             do {
                 for item in try await session.store.items(
-                    ItemFilter(statuses: [.partlyFailed, .dispatching, .done], limit: 100_000))
-                where item.status != .done {
+                    ItemFilter(statuses: [.partlyFailed, .failed, .dispatching], limit: 100_000))
+                {
                     for d in try await session.store.deliveries(itemID: item.id) where d.state == .failed {
                         failed.append((d, item))
                     }

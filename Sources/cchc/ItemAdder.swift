@@ -69,7 +69,7 @@ struct ItemAdder {
         }
         warnings = converted + result.warnings + warnings
         if let previous, !result.created, previous.status != result.item.status {
-            let loud = [.approved, .dispatching, .done, .partlyFailed].contains(previous.status)
+            let loud = [.approved, .dispatching, .done, .partlyFailed, .failed].contains(previous.status)
             warnings.append(
                 (loud ? "CHÚ Ý: " : "")
                     + "bài \(previous.id) đã có [\(previous.status.label)]; thêm lại tệp đã thay nội dung bài và đưa bài về "

@@ -229,21 +229,32 @@ struct ItemCommand: AsyncParsableCommand {
                         line += " — đã gỡ lúc \(session.display(at))\(d.retractedBy.map { " (\($0))" } ?? "")"
                     }
                     print(line)
-                    if let err = d.lastError, d.state != .delivered {
-                        print("      lỗi gần nhất: \(d.lastErrorClass ?? "")\(err.isEmpty ? "" : ": " + err)")
+                    if d.state != .delivered, d.lastError != nil || d.lastErrorClass != nil {
+                        var el =
+                            "      lỗi gần nhất: " + (d.lastErrorClass.map(AttemptWords.errorKind) ?? "không rõ loại")
+                        if let err = d.lastError, !err.isEmpty { el += " — " + AttemptWords.detail(err) }
+                        print(el)
                     }
                     for a in attempts {
                         var al =
-                            "      #\(a.number) \(session.display(a.startedAt)) \(a.outcome.rawValue) \(a.durationMilliseconds) ms"
-                        if let code = a.code { al += " (\(code))" }
-                        if let m = a.message { al += " \(m)" }
+                            "      lần \(a.number) lúc \(session.display(a.startedAt)): "
+                            + AttemptWords.outcome(a.outcome, errorClass: a.errorClass)
+                        if let kind = a.errorClass, a.outcome != .delivered {
+                            // An interrupted attempt's class only repeats its outcome: the key alone.
+                            al +=
+                                a.outcome == .interrupted ? " (mã lỗi: \(kind))" : " — " + AttemptWords.errorKind(kind)
+                        }
+                        al += ", \(a.durationMilliseconds) ms"
+                        if let code = a.code { al += ", mã phản hồi \(code)" }
+                        if let m = a.message, !m.isEmpty { al += " — " + AttemptWords.detail(m) }
                         print(al)
                         // Deliveries sent in parts (email): each recipient's outcome in this attempt.
                         for p in (parts[d.id] ?? []) where p.attempt == a.number {
                             let o = p.outcome
-                            print(
-                                "        \(o.part) \(o.state.rawValue)\(o.code.map { " (\($0))" } ?? "") \(o.message ?? "")"
-                            )
+                            var pl = "        \(o.part): \(AttemptWords.part(o.state))"
+                            if let code = o.code { pl += ", mã phản hồi \(code)" }
+                            if let m = o.message, !m.isEmpty { pl += " — " + AttemptWords.detail(m) }
+                            print(pl)
                         }
                     }
                 }

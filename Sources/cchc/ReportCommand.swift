@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChannelKit
 import Config
 import Foundation
 import Reports
@@ -85,10 +86,14 @@ struct ReportCommand: AsyncParsableCommand {
                         code: "output", message: "không ghi được tệp \(path): \(error.localizedDescription)",
                         exit: Exit.failure)
                 }
-                FileHandle.standardError.write(
-                    Data("Đã lập báo cáo \(report.period.label) (\(report.windowLine)) vào \(path).\n".utf8))
+                printError("Đã lập báo cáo \(report.period.label) (\(report.windowLine)) vào \(path).\n")
             } else {
-                FileHandle.standardOutput.write(data)
+                // Titles, units and error texts come from items and the log: a control sequence in them must
+                // not drive the reader's terminal (issue 14). Every format that reaches stdout is text (DOCX
+                // needs --output); CSV's CRLF row ends are kept, a lone CR inside a field is escaped.
+                let text = String(decoding: data, as: UTF8.self)
+                let safe = text.components(separatedBy: "\r\n").map(SafeText.terminal).joined(separator: "\r\n")
+                FileHandle.standardOutput.write(Data(safe.utf8))
             }
             if chosenByDefault { explainDefaultPeriod(report, calendar: useCalendar, zone: zone) }
             let bad = report.input.corrupt + report.input.truncated
@@ -96,7 +101,7 @@ struct ReportCommand: AsyncParsableCommand {
                 var text = "Cảnh báo: \(bad) dòng nhật ký hỏng hoặc bị cắt không được tính:\n"
                 for p in report.input.problems.prefix(10) { text += "  \(p.file):\(p.line): \(p.reason)\n" }
                 if bad > 10 { text += "  … (xem mục \"Ghi chú về dữ liệu\" trong báo cáo)\n" }
-                FileHandle.standardError.write(Data(text.utf8))
+                printError(text)
             }
         }
     }
@@ -165,7 +170,7 @@ struct ReportCommand: AsyncParsableCommand {
             text += "Chọn kỳ khác, ví dụ tháng hiện tại: cchc report --month \(current)"
             text += "; hoặc --quarter, --year, --from NGÀY --to NGÀY.\n"
         }
-        FileHandle.standardError.write(Data(text.utf8))
+        printError(text)
     }
 
     /// The month (`2026-12`) whose window holds today: for the statutory basis, after the 14th it is

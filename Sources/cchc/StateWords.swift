@@ -14,7 +14,8 @@ enum StateWords {
 
     /// Extra words officers use for a state.
     static let itemAliases: [String: ItemStatus] = [
-        "da-gui": .done, "xong": .done, "loi": .partlyFailed, "gui-loi": .partlyFailed, "tu-choi": .rejected,
+        "da-gui": .done, "xong": .done, "loi": .partlyFailed, "gui-loi": .partlyFailed,
+        "loi-mot-phan": .partlyFailed, "that-bai": .failed, "tu-choi": .rejected,
         "huy": .cancelled,
     ]
 

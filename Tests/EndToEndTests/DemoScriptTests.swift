@@ -14,22 +14,13 @@ struct DemoScriptTests {
         let dir = NSTemporaryDirectory() + "cchc-demo-" + UUID().uuidString.prefix(8)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let port = try SMTPTestServer.freePort()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [Self.repo + "/scripts/demo.sh"]
-        process.environment = ProcessInfo.processInfo.environment.merging([
-            "CCHC_DEMO_BIN": Binaries.directory, "CCHC_DEMO_DIR": dir, "CCHC_DEMO_LISTEN": "127.0.0.1:\(port)",
-            "CCHC_DEMO_NO_WAIT": "1",
-        ]) { $1 }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(stdout)\n\(stderr)")
+        let (status, stdout, stderr) = try SpawnedProcess.run(
+            "/bin/bash", [Self.repo + "/scripts/demo.sh"],
+            environment: ProcessInfo.processInfo.environment.merging([
+                "CCHC_DEMO_BIN": Binaries.directory, "CCHC_DEMO_DIR": dir, "CCHC_DEMO_LISTEN": "127.0.0.1:\(port)",
+                "CCHC_DEMO_NO_WAIT": "1",
+            ]) { $1 })
+        #expect(status == 0, "\(stdout)\n\(stderr)")
 
         // Waiting for approval, with the command.
         #expect(stdout.contains("demo-cho-duyet") && stdout.contains("chờ duyệt"), "\(stdout)")

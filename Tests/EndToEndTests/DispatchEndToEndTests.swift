@@ -220,8 +220,38 @@ struct DispatchEndToEndTests {
         #expect(d401["state"] as? String == "failed")
         #expect(d401["attempts"] as? Int == 1)
         #expect(d401["last_error_class"] as? String == "auth")
-        #expect(authFailed["status"] as? String == "partly-failed")
+        // Its only channel failed: the item failed, it did not "partly" fail.
+        #expect(authFailed["status"] as? String == "failed")
         #expect(portal.requests.filter { $0.bodyText.contains("Sai mật khẩu") }.count == 1)
+        // Officers find it by the Vietnamese words, with or without diacritics, and read it in Vietnamese.
+        let failedID = ids["Sai mật khẩu"]!
+        for word in ["that-bai", "gửi thất bại", "gui-that-bai", "failed"] {
+            let list = try ws.cli(["item", "list", "--status", word])
+            #expect(list.status == 0, "\(word): \(list.stderr)")
+            #expect(list.stdout.contains(failedID) && list.stdout.contains("gửi thất bại"), "\(word): \(list.stdout)")
+            #expect(!list.stdout.contains(ids["Lỗi 503 rồi được"]!) && !list.stdout.contains(ids["Cổng đóng"]!))
+        }
+        let partly = try ws.cli(["item", "list", "--status", "gui-loi-mot-phan"])
+        #expect(partly.status == 0 && !partly.stdout.contains(failedID), "\(partly.stdout) \(partly.stderr)")
+        let show = try ws.cli(["item", "show", failedID])
+        #expect(show.stdout.contains("Trạng thái: gửi thất bại"), "\(show.stdout)")
+        // The attempt in words, the technical class and the server's own reply kept but labelled.
+        #expect(show.stdout.contains("lần 1 lúc "), "\(show.stdout)")
+        #expect(show.stdout.contains(": thất bại — sai thông tin đăng nhập (mã lỗi: auth)"), "\(show.stdout)")
+        #expect(show.stdout.contains("mã phản hồi 401"), "\(show.stdout)")
+        #expect(show.stdout.contains("lỗi gần nhất: sai thông tin đăng nhập (mã lỗi: auth) — chi tiết kỹ thuật: "))
+        #expect(!show.stdout.contains("auth:"), "\(show.stdout)")
+        // A retried then delivered one: "sẽ thử lại" then "đã gửi".
+        let retried = try ws.cli(["item", "show", ids["Lỗi 503 rồi được"]!])
+        #expect(
+            retried.stdout.contains("lần 1 lúc ") && retried.stdout.contains(": sẽ thử lại — "), "\(retried.stdout)")
+        #expect(retried.stdout.contains("mã phản hồi 503") && retried.stdout.contains(": đã gửi, "))
+        // The JSON stays the contract: technical keys.
+        let attempt = try #require((d401["attempt_log"] as? [[String: Any]])?.first)
+        #expect(attempt["outcome"] as? String == "failed" && attempt["error_class"] as? String == "auth")
+        #expect(attempt["code"] as? Int == 401)
+        let attention = try ws.cli(["can-xu-ly"])
+        #expect(attention.stdout.contains(failedID), "\(attention.stdout)")
         // Connection refused: retried, not failed.
         try await eventually(15, "refused connection retried") {
             let d = try #require((try ws.itemJSON(ids["Cổng đóng"]!)["deliveries"] as? [[String: Any]])?.first)

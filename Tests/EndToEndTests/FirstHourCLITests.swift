@@ -312,7 +312,10 @@ struct AttentionEndToEndTests {
         let obj = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
         #expect((obj?["failed"] as? [[String: Any]])?.first?["error_class"] as? String == "rejected")
         #expect((obj?["paused_channels"] as? [[String: Any]])?.first?["channel"] as? String == "webhook-baotri")
-        // A listing of items in the failed state says the state in Vietnamese.
-        #expect(try ws.cli(["item", "list", "--status", "gui-loi"]).stdout.contains(id))
+        // A listing of items in the failed state says the state in Vietnamese: its only channel failed, so the
+        // item failed ("gửi thất bại"), it did not partly fail.
+        let failed = try ws.cli(["item", "list", "--status", "that-bai"]).stdout
+        #expect(failed.contains(id) && failed.contains("gửi thất bại"), "\(failed)")
+        #expect(!(try ws.cli(["item", "list", "--status", "gui-loi"]).stdout.contains(id)))
     }
 }

@@ -52,7 +52,8 @@ final class Workspace {
 
     /// Writes the config with the given channels section (YAML, indented under `channels:`).
     func writeConfig(
-        channels: String, inboxTrusted: Bool = false, inboxEnabled: Bool = true, http: String? = nil,
+        channels: String, inboxTrusted: Bool = false, inboxEnabled: Bool = true, inboxExtra: String = "",
+        http: String? = nil,
         retry: String = "{ initial: 1s, max: 5s, attempts: 5 }",
         extra: String = ""
     ) throws {
@@ -61,7 +62,7 @@ final class Workspace {
             """
             timezone: Asia/Ho_Chi_Minh
             state_dir: state
-            inbox: { path: inbox, trusted: \(inboxTrusted), enabled: \(inboxEnabled) }
+            inbox: { path: inbox, trusted: \(inboxTrusted), enabled: \(inboxEnabled)\(inboxExtra) }
             delivery_log: { dir: log }
             retry: \(retry)
             engine: { shutdown_grace: 5s }

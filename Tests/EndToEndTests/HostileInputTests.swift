@@ -261,7 +261,8 @@ import Transport
             [trích](https://a.example/"onmouseover="alert(1))
             """
         try ws.write(
-            "items/xss.md", itemFile(title: "Tin \\e[31mđỏ\\e[0m", channels: ["portal-tep"], body: body))
+            "items/xss.md",
+            itemFile(title: "Tin \\e[31mđỏ\\e[0m \\x9b2J \\u202Eok", channels: ["portal-tep"], body: body))
         let add = try ws.cli(["item", "add", ws.root + "/items/xss.md"])
         #expect(add.status == 0, "\(add.stderr)")
         let id = add.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -282,6 +283,38 @@ import Transport
         #expect(page.contains(#"<img src="https://a.example/a.jpg""#))
         #expect(Self.scriptCapableTags(page).isEmpty, "\(page)")
         #expect(!page.contains("alert(document.cookie)"), "a script's text survived")
+
+        // `cchc report` printed to the terminal: the title came from the item and the log; no format lets its
+        // ESC, C1 CSI (U+009B) or right-to-left override through raw. CSV rows keep their CRLF; the JSON still
+        // parses, to the very same title.
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+        let c = cal.dateComponents([.year, .month, .day], from: Date())
+        let today = String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+        let title = "Tin \u{1b}[31mđỏ\u{1b}[0m \u{9b}2J \u{202E}ok"
+        for format in ["md", "html", "csv", "json"] {
+            let r = try ws.cli(["report", "--from", today, "--to", today, "--format", format, "--items"])
+            #expect(r.status == 0, "\(format): \(r.stderr)")
+            for raw in ["\u{1b}", "\u{9b}", "\u{202E}"] {
+                #expect(!r.stdout.unicodeScalars.contains(raw.unicodeScalars.first!), "\(format): a raw control")
+            }
+            // The HTML renderer drops C0 controls itself (XHTML cannot hold them); the others show them escaped.
+            #expect(
+                (format == "html" || r.stdout.contains("\\u001b")) && r.stdout.contains("\\u009b")
+                    && r.stdout.contains("\\u202e"),
+                "\(format): \(r.stdout)")
+            if format == "csv" {
+                let bytes = Array(r.stdout.utf8)
+                let crlf = zip(bytes, bytes.dropFirst()).filter { $0 == (0x0D, 0x0A) }.count
+                #expect(crlf > 3 && bytes.filter { $0 == 0x0D }.count == crlf, "CSV rows end in CRLF, no lone CR")
+            }
+            if format == "json" {
+                let report = try #require(
+                    try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+                let items = report["items"] as? [[String: Any]] ?? []
+                #expect(items.map { $0["title"] as? String } == [title], "\(items)")
+            }
+        }
     }
 
     @Test func idleSlowAndFloodingConnectionsAreClosedAndTheDaemonStaysHealthy() async throws {

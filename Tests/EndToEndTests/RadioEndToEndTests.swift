@@ -140,4 +140,79 @@ private struct SendableWorkspace: @unchecked Sendable {
         daemon.terminate()
         #expect(daemon.process.terminationStatus == 0, "\(daemon.output)")
     }
+
+    /// Speech audio in the running daemon: espeak-ng and lame are spawned with posix_spawn (not
+    /// Foundation's Process), with a minimal environment and only descriptors 0–2. Wrappers on the
+    /// daemon's PATH record what they were given, then run the real tools.
+    @Test func speechAudioToolsAreSpawnedCleanAndMakeWAVAndMP3() async throws {
+        let ws = try Workspace()
+        let box = SendableWorkspace(ws: ws)
+        let tools = ws.root + "/tools"
+        try FileManager.default.createDirectory(atPath: tools, withIntermediateDirectories: true)
+        for tool in ["espeak-ng", "lame"] {
+            let path = tools + "/" + tool
+            try """
+            #!/bin/sh
+            env > "$0.env"
+            python3 -c 'import os; print(" ".join(sorted(os.listdir("/proc/self/fd"), key=int)))' > "$0.fds"
+            exec /usr/bin/\(tool) "$@"
+
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+            chmod(path, 0o755)
+        }
+        try ws.writeConfig(
+            channels: """
+                  radio-xa:
+                    type: radio
+                    lead_time: 0s
+                    audio: mp3
+                    stations:
+                      - id: tan-lap
+                        name: Đài truyền thanh xã Tân Lập
+                        commune: xã Tân Lập
+                        slots: ["00:00/30m", "06:00/30m", "12:00/30m", "18:00/30m"]
+                        folder: radio/tan-lap
+                """)
+        let secret = "bi-mat-cua-may-chu-\(UUID().uuidString.prefix(8))"
+        let daemon = try Daemon(
+            ws,
+            environment: [
+                "PATH": tools + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
+                "CCHC_TEST_SECRET": secret,
+            ])
+        defer { daemon.terminate() }
+        try ws.write(
+            "items/khan.md",
+            itemFile(
+                title: "Thông báo tạm dừng tiếp nhận hồ sơ", channels: ["radio-xa"], extra: "priority: khan-cap",
+                body: "Bộ phận một cửa tạm dừng tiếp nhận hồ sơ từ 14h đến 16h30."))
+        let add = try await offThePool { try box.ws.cli(["item", "add", box.ws.root + "/items/khan.md"]) }
+        #expect(add.status == 0, "\(add.stderr)")
+        let id = add.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let approve = try await offThePool { try box.ws.cli(["item", "approve", id, "--by", "Nguyễn Văn A"]) }
+        #expect(approve.status == 0, "\(approve.stderr)")
+        try await eventually(60, "radio delivered", daemon: daemon) {
+            try await offThePool { try box.ws.deliveryStates(id) } == ["radio-xa": "delivered"]
+        }
+        let folder = ws.root + "/radio/tan-lap"
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+        let wav = try #require(files.first { $0.hasSuffix(".wav") }, "\(files)")
+        let mp3 = try #require(files.first { $0.hasSuffix(".mp3") }, "\(files)")
+        let wavData = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + wav))
+        #expect(wavData.prefix(4) == Data("RIFF".utf8) && wavData.count > 10_000)
+        let mp3Data = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + mp3))
+        // An MPEG audio frame's sync word (11 bits set; lame writes MPEG-2 for espeak-ng's 22,050 Hz).
+        let sync = mp3Data.count > 1000 && mp3Data[0] == 0xFF && mp3Data[1] & 0xE0 == 0xE0
+        #expect(mp3Data.prefix(3) == Data("ID3".utf8) || sync, "\(Array(mp3Data.prefix(4)))")
+        for tool in ["espeak-ng", "lame"] {
+            let env = try String(contentsOfFile: tools + "/\(tool).env", encoding: .utf8)
+            #expect(!env.contains(secret), "\(tool) got the daemon's environment")
+            #expect(env.contains("LANG=C.UTF-8") && env.contains("PATH=/usr/local/bin:/usr/bin:/bin"), "\(env)")
+            let fds = try String(contentsOfFile: tools + "/\(tool).fds", encoding: .utf8)
+            // 0–2, and the folder python is listing.
+            #expect(fds.trimmingCharacters(in: .whitespacesAndNewlines) == "0 1 2 3", "\(tool): \(fds)")
+        }
+        daemon.terminate()
+        #expect(daemon.process.terminationStatus == 0, "\(daemon.output)")
+    }
 }

@@ -35,6 +35,71 @@ struct WordImportTests {
         guard r.status == 0 else { throw HarnessError("python-docx: \(r.stderr)") }
     }
 
+    /// A Word file dropped in the inbox of the running daemon: converted under the inbox's rules (its
+    /// defaults for unit, topic and channels; pictures into the media folder; waiting for approval even
+    /// in a trusted inbox, as a Word file carries no approval), and a zip bomb refused with a reason.
+    @Test func wordFileInTheInboxBecomesAnItem() async throws {
+        let ws = try Workspace()
+        try ws.writeConfig(
+            channels: genericPortal("portal-tinh", url: "http://127.0.0.1:9/api"), inboxTrusted: true,
+            inboxExtra:
+                #", max_media_size: 2MB, word_defaults: { unit: "Sở Nội vụ", topic: tthc, channels: [portal-tinh] }"#)
+        try FileManager.default.createDirectory(atPath: ws.root + "/word", withIntermediateDirectories: true)
+        try writeWordFile(ws.root + "/word/bai.docx")
+        // A package whose document unpacks to 40 MB of zeros (a few tens of KB on disk).
+        let bomb = """
+            import sys, zipfile
+            with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+                z.writestr("[Content_Types].xml", "<Types/>")
+                with z.open("word/document.xml", "w") as f:
+                    for _ in range(40):
+                        f.write(b"\\x00" * (1 << 20))
+            """
+        let made = try run("/usr/bin/env", ["python3", "-c", bomb, ws.root + "/word/bom.docx"])
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(
+            try FileManager.default.attributesOfItem(atPath: ws.root + "/word/bom.docx")[.size] as? Int ?? 0 < 1 << 20)
+
+        let daemon = try Daemon(ws)
+        defer { daemon.terminate() }
+        try await eventually(15, "the inbox is ready", daemon: daemon) {
+            FileManager.default.fileExists(atPath: ws.inbox + "/accepted")
+        }
+        for name in ["bai.docx", "bom.docx"] {
+            try FileManager.default.moveItem(atPath: ws.root + "/word/" + name, toPath: ws.inbox + "/" + name)
+        }
+        try await eventually(20, "both files sorted", daemon: daemon) {
+            FileManager.default.fileExists(atPath: ws.inbox + "/accepted/bai.docx")
+                && FileManager.default.fileExists(atPath: ws.inbox + "/rejected/bom.docx.error")
+        }
+        let reason = try String(contentsOfFile: ws.inbox + "/rejected/bom.docx.error", encoding: .utf8)
+        #expect(reason.contains("bom.docx") && reason.contains("giải nén ra quá lớn"), "\(reason)")
+
+        let list = try ws.cli(["item", "list", "--json"])
+        let items = try #require(
+            (try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any])?["items"]
+                as? [[String: Any]])
+        #expect(items.count == 1)
+        let id = try #require(items.first?["id"] as? String)
+        let item = try ws.itemJSON(id)
+        #expect(item["title"] as? String == "Sơn La: 100% hồ sơ được tiếp nhận trực tuyến")
+        #expect(item["status"] as? String == "submitted", "a Word file carries no approval, even from a trusted inbox")
+        #expect(item["unit"] as? String == "Sở Nội vụ" && item["topic"] as? String == "tthc")
+        #expect(item["channels"] as? [String] == ["portal-tinh"])
+        #expect((item["source"] as? String ?? "").hasPrefix("inbox:bai.docx#"))
+        let body = item["body"] as? String ?? ""
+        #expect(body.contains("Năm 2026, **100% thủ tục** đủ điều kiện được cung cấp trực tuyến."), "\(body)")
+        #expect(body.contains("- Đăng nhập Cổng dịch vụ công\n- Chọn thủ tục\n- Nộp lệ phí"), "\(body)")
+        let media = try #require((item["media"] as? [[String: Any]])?.first)
+        let picture = try #require(media["path"] as? String)
+        #expect(picture.contains("/inbox/media/word-bai-") && picture.hasSuffix("/anh-1.png"), "\(picture)")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: picture))
+        #expect(bytes.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]) && media["size"] as? Int == bytes.count)
+        // The officer approves it as any other item.
+        #expect(try ws.cli(["item", "approve", id, "--by", "Nguyễn Văn A"]).status == 0)
+        #expect(daemon.process.isRunning)
+    }
+
     @Test func wordFileBecomesAnItem() throws {
         let ws = try Workspace()
         try ws.writeConfig(channels: genericPortal("portal-tinh", url: "http://127.0.0.1:9/api"))

@@ -198,7 +198,8 @@ struct EngineTests {
         let delivery = try #require(try await f.delivery("tin-1", "portal"))
         #expect(delivery.attempts == 1)
         #expect(delivery.lastErrorClass == "auth")
-        #expect(try await eventually { try await f.store.item("tin-1")?.status == .partlyFailed })
+        // Its only channel failed: the item failed (not "partly").
+        #expect(try await eventually { try await f.store.item("tin-1")?.status == .failed })
         f.clock.advance(by: 86400)
         #expect(await f.waitForSleep(until: monday8.addingTimeInterval(86400 + 3600)))
         #expect(portal.requests.count == 1)

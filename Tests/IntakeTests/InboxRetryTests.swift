@@ -19,11 +19,9 @@ struct InboxRetryTests {
         let watcher = InboxWatcher(
             intake: f.watcher.intake, settings: f.folder.config.inbox,
             logger: log.logger, retryInterval: .milliseconds(300), onChange: {})
-        let locker = Process()
-        locker.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let ready = f.folder.path + "/locked"
         let release = f.folder.path + "/release"
-        locker.arguments = [
+        let arguments = [
             "python3", "-c",
             """
             import os, sqlite3, sys, time
@@ -37,8 +35,12 @@ struct InboxRetryTests {
             """,
             f.folder.config.databasePath, ready, release,
         ]
-        try locker.run()
-        defer { if locker.isRunning { locker.terminate() } }
+        let locker = try SpawnedProcess(
+            executable: "/usr/bin/env", arguments: arguments, stdout: "/dev/null", stderr: "/dev/null")
+        defer {
+            if locker.isRunning { locker.terminate() }
+            locker.waitUntilExit()
+        }
         #expect(await eventually(limit: 10, every: .milliseconds(20)) { FileManager.default.fileExists(atPath: ready) })
         try f.drop("tin.md", inboxItem(title: "Chờ cơ sở dữ liệu"))
         let task = Task { try await watcher.run() }

@@ -24,8 +24,8 @@ final class InboxFixture: Sendable {
     let watcher: InboxWatcher
     let changes = Counter()
 
-    init(trusted: Bool = false) throws {
-        folder = try IntakeFolder(trusted: trusted)
+    init(trusted: Bool = false, inboxExtra: String = "") throws {
+        folder = try IntakeFolder(trusted: trusted, inboxExtra: inboxExtra)
         store = try SQLiteStore(path: folder.config.databasePath, timeZone: hcm)
         let intake = ItemIntake(config: folder.config, channels: [:], store: store, planner: simplePlanner)
         var logger = Logger(label: "inbox-tests")
@@ -190,7 +190,9 @@ struct InboxWatcherTests {
             #expect(reason.hasPrefix("\(name): "), "\(name): \(reason)")
             #expect(!reason.contains(secret), "\(name) quotes content: \(reason)")
         }
-        #expect(f.read("rejected/bao-cao.docx.error").contains("lưu thành Markdown/văn bản UTF-8"))
+        // A Word file is read when the inbox has defaults for it (InboxWordTests); this one has none.
+        #expect(f.read("rejected/bao-cao.docx.error").contains("inbox.word_defaults"))
+        #expect(f.read("rejected/bao-cao.docx.error").contains("cchc item add bao-cao.docx --topic"))
         #expect(f.read("rejected/TIN.MD.error").contains(".md"))
         #expect(f.read("rejected/token.md.error").contains("liên kết tượng trưng"))
         #expect(f.read("rejected/mat.md.error").contains("không tồn tại"))
@@ -210,6 +212,16 @@ struct InboxWatcherTests {
         try f.drop("d.Md", "x")
         try f.drop("e.odt", "x")
         try f.drop("f.md.part", "x")
+        try f.drop("g.docx", "x")
+        try f.drop("h.DOCX", "x")
+        try f.drop("i.doc", "x")
+        #expect(InboxEntry.classify(name: "g.docx", in: f.inbox) == .item)
+        #expect(InboxEntry.classify(name: "h.DOCX", in: f.inbox) == .item)
+        guard case .rejected(let doc) = InboxEntry.classify(name: "i.doc", in: f.inbox) else {
+            Issue.record("i.doc")
+            return
+        }
+        #expect(doc.contains(".docx"))
         #expect(InboxEntry.classify(name: "a.md", in: f.inbox) == .item)
         #expect(InboxEntry.classify(name: "b.yaml", in: f.inbox) == .item)
         #expect(InboxEntry.classify(name: "c.yml", in: f.inbox) == .item)

@@ -24,13 +24,14 @@ final class IntakeFolder: @unchecked Sendable {
     let path: String
     let config: DaemonConfig
 
-    init(trusted: Bool = false) throws {
+    /// `inboxExtra`: more keys of the `inbox` flow mapping, starting with `, `.
+    init(trusted: Bool = false, inboxExtra: String = "") throws {
         path = FileManager.default.temporaryDirectory.appendingPathComponent("intake-tests-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         let yaml = """
             timezone: Asia/Ho_Chi_Minh
             state_dir: state
-            inbox: { path: inbox, trusted: \(trusted) }
+            inbox: { path: inbox, trusted: \(trusted)\(inboxExtra) }
             topics:
               chuyen-doi-so: "Chuyển đổi số"
             channels:

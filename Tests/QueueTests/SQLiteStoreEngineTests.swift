@@ -246,7 +246,8 @@ struct SQLiteStoreEngineTests {
         let id = try await f.store.addApproved(plan: planner(after: ["fb": "portal"]))
         let portal = try #require(try await f.store.claim("portal").first)
         try await f.store.record([outcome(portal, .failed, errorClass: "auth", error: "401")], at: t0 + 1)
-        #expect(try await f.store.item(id)?.status == .partlyFailed)
+        // fb waited for portal and failed with it: nothing went out.
+        #expect(try await f.store.item(id)?.status == .failed)
 
         let wrongChannel = await storeError { () async throws(StoreError) in
             try await f.store.retry(itemID: id, channel: "email", by: officer, at: t0)
@@ -273,6 +274,26 @@ struct SQLiteStoreEngineTests {
         #expect(notFailed?.kind == .invalidState && notFailed?.currentState == "delivered")
         #expect(try await f.store.retry(itemID: id, channel: nil, by: officer, at: at).isEmpty)
         try await f.store.expectGapFreeLog()
+    }
+
+    @Test("an item whose every delivery failed is failed, not partly failed; a retry brings it back")
+    func failedIsFailed() async throws {
+        let f = try StoreFixture()
+        let id = try await f.store.addApproved(content(channels: ["portal", "fb"]))
+        let portal = try #require(try await f.store.claim("portal").first)
+        try await f.store.record([outcome(portal, .failed, errorClass: "auth", error: "401")], at: t0 + 1)
+        #expect(try await f.store.item(id)?.status == .dispatching)
+        let fb = try #require(try await f.store.claim("fb").first)
+        try await f.store.record([outcome(fb, .failed, errorClass: "rejected", error: "422")], at: t0 + 2)
+        #expect(try await f.store.item(id)?.status == .failed)
+        #expect(ItemStatus.failed.isFinal && ItemStatus.failed.label == "gửi thất bại")
+
+        _ = try await f.store.retry(itemID: id, channel: "fb", by: officer, at: t0 + 10)
+        #expect(try await f.store.item(id)?.status == .dispatching)
+        let again = try #require(try await f.store.claim("fb", now: t0 + 10).first)
+        try await f.store.record([outcome(again, .delivered, at: t0 + 11)], at: t0 + 11)
+        #expect(try await f.store.item(id)?.status == .partlyFailed)
+        #expect(try await f.store.items(ItemFilter(statuses: [.failed])).isEmpty)
     }
 
     @Test("resolve: delivered after all, send again, failed")

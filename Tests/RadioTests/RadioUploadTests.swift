@@ -15,7 +15,7 @@ import Transport
 final class FTPServer: @unchecked Sendable {
     let root: String
     let port: Int
-    private let process: Process
+    private let process: SpawnedProcess
 
     static let script = """
         import sys
@@ -48,14 +48,10 @@ final class FTPServer: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let scriptPath = root + ".py"
         try Self.script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", scriptPath, root, abortFirstUpload ? "1" : "0"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        guard let port = Int(String(decoding: Self.firstLine(out.fileHandleForReading), as: UTF8.self)) else {
+        process = try SpawnedProcess(
+            executable: "/usr/bin/env", arguments: ["python3", scriptPath, root, abortFirstUpload ? "1" : "0"],
+            stdout: root + ".out", stderr: "/dev/null")
+        guard let line = Self.lines(root + ".out", count: 1, of: process).first, let port = Int(line) else {
             process.terminate()
             throw FTPError(message: "pyftpdlib did not start (pip install pyftpdlib)")
         }
@@ -72,17 +68,26 @@ final class FTPServer: @unchecked Sendable {
         return try result.get()
     }
 
-    static func firstLine(_ handle: FileHandle) -> Data {
-        var line = Data()
-        while let byte = try? handle.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line += byte }
-        return line
+    /// The first `count` lines the server wrote to its stdout file, waiting (up to 30 s) while it runs;
+    /// fewer when it stopped first.
+    static func lines(_ path: String, count: Int, of process: SpawnedProcess) -> [String] {
+        let deadline = Date().addingTimeInterval(30)
+        while true {
+            let text = String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self)
+            let complete = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+            if complete.count >= count { return Array(complete.prefix(count)) }
+            if !process.isRunning || Date() > deadline { return complete }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
     }
 
     deinit {
         // Not waitUntilExit: it spins a run loop, and this may run on a cooperative thread.
         kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
         try? FileManager.default.removeItem(atPath: root)
         try? FileManager.default.removeItem(atPath: root + ".py")
+        try? FileManager.default.removeItem(atPath: root + ".out")
     }
 }
 
@@ -93,7 +98,7 @@ final class SFTPServer: @unchecked Sendable {
     let port: Int
     /// `SHA256:…`, as ssh-keygen -lf prints it.
     let fingerprint: String
-    private let process: Process
+    private let process: SpawnedProcess
 
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("scripts/sftp-test-server.py").path
@@ -101,16 +106,12 @@ final class SFTPServer: @unchecked Sendable {
     init() throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("sftp-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.script, root, "dai-xa", "mat-khau-sftp"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let portLine = String(decoding: FTPServer.firstLine(out.fileHandleForReading), as: UTF8.self)
-        fingerprint = String(decoding: FTPServer.firstLine(out.fileHandleForReading), as: UTF8.self)
-        guard let port = Int(portLine), fingerprint.hasPrefix("SHA256:") else {
+        process = try SpawnedProcess(
+            executable: "/usr/bin/env", arguments: ["python3", Self.script, root, "dai-xa", "mat-khau-sftp"],
+            stdout: root + ".out", stderr: "/dev/null")
+        let lines = FTPServer.lines(root + ".out", count: 2, of: process)
+        fingerprint = lines.count == 2 ? lines[1] : ""
+        guard let port = Int(lines.first ?? ""), fingerprint.hasPrefix("SHA256:") else {
             process.terminate()
             throw FTPServer.FTPError(message: "asyncssh did not start (pip install asyncssh)")
         }
@@ -130,7 +131,9 @@ final class SFTPServer: @unchecked Sendable {
 
     deinit {
         kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
         try? FileManager.default.removeItem(atPath: root)
+        try? FileManager.default.removeItem(atPath: root + ".out")
     }
 }
 

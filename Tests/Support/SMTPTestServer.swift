@@ -62,7 +62,7 @@ public final class SMTPTestServer: @unchecked Sendable {
     public let maildir: String
     public let eventsFile: String
     public private(set) var port: Int = 0
-    private var process: Process?
+    private var process: SpawnedProcess?
     private let arguments: [String]
 
     /// - Parameters:
@@ -125,15 +125,13 @@ public final class SMTPTestServer: @unchecked Sendable {
 
     func startBlocking() throws {
         let portFile = folder + "/port-\(UUID().uuidString.prefix(6))"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments =
-            ["python3"] + arguments + ["--port-file", portFile, "--port", String(port), "--max-lifetime", "600"]
-        p.standardOutput = FileHandle.nullDevice
         let err = folder + "/server.log"
-        _ = FileManager.default.createFile(atPath: err, contents: nil)
-        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
-        try p.run()
+        let p = try SpawnedProcess(
+            executable: "/usr/bin/env",
+            arguments: ["python3"] + arguments + [
+                "--port-file", portFile, "--port", String(port), "--max-lifetime", "600",
+            ],
+            stdout: "/dev/null", stderr: err)
         process = p
         let deadline = Date().addingTimeInterval(15)
         while !FileManager.default.fileExists(atPath: portFile) {

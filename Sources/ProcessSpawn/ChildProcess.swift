@@ -14,37 +14,52 @@ import Glibc
 /// close-on-exec. Here the program starts with default signal handling, no signals blocked, only
 /// descriptors 0–2 open, and as the leader of a new process group, so a timeout or a cancellation
 /// signals the program and whatever it started: SIGTERM, then SIGKILL after ``killGrace``.
-struct ChildProcess: Sendable {
-    struct Result: Sendable {
-        enum Ending: Sendable, Equatable {
+public struct ChildProcess: Sendable {
+    public struct Result: Sendable {
+        public enum Ending: Sendable, Equatable {
             case exited(Int32)
             case signalled(Int32)
         }
-        var ending: Ending
-        var stdout: [UInt8]
+        public var ending: Ending
+        public var stdout: [UInt8]
         /// stdout went over the cap; the rest was read and dropped.
-        var stdoutTruncated: Bool
-        var stderr: [UInt8]
-        var stderrTruncated: Bool
-        var timedOut: Bool
-        var cancelled: Bool
+        public var stdoutTruncated: Bool
+        public var stderr: [UInt8]
+        public var stderrTruncated: Bool
+        public var timedOut: Bool
+        public var cancelled: Bool
     }
 
-    struct LaunchError: Error, Sendable { var message: String }
+    public struct LaunchError: Error, Sendable {
+        public var message: String
+    }
 
-    var executable: String
-    var arguments: [String]
-    var environment: [String: String]
-    var workingDirectory: String?
-    var timeout: Duration
-    var stdoutLimit: Int = 1 << 20
-    var stderrLimit: Int = 64 << 10
-    var killGrace: Duration = .seconds(2)
+    public var executable: String
+    public var arguments: [String]
+    /// The program's whole environment: nothing of the daemon's own (which may hold secrets) is passed on.
+    public var environment: [String: String]
+    public var workingDirectory: String?
+    public var timeout: Duration
+    public var stdoutLimit: Int = 1 << 20
+    public var stderrLimit: Int = 64 << 10
+    public var killGrace: Duration = .seconds(2)
+
+    public init(
+        executable: String, arguments: [String], environment: [String: String], workingDirectory: String? = nil,
+        timeout: Duration
+    ) {
+        self.executable = executable
+        self.arguments = arguments
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+        self.timeout = timeout
+    }
 
     /// A program that exits before reading its input must not kill the daemon with SIGPIPE.
     private static let ignoreSIGPIPE: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
 
-    func run(input: [UInt8]) async throws(LaunchError) -> Result {
+    /// Runs the program with `input` on its stdin; returns when it has exited and its output is read.
+    public func run(input: [UInt8]) async throws(LaunchError) -> Result {
         _ = Self.ignoreSIGPIPE
         let stdinPipe = try Self.makePipe()
         let stdoutPipe: (read: Int32, write: Int32)
@@ -134,6 +149,25 @@ struct ChildProcess: Sendable {
         watchdog.cancel()
         reaper.cancel()
         return result
+    }
+
+    /// ``run(input:)`` for a caller on a thread of its own (never a cooperative one: it blocks until the
+    /// program is done), such as the radio channel's rendering, which runs under a lock on a dedicated
+    /// thread.
+    public func runBlocking(input: [UInt8] = []) throws(LaunchError) -> Result {
+        let box = ResultBox()
+        let done = DispatchSemaphore(value: 0)
+        let child = self
+        Task {
+            do throws(LaunchError) {
+                box.set(.success(try await child.run(input: input)))
+            } catch {
+                box.set(.failure(error))
+            }
+            done.signal()
+        }
+        done.wait()
+        return try box.get()
     }
 
     private func spawn(stdin: Int32, stdout: Int32, stderr: Int32) -> Swift.Result<pid_t, LaunchError> {
@@ -361,5 +395,24 @@ final class RunState: @unchecked Sendable {
             return (waiter, result)
         }
         if let (waiter, result) = ready { waiter.resume(returning: result) }
+    }
+}
+
+/// The outcome of a ``ChildProcess/runBlocking(input:)``, handed from its task to the waiting thread.
+private final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Swift.Result<ChildProcess.Result, ChildProcess.LaunchError>?
+
+    func set(_ value: Swift.Result<ChildProcess.Result, ChildProcess.LaunchError>) {
+        lock.withLock { self.value = value }
+    }
+
+    func get() throws(ChildProcess.LaunchError) -> ChildProcess.Result {
+        let value = lock.withLock { self.value }
+        switch value {
+        case .success(let result)?: return result
+        case .failure(let error)?: throw error
+        case nil: throw ChildProcess.LaunchError(message: "the program's run ended without a result")
+        }
     }
 }
