@@ -8,6 +8,10 @@ import Queue
 import Scheduling
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The engine's state, owned by one actor so the loop, the sends, the commits and the recorder never race.
 ///
 /// The loop (``run()``) never waits for the store: each pass starts the claimed deliveries their channels
@@ -144,6 +148,20 @@ actor EngineCore {
 
     private var anyInFlight: Bool { gates.values.contains { $0.inFlight > 0 } }
 
+    /// Deliveries were recorded since the heap was last trimmed.
+    private var workedSinceTrim = false
+
+    /// After a burst of work, once nothing is in flight, claimed or being committed: gives the heap's free
+    /// pages back to the system (glibc keeps them in its per-thread arenas otherwise, so a daemon that
+    /// drained a backlog would idle at its peak size). Once per burst; it takes a few milliseconds.
+    private func giveBackMemoryWhenIdle() {
+        guard workedSinceTrim, !anyInFlight, ready.isEmpty, commitStartedAt == nil, pending.isEmpty else { return }
+        workedSinceTrim = false
+        #if canImport(Glibc)
+            malloc_trim(0)
+        #endif
+    }
+
     func run() async throws {
         let start = clock.now()
         installationID = try await store.installationID()
@@ -178,6 +196,7 @@ actor EngineCore {
                 let wake = pass(group: &group)
                 roundStartedAt = nil
                 if isStopping { break }
+                giveBackMemoryWhenIdle()
                 await signal.wait(until: wake, clock: clock)
             }
             // Graceful stop. Claims not started go back; sends in flight get their grace period, then what
@@ -372,6 +391,7 @@ actor EngineCore {
         }
         commitRetryAt = nil
         figures.outcomesCommitted += work.outcomes.count
+        if !work.outcomes.isEmpty { workedSinceTrim = true }
         if !work.outcomes.isEmpty {
             // Outcomes schedule retries and free `after:` dependants: ask the store for due times again.
             knownNextDue.removeAll()

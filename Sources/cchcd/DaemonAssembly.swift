@@ -131,7 +131,8 @@ final class DaemonAssembly: Sendable {
         if notifier.isActive {
             services.append(
                 Supervision(
-                    notifier: notifier, engine: engine, inbox: inbox, store: store, timeZone: config.timeZone,
+                    notifier: notifier, engine: engine, logExporter: logExporter, inbox: inbox, store: store,
+                    timeZone: config.timeZone,
                     logger: logger))
         }
         return services

@@ -1,3 +1,4 @@
+import DeliveryLog
 import Engine
 import Foundation
 import Intake
@@ -7,18 +8,19 @@ import ServiceLifecycle
 import Systemd
 
 /// Talks to systemd (DESIGN.md §9): READY=1 once the store is open, migrations ran, channels are built,
-/// the engine has recovered and the inbox is watched; STATUS= with queue figures; WATCHDOG=1 at half of
+/// the engine has recovered, the delivery log is caught up with the store and the inbox is watched; STATUS= with queue figures; WATCHDOG=1 at half of
 /// WATCHDOG_USEC, but only while the engine answers and no round is stuck; STOPPING=1 on shutdown.
 struct Supervision: Service {
     let notifier: SystemdNotifier
     let engine: Engine
+    let logExporter: DeliveryLogExporter
     let inbox: InboxWatcher
     let store: any Store
     let timeZone: TimeZone
     let logger: Logger
 
     func run() async throws {
-        while !(await engine.isStarted()) || !inbox.isWatching {
+        while !(await engine.isStarted()) || !logExporter.isCaughtUp || !inbox.isWatching {
             // Start-up only: a few milliseconds.
             try await Task.sleep(for: .milliseconds(5))
         }
