@@ -216,7 +216,7 @@ extension SQLiteStore {
             arguments: [ItemStatus.submitted.rawValue, millis(at), record.id])
         record.status = .submitted
         record.updatedAt = at
-        var line = line("item.submitted", ItemHeader(record), at: at, actor: by)
+        var line = line(.itemSubmitted, ItemHeader(record), at: at, actor: by)
         line.detail = record.source
         try appendLog(db, line, at: at)
         try audit(db, at: at, actor: by, action: "submit", itemID: record.id, detail: nil)
