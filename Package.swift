@@ -162,7 +162,7 @@ let package = Package(
         .target(
             name: "WebApp",
             dependencies: [
-                "ChannelKit", "Queue", "Config", "Rendering", "Engine", "Workflows", "Reports",
+                "ChannelKit", "Queue", "Config", "Rendering", "Engine", "Scheduling", "Workflows", "Reports",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -385,7 +385,7 @@ let package = Package(
         .testTarget(
             name: "WebAppTests",
             dependencies: [
-                "WebApp", "Queue", "Config", "ChannelKit", "Engine",
+                "WebApp", "Queue", "Config", "ChannelKit", "Engine", "DeliveryLog",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings),

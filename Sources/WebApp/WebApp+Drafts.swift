@@ -4,6 +4,7 @@ import Engine
 import Foundation
 import Hummingbird
 import Queue
+import Scheduling
 
 extension WebApp {
     /// Bản nháp: an author's own drafts (saved with "Lưu nháp" on the compose page), to edit and submit.

@@ -2,11 +2,13 @@ import ArgumentParser
 import ChannelKit
 import ChannelRegistry
 import Config
+import DeliveryLog
 import Engine
 import Foundation
 import Hummingbird
 import Logging
 import Queue
+import Scheduling
 import Synchronization
 import Transport
 import WebApp

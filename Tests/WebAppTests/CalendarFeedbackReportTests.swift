@@ -1,4 +1,5 @@
 import ChannelKit
+import DeliveryLog
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -23,7 +24,7 @@ import Testing
             deliveryID: claimed.delivery.id, number: 1, startedAt: at, finishedAt: at, outcome: .delivered,
             remoteID: remote)
         let line = LogLine(
-            ts: LogClock(timeZone: hcm).format(at), event: "delivery.delivered", item_id: item.id,
+            ts: LogClock(timeZone: hcm).format(at), event: .deliveryDelivered, item_id: item.id,
             item_title: item.content.title, unit: item.content.unit, topic: item.content.topic, channel: "bang-tin",
             channel_type: "bang-tin", delivery_id: claimed.delivery.id, attempt: 1, state: "delivered",
             remote_id: remote, actor: "cchcd")
