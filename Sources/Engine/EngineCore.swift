@@ -157,10 +157,18 @@ actor EngineCore {
     private func giveBackMemoryWhenIdle() {
         guard workedSinceTrim, !anyInFlight, ready.isEmpty, commitStartedAt == nil, pending.isEmpty else { return }
         workedSinceTrim = false
-        #if canImport(Glibc)
-            malloc_trim(0)
-        #endif
+        Self.mallocTrim?(0)
     }
+
+    /// glibc's `malloc_trim`, looked up at run time: Swift's Glibc module does not import `<malloc.h>`.
+    private static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
+        #if canImport(Glibc)
+            guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "malloc_trim") else { return nil }
+            return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+        #else
+            return nil
+        #endif
+    }()
 
     func run() async throws {
         let start = clock.now()
