@@ -42,11 +42,10 @@ struct EnginePipelineTests {
         // A finished send is followed by the next one without waiting for anything else.
         portal.release(ScriptedChannel.delivered(portal.requests[0], channel: "portal"))
         #expect(await eventually { portal.requests.count == 3 })
-        for _ in 0..<10 {
-            _ = await eventually { portal.heldCount > 0 }
-            if let request = portal.requests.last {
-                portal.release(ScriptedChannel.delivered(request, channel: "portal"))
-            }
+        // Nine more sends, each released as it is held.
+        for _ in 0..<9 {
+            guard await eventually({ portal.heldCount > 0 }), let request = portal.requests.last else { break }
+            portal.release(ScriptedChannel.delivered(request, channel: "portal"))
         }
         #expect(try await eventually { try await self.states(f, items, "portal")[.delivered] == 10 })
         #expect(Set(portal.requests.map(\.item.id)) == Set(items))

@@ -294,7 +294,7 @@ public final class RealWordPress: @unchecked Sendable {
     /// The running site of the current task (set by a suite's scope; see the portal tests).
     @TaskLocal public static var current: RealWordPress?
 
-    private let process: SpawnedProcess
+    private let process: Process
     private let controlDirectory: String
     private let wordpressDirectory: String
     private let siteToolPath: String
@@ -318,14 +318,14 @@ public final class RealWordPress: @unchecked Sendable {
             "wordpress-test-server-\(UUID().uuidString).log"
         ).path
         _ = FileManager.default.createFile(atPath: log, contents: nil)
-        // stdout to a file of its own, read as it grows: SpawnedProcess gives the child files, not pipes.
-        let outPath = log + ".out"
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: outPath) }
-        let p = try SpawnedProcess(
-            executable: "/usr/bin/env",
-            arguments: ["python3", script, "--role", role.rawValue, "--max-lifetime", "3600"],
-            stdout: outPath, stderr: log)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", script, "--role", role.rawValue, "--max-lifetime", "3600"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
 
         // The script prints one JSON line when the site answers, or exits with the reason on stderr.
         func failure(_ what: String) -> RealWordPressError {
@@ -338,18 +338,12 @@ public final class RealWordPress: @unchecked Sendable {
                     + "scripts/install-deps.sh --test installs it:\n\(text)")
         }
         var line = Data()
-        while true {
-            line = FileManager.default.contents(atPath: outPath) ?? Data()
-            if line.contains(UInt8(ascii: "\n")) { break }
-            if !p.isRunning {
-                // It may have printed its line just before exiting.
-                line = FileManager.default.contents(atPath: outPath) ?? Data()
-                if line.contains(UInt8(ascii: "\n")) { break }
-                throw failure("the script printed no site")
-            }
-            Thread.sleep(forTimeInterval: 0.05)
+        let reader = out.fileHandleForReading
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = reader.availableData  // blocks; empty at the end of the output
+            if chunk.isEmpty { throw failure("the script printed no site") }
+            line.append(chunk)
         }
-        if let end = line.firstIndex(of: UInt8(ascii: "\n")) { line = line.prefix(upTo: end) }
         guard let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any],
             let baseURL = object["base_url"] as? String, let username = object["username"] as? String,
             let password = object["application_password"] as? String, let site = object["site_dir"] as? String,
