@@ -35,7 +35,8 @@ struct ChannelPreviewPageTests {
         let channels: [String: any Channel]
         let order = ["zalo-oa", "email-donvi", "exec-luutru", "webhook-tonghop"]
 
-        init() async throws {
+        /// `smtp`: the email channel's server (nothing listens on the default).
+        init(smtp: String = "smtp://127.0.0.1:9", caFile: String? = nil) async throws {
             fixture = try await WebFixture()
             directory = fixture.directory.path + "/daemon"
             try FileManager.default.createDirectory(atPath: directory + "/state", withIntermediateDirectories: true)
@@ -64,7 +65,8 @@ struct ChannelPreviewPageTests {
                 author: "Sở Nội vụ tỉnh Sơn La"
               email-donvi:
                 type: email
-                smtp: smtp://127.0.0.1:9
+                smtp: \(smtp)
+                \(caFile.map { "ca_file: \($0)" } ?? "")
                 from: "Sở Nội vụ <cchc@example.gov.vn>"
                 lists:
                   lanh-dao: ["giamdoc@example.gov.vn", "Nguyễn Văn A <pgd@example.gov.vn>"]
@@ -200,6 +202,48 @@ struct ChannelPreviewPageTests {
         #expect(email.contains("Danh sách: lanh-dao, phong-ban; 5 người nhận, mỗi người một thư."), "\(email)")
         let chosen = try Self.card("email-donvi", in: somePage)
         #expect(chosen.contains("Danh sách: lanh-dao; 2 người nhận, mỗi người một thư."), "\(chosen)")
+    }
+
+    @Test func emailPreviewIsWhatEveryRecipientReceives() async throws {
+        let certificates = FileManager.default.temporaryDirectory.appendingPathComponent("smtp-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: certificates, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: certificates) }
+        let cert = try await TestCertificate.make(in: certificates.path)
+        // STARTTLS, as the channel requires on smtp://.
+        let server = try await SMTPTestServer.running(tls: cert)
+        defer { server.stop() }
+        let s = try await Setup(smtp: server.url, caFile: cert.cert)
+        let item = try await s.item()
+        let card = try Self.card("email-donvi", in: try await s.page(item.id))
+        let subject = try Self.pre("Tiêu đề thư", in: card)
+        let text = try Self.pre("Phần văn bản", in: card)
+        let head = try #require(card.range(of: "<p><b>Phần HTML</b></p><iframe sandbox=\"\" srcdoc=\""))
+        let srcdoc = card[head.upperBound...].prefix { $0 != "\"" }
+        let html = String(srcdoc).replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(
+            of: "&gt;", with: ">"
+        )
+        .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
+        .replacingOccurrences(of: "&amp;", with: "&")
+        let channel = try #require(s.channels["email-donvi"])
+        let outcome = await channel.publish(
+            PublishRequest(
+                deliveryID: "\(item.id)/email-donvi", attempt: 1,
+                item: item.channelItem(for: "email-donvi", topicLabel: Self.topicLabel), logger: Logger(label: "test")))
+        await s.shutdown()
+        guard case .delivered = outcome else {
+            Issue.record("email not delivered: \(outcome)")
+            return
+        }
+        func normal(_ text: String?) -> String {
+            (text ?? "").replacingOccurrences(of: "\r\n", with: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let messages = try await server.messages()
+        #expect(messages.count == 5, "the page said 5 recipients")
+        for message in messages {
+            #expect(message["subject"] as? String == subject)
+            #expect(normal(message["text"] as? String) == normal(text))
+            #expect(normal(message["html"] as? String) == normal(html))
+        }
     }
 
     @Test func webhookShowsTheJSONItPosts() async throws {
