@@ -386,6 +386,8 @@ let package = Package(
             name: "WebAppTests",
             dependencies: [
                 "WebApp", "Queue", "Config", "ChannelKit", "Engine", "DeliveryLog",
+                // The real plugins built from configuration, for the approval page's previews.
+                "ChannelConfig", "ChannelRegistry", "Transport", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings),

@@ -16,6 +16,10 @@ public final class SQLiteStore: Store {
     let pool: DatabasePool
     let clock: LogClock
     let hints: CommitHintHub
+    /// Who is behind this store's person actions beyond the name they give (`cchc` passes
+    /// `os: LOGIN`, the operating-system user running it): appended to every audit row's actor as
+    /// `NAME (os: LOGIN)`. Only the audit trail: the delivery log's `actor` stays the name given.
+    public let auditOrigin: String?
 
     /// The actor written in log lines for what the daemon does by itself.
     static let automaticActor = "cchcd"
@@ -26,7 +30,10 @@ public final class SQLiteStore: Store {
     /// - Parameter durable: true (always, in cchcd and cchc): every commit is on disk when it
     ///   returns. False skips the fsyncs (`synchronous=OFF`) and is only for filling a throwaway store
     ///   fast (the benchmark's 100,000 items): a crash can lose the last commits.
-    public init(path: String, timeZone: TimeZone, durable: Bool = true) throws(StoreError) {
+    /// - Parameter auditOrigin: see ``auditOrigin``; nil (the daemon, the web app) leaves actors as given.
+    public init(path: String, timeZone: TimeZone, durable: Bool = true, auditOrigin: String? = nil)
+        throws(StoreError)
+    {
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(5)
@@ -53,6 +60,7 @@ public final class SQLiteStore: Store {
         self.pool = pool
         self.clock = LogClock(timeZone: timeZone)
         self.hints = CommitHintHub(databasePath: path, pool: pool)
+        self.auditOrigin = auditOrigin
     }
 
     public func commitHints() -> AsyncStream<CommitHint> { hints.subscribe() }
@@ -293,7 +301,16 @@ extension SQLiteStore {
 
     func audit(_ db: Database, at: Date, actor: String, action: String, itemID: String?, detail: String?) throws {
         try db.cachedStatement(sql: "INSERT INTO audit (at, actor, action, item_id, detail) VALUES (?, ?, ?, ?, ?)")
-            .execute(arguments: [millis(at), actor, action, itemID, detail])
+            .execute(arguments: [millis(at), Self.auditActor(actor, origin: auditOrigin), action, itemID, detail])
+    }
+
+    /// `NAME (os: LOGIN)`; a name that already says who it is (`cli:LOGIN`, the daemon's own `cchcd`,
+    /// the login itself) is kept as it is.
+    static func auditActor(_ actor: String, origin: String?) -> String {
+        guard let origin, !origin.isEmpty, !actor.hasPrefix("cli:"), actor != automaticActor,
+            origin != "os: \(actor)"
+        else { return actor }
+        return "\(actor) (\(origin))"
     }
 
     func insertAttempt(_ db: Database, _ attempt: AttemptRecord, deliveryID: String) throws {

@@ -184,11 +184,13 @@ struct ItemCommand: AsyncParsableCommand {
                 let item: ItemRecord
                 var deliveries: [(DeliveryRecord, [AttemptRecord])] = []
                 var parts: [String: [AttemptPartRecord]] = [:]
+                let audit: [AuditRecord]
                 do {
                     guard let found = try await session.store.item(id) else {
                         throw CLIError(code: "not-found", message: "không tìm thấy bài \(id)", exit: Exit.notFound)
                     }
                     item = found
+                    audit = try await session.store.auditTrail(itemID: id)
                     for d in try await session.store.deliveries(itemID: id) {
                         deliveries.append((d, try await session.store.attempts(deliveryID: d.id)))
                         parts[d.id] = try await session.store.attemptParts(deliveryID: d.id)
@@ -206,6 +208,12 @@ struct ItemCommand: AsyncParsableCommand {
                     obj.merge(ItemJSON.content(item.content)) { $1 }
                     obj["deliveries"] = deliveries.map {
                         ItemJSON.delivery($0.0, attempts: $0.1, parts: parts[$0.0.id] ?? [], session: session)
+                    }
+                    obj["audit"] = audit.map { a -> [String: Any] in
+                        [
+                            "at": session.rfc3339(a.at)!, "actor": a.actor, "action": a.action,
+                            "detail": a.detail ?? NSNull(),
+                        ]
                     }
                     Output.printJSON(obj)
                     return
@@ -257,6 +265,13 @@ struct ItemCommand: AsyncParsableCommand {
                             print(pl)
                         }
                     }
+                }
+                // Who did what (`cchc`'s `--by` with the operating-system user, web accounts, the daemon).
+                print("  Nhật ký thao tác:")
+                for a in audit {
+                    var al = "    \(session.display(a.at)) \(a.actor): \(AuditWords.action(a.action))"
+                    if let d = a.detail, !d.isEmpty { al += " — \(d)" }
+                    print(al)
                 }
             }
         }
@@ -537,5 +552,23 @@ enum ItemJSON {
                 ] as [String: Any]
             },
         ]
+    }
+}
+
+/// Audit actions as officers read them (the web app's audit table uses the same words).
+enum AuditWords {
+    static func action(_ action: String) -> String {
+        switch action {
+        case "add": "tạo bài"
+        case "submit": "gửi duyệt"
+        case "edit": "sửa bài"
+        case "approve": "duyệt"
+        case "reject": "từ chối"
+        case "cancel": "hủy"
+        case "retry": "gửi lại"
+        case "retract": "gỡ bài"
+        case "resolve": "xác nhận kết quả gửi"
+        default: action
+        }
     }
 }

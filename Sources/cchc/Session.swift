@@ -51,7 +51,8 @@ struct Session {
                 exit: Exit.database)
         }
         do {
-            let store = try SQLiteStore(path: config.databasePath, timeZone: config.timeZone)
+            let store = try SQLiteStore(
+                path: config.databasePath, timeZone: config.timeZone, auditOrigin: "os: \(osLogin())")
             return Session(config: config, store: store, json: json)
         } catch {
             throw CLIError(
@@ -107,6 +108,14 @@ struct Session {
 
     func display(_ date: Date?) -> String { date.map { DateText.display($0, timeZone: config.timeZone) } ?? "—" }
     func rfc3339(_ date: Date?) -> String? { date.map { LogClock(timeZone: config.timeZone).format($0) } }
+}
+
+/// The operating-system user running `cchc` (the real uid's login name): the audit trail records it
+/// after the `--by` name, `Nguyễn Văn A (os: officer1)`, so a name typed by someone else is traceable.
+func osLogin() -> String {
+    let uid = getuid()
+    if let pw = getpwuid(uid), let name = pw.pointee.pw_name { return String(cString: name) }
+    return "uid-\(uid)"
 }
 
 /// The officer's name given with `--by`: never empty (it goes into the audit trail and the log).

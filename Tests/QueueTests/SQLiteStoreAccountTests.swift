@@ -1,6 +1,6 @@
 import ChannelKit
 import Foundation
-import Queue
+@testable import Queue
 import Testing
 
 /// Accounts, sessions, the audit trail and approval bound to a content hash (the web app's store side).
@@ -134,5 +134,34 @@ import Testing
         let trail = try await f.store.auditTrail(itemID: item.id)
         #expect(trail.map(\.action) == ["add", "edit", "approve"])
         #expect(trail.map(\.actor) == [officer, officer, "duyet1"])
+    }
+
+    /// `cchc` opens the store with the operating-system user as the audit origin: the audit rows of
+    /// person actions name both, the delivery log's `actor` stays the name given (reports read it).
+    @Test func anAuditOriginIsAddedToAuditActorsButNotToTheDeliveryLog() async throws {
+        let f = try StoreFixture()
+        let cli = try SQLiteStore(path: f.path, timeZone: hcm, auditOrigin: "os: officer1")
+        let before = try await f.store.logEvents(after: 0, limit: 10_000).last?.seq ?? 0
+        let (item, _) = try await cli.addItem(newItem(), at: t0, plan: noPlan)
+        _ = try await cli.approve(itemID: item.id, by: "Trần Thị B", at: t0.addingTimeInterval(1), plan: planner())
+        let (other, _) = try await cli.addItem(newItem(content("Bài khác")), at: t0, plan: noPlan)
+        _ = try await cli.reject(itemID: other.id, by: "Trần Thị B", reason: "Sai số liệu", at: t0)
+        // The web app's store (no origin) leaves actors as they are.
+        let (third, _) = try await f.store.addItem(newItem(content("Bài thứ ba")), at: t0, plan: noPlan)
+
+        #expect(
+            try await f.store.auditTrail(itemID: item.id).map(\.actor) == [
+                "\(officer) (os: officer1)", "Trần Thị B (os: officer1)",
+            ])
+        #expect(try await f.store.auditTrail(itemID: other.id).last?.actor == "Trần Thị B (os: officer1)")
+        #expect(try await f.store.auditTrail(itemID: third.id).map(\.actor) == [officer])
+        let lines = try await f.store.logEvents(after: before, limit: 100).map(\.json)
+        let approved = try #require(lines.first { $0.contains("\"item.approved\"") })
+        #expect(approved.contains("\"actor\":\"Trần Thị B\""), "\(approved)")
+        #expect(!lines.contains { $0.contains("os: officer1") }, "\(lines)")
+        // A name that is the login itself, `cli:LOGIN` and the daemon's own actor are not repeated.
+        #expect(SQLiteStore.auditActor("officer1", origin: "os: officer1") == "officer1")
+        #expect(SQLiteStore.auditActor("cli:officer1", origin: "os: officer1") == "cli:officer1")
+        #expect(SQLiteStore.auditActor("cchcd", origin: "os: officer1") == "cchcd")
     }
 }

@@ -17,7 +17,8 @@ let t0 = Date(timeIntervalSince1970: 1_795_136_400)
 let password = "mat-khau-dai-123"
 
 /// A channel for these tests with its own rendering and rules (the web app is what is tested here; the
-/// plugins' previews are tested with the real daemon in the end-to-end tests).
+/// plugins' previews on the item page are tested with the real plugins in ChannelPreviewPageTests, and
+/// with the real daemon in the end-to-end tests).
 struct BoardChannel: ChannelPreviewing {
     var name: String
     var type: String { "bang-tin" }
