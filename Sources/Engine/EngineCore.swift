@@ -157,7 +157,7 @@ actor EngineCore {
     private func giveBackMemoryWhenIdle() {
         guard workedSinceTrim, !anyInFlight, ready.isEmpty, commitStartedAt == nil, pending.isEmpty else { return }
         workedSinceTrim = false
-        Self.mallocTrim?(0)
+        _ = Self.mallocTrim?(0)
     }
 
     /// glibc's `malloc_trim`, looked up at run time: Swift's Glibc module does not import `<malloc.h>`.

@@ -80,7 +80,7 @@ struct WebBench: AsyncParsableCommand {
         let http = try HTTPClient()
         defer { http.shutdown() }
         let channels = try BuiltinChannels.build(config, http: http, logger: logger)
-        var app = WebApp(
+        let app = WebApp(
             store: store, settings: WebSettings(listen: "127.0.0.1:0", mediaDirectory: root + "/media"),
             timeZone: config.timeZone, topics: config.topics, channels: channels,
             channelOrder: config.channels.map(\.name), plan: { planner.plan($0) }, wake: {}, logger: logger)
