@@ -106,12 +106,9 @@ extension WebApp {
             author: account.displayName, channels: chosen, publishAt: publishAt, priority: priority,
             media: media)
         // Each channel's own rules (length limits, required media), before anything is stored.
-        let draft = ChannelItem(
-            id: "xem-truoc", title: title, summary: content.summary, body: body,
-            topic: Topic(key: topic, label: topicLabel(topic)), unit: unit, author: content.author, media: media,
-            publishAt: publishAt, priority: priority)
         for name in chosen {
             guard let channel = channels[name] else { continue }
+            let draft = content.channelItem(for: name, id: "xem-truoc", topicLabel: topicLabel)
             for p in channel.validate(draft) { problems.append("\(name) — \(p.field): \(p.message)") }
         }
         return problems.isEmpty ? (content, []) : (nil, problems)

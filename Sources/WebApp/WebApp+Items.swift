@@ -223,7 +223,7 @@ extension WebApp {
             "audit": audit.map { a -> [String: Any] in
                 [
                     "at": display(a.at), "actor": names[a.actor].map { "\($0) (\(a.actor))" } ?? a.actor,
-                    "action": Self.actionLabel(a.action), "detail": a.detail ?? "",
+                    "action": AuditAction.label(a.action), "detail": a.detail ?? "",
                 ]
             },
         ]
@@ -284,21 +284,6 @@ extension WebApp {
         case .normal: "thường"
         case .high: "ưu tiên"
         case .emergency: "khẩn cấp"
-        }
-    }
-
-    static func actionLabel(_ action: String) -> String {
-        switch action {
-        case "add": "tạo bài"
-        case "submit": "gửi duyệt"
-        case "edit": "sửa bài"
-        case "approve": "duyệt"
-        case "reject": "từ chối"
-        case "cancel": "hủy"
-        case "retry": "gửi lại"
-        case "retract": "gỡ bài"
-        case "resolve": "xác nhận kết quả gửi"
-        default: action
         }
     }
 }

@@ -269,7 +269,7 @@ struct ItemCommand: AsyncParsableCommand {
                 // Who did what (`cchc`'s `--by` with the operating-system user, web accounts, the daemon).
                 print("  Nhật ký thao tác:")
                 for a in audit {
-                    var al = "    \(session.display(a.at)) \(a.actor): \(AuditWords.action(a.action))"
+                    var al = "    \(session.display(a.at)) \(a.actor): \(AuditAction.label(a.action))"
                     if let d = a.detail, !d.isEmpty { al += " — \(d)" }
                     print(al)
                 }
@@ -552,23 +552,5 @@ enum ItemJSON {
                 ] as [String: Any]
             },
         ]
-    }
-}
-
-/// Audit actions as officers read them (the web app's audit table uses the same words).
-enum AuditWords {
-    static func action(_ action: String) -> String {
-        switch action {
-        case "add": "tạo bài"
-        case "submit": "gửi duyệt"
-        case "edit": "sửa bài"
-        case "approve": "duyệt"
-        case "reject": "từ chối"
-        case "cancel": "hủy"
-        case "retry": "gửi lại"
-        case "retract": "gỡ bài"
-        case "resolve": "xác nhận kết quả gửi"
-        default: action
-        }
     }
 }
